@@ -1,0 +1,236 @@
+//! Use cases of Relais: one function per user action. Each validates its input, asks
+//! `domain::access` for a decision, writes its rows and their audit events in one
+//! transaction, and returns.
+
+pub mod admin;
+pub mod auth;
+pub mod notes;
+pub mod persons;
+pub mod secret;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use relais_domain::DomainError;
+use relais_domain::access::Grant;
+use relais_domain::ids::{AccountId, ApiClientId, OrganisationId};
+use relais_domain::scope::Scopes;
+use relais_store::audit::{AuditActor, NewAuditEvent};
+use relais_store::{Store, StoreError};
+use std::sync::Arc;
+
+pub use relais_store as store;
+
+/// The one error type of the use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Missing, or outside the actor's scope: both answer the same.
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid input")]
+    Invalid(Vec<DomainError>),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many attempts")]
+    TooManyAttempts,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        Self::Invalid(vec![e])
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Collects field errors so that a form reports all of them at once.
+#[derive(Default)]
+pub struct Validation(Vec<DomainError>);
+
+impl Validation {
+    pub fn check<T>(&mut self, r: Result<T, DomainError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+    pub fn push(&mut self, e: DomainError) {
+        self.0.push(e);
+    }
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
+    }
+}
+
+/// Where "now" comes from: the system clock, or a test's hand.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
+#[derive(Debug)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// Settings of the use cases.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub session_idle: SignedDuration,
+    pub session_absolute: SignedDuration,
+    pub token_lifetime: SignedDuration,
+    /// Failed logins for one login within `login_window` before it is locked for that window.
+    pub login_max_failures: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window: SignedDuration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle: SignedDuration::from_mins(15),
+            session_absolute: SignedDuration::from_hours(12),
+            token_lifetime: SignedDuration::from_mins(15),
+            login_max_failures: 5,
+            login_max_failures_per_ip: 50,
+            login_window: SignedDuration::from_mins(15),
+        }
+    }
+}
+
+/// The application: the store, settings and clock shared by every use case.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    tz: TimeZone,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Self {
+        let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
+        Self {
+            store,
+            settings: Arc::new(settings),
+            clock,
+            tz,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn now_micros(&self) -> i64 {
+        self.now().as_microsecond()
+    }
+
+    /// Today in Europe/Paris: the date that grants, stays and birthdays are about.
+    pub fn today(&self) -> Date {
+        self.tz.to_datetime(self.now()).date()
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// Writes one audit event in its own transaction (for reads and security events).
+    pub async fn audit(&self, event: NewAuditEvent) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        relais_store::audit::append(&mut tx, event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+/// Who acts: a staff member through a session, or an API client with a token.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Staff {
+        account_id: AccountId,
+        username: String,
+        display_name: String,
+        grants: Vec<Grant>,
+    },
+    ApiClient {
+        id: ApiClientId,
+        client_id: String,
+        name: String,
+        scopes: Scopes,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub organisation_id: OrganisationId,
+    pub principal: Principal,
+    pub client_ip: Option<String>,
+}
+
+impl Actor {
+    pub fn grants(&self) -> &[Grant] {
+        match &self.principal {
+            Principal::Staff { grants, .. } => grants,
+            Principal::ApiClient { .. } => &[],
+        }
+    }
+
+    pub fn account_id(&self) -> Option<AccountId> {
+        match &self.principal {
+            Principal::Staff { account_id, .. } => Some(*account_id),
+            Principal::ApiClient { .. } => None,
+        }
+    }
+
+    pub fn audit_actor(&self) -> AuditActor {
+        match &self.principal {
+            Principal::Staff {
+                account_id,
+                username,
+                ..
+            } => AuditActor {
+                kind: "account",
+                id: Some(account_id.to_string()),
+                label: username.clone(),
+            },
+            Principal::ApiClient { id, name, .. } => AuditActor {
+                kind: "api_client",
+                id: Some(id.to_string()),
+                label: name.clone(),
+            },
+        }
+    }
+
+    /// An audit event by this actor.
+    pub fn event(&self, action: &'static str, outcome: &'static str) -> NewAuditEvent {
+        NewAuditEvent {
+            organisation_id: Some(self.organisation_id),
+            actor: self.audit_actor(),
+            action,
+            outcome,
+            person_id: None,
+            resource: None,
+            detail: None,
+            client_ip: self.client_ip.clone(),
+        }
+    }
+}

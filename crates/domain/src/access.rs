@@ -1,0 +1,681 @@
+//! Who may do what on whose record: a pure decision over the actor's grants and the person's stays.
+//!
+//! The default matrix below is published in `docs/access-matrix.md`; a test keeps both equal.
+
+use crate::ids::{EstablishmentId, UnitId};
+use jiff::civil::Date;
+
+/// A named set of permissions (profil d'habilitation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Profile {
+    Director,
+    CareCoordinator,
+    Nurse,
+    CareAide,
+    CoordinatingPhysician,
+    Psychologist,
+    Educator,
+    SocialWorker,
+    Secretary,
+    Dpo,
+    Administrator,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 11] = [
+        Self::Director,
+        Self::CareCoordinator,
+        Self::Nurse,
+        Self::CareAide,
+        Self::CoordinatingPhysician,
+        Self::Psychologist,
+        Self::Educator,
+        Self::SocialWorker,
+        Self::Secretary,
+        Self::Dpo,
+        Self::Administrator,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Director => "director",
+            Self::CareCoordinator => "care_coordinator",
+            Self::Nurse => "nurse",
+            Self::CareAide => "care_aide",
+            Self::CoordinatingPhysician => "coordinating_physician",
+            Self::Psychologist => "psychologist",
+            Self::Educator => "educator",
+            Self::SocialWorker => "social_worker",
+            Self::Secretary => "secretary",
+            Self::Dpo => "dpo",
+            Self::Administrator => "administrator",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Director => "Directeur",
+            Self::CareCoordinator => "IDEC",
+            Self::Nurse => "Infirmier",
+            Self::CareAide => "Aide-soignant",
+            Self::CoordinatingPhysician => "Médecin coordonnateur",
+            Self::Psychologist => "Psychologue",
+            Self::Educator => "Éducateur",
+            Self::SocialWorker => "Travailleur social",
+            Self::Secretary => "Secrétariat",
+            Self::Dpo => "DPO",
+            Self::Administrator => "Administrateur",
+        }
+    }
+}
+
+/// A confidentiality category of record data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Administrative,
+    Social,
+    Educational,
+    Psychological,
+    NursingCare,
+    Medical,
+    Medication,
+    SharedWithFamily,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Self::Administrative,
+        Self::Social,
+        Self::Educational,
+        Self::Psychological,
+        Self::NursingCare,
+        Self::Medical,
+        Self::Medication,
+        Self::SharedWithFamily,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Administrative => "administrative",
+            Self::Social => "social",
+            Self::Educational => "educational",
+            Self::Psychological => "psychological",
+            Self::NursingCare => "nursing_care",
+            Self::Medical => "medical",
+            Self::Medication => "medication",
+            Self::SharedWithFamily => "shared_with_family",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Administrative => "Administratif",
+            Self::Social => "Social",
+            Self::Educational => "Éducatif",
+            Self::Psychological => "Psychologique",
+            Self::NursingCare => "Soins",
+            Self::Medical => "Médical",
+            Self::Medication => "Médicaments",
+            Self::SharedWithFamily => "Partagé avec la famille",
+        }
+    }
+}
+
+/// What a profile may do with a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    None,
+    Read,
+    Write,
+}
+
+/// The default matrix: profile × category.
+pub fn default_level(profile: Profile, category: Category) -> Level {
+    use Category as C;
+    use Level::{None as N, Read as R, Write as W};
+    use Profile as P;
+    // Columns: administrative, social, educational, psychological, nursing care, medical,
+    // medication, shared with family.
+    let row: [Level; 8] = match profile {
+        P::Director => [W, R, R, N, N, N, N, W],
+        P::CareCoordinator => [R, R, R, N, W, R, W, W],
+        P::Nurse => [R, R, R, N, W, R, W, W],
+        P::CareAide => [R, N, R, N, W, N, R, W],
+        P::CoordinatingPhysician => [R, R, R, R, W, W, W, W],
+        P::Psychologist => [R, R, R, W, R, N, N, W],
+        P::Educator => [R, R, W, N, N, N, N, W],
+        P::SocialWorker => [W, W, R, N, N, N, N, W],
+        P::Secretary => [W, R, N, N, N, N, N, R],
+        P::Dpo | P::Administrator => [N; 8],
+    };
+    let index = match category {
+        C::Administrative => 0,
+        C::Social => 1,
+        C::Educational => 2,
+        C::Psychological => 3,
+        C::NursingCare => 4,
+        C::Medical => 5,
+        C::Medication => 6,
+        C::SharedWithFamily => 7,
+    };
+    row[index]
+}
+
+/// Actions on a person's record that are not tied to one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PersonAction {
+    /// See the identity banner, stays and the person in lists.
+    ViewIdentity,
+    /// Change identity traits or record an identity document.
+    EditIdentity,
+    /// Admit, discharge, transfer.
+    ManageStays,
+    Read(Category),
+    Write(Category),
+    /// "Who accessed this record" (DPO, director).
+    ViewAccessLog,
+}
+
+impl PersonAction {
+    pub fn all() -> Vec<PersonAction> {
+        let mut v = vec![
+            Self::ViewIdentity,
+            Self::EditIdentity,
+            Self::ManageStays,
+            Self::ViewAccessLog,
+        ];
+        for c in Category::ALL {
+            v.push(Self::Read(c));
+            v.push(Self::Write(c));
+        }
+        v
+    }
+}
+
+/// Profiles that register identities and manage admissions.
+fn manages_admissions(p: Profile) -> bool {
+    matches!(
+        p,
+        Profile::Director | Profile::Secretary | Profile::CareCoordinator | Profile::SocialWorker
+    )
+}
+
+/// Profiles that keep access to the records of persons discharged long ago.
+fn keeps_archive_access(p: Profile) -> bool {
+    matches!(
+        p,
+        Profile::Director | Profile::Secretary | Profile::Dpo | Profile::CoordinatingPhysician
+    )
+}
+
+/// May this profile take `action` on a person it is related to?
+pub fn profile_allows(profile: Profile, action: PersonAction) -> bool {
+    match action {
+        PersonAction::ViewIdentity => profile != Profile::Administrator,
+        PersonAction::EditIdentity | PersonAction::ManageStays => manages_admissions(profile),
+        PersonAction::ViewAccessLog => matches!(profile, Profile::Dpo | Profile::Director),
+        PersonAction::Read(c) => default_level(profile, c) >= Level::Read,
+        PersonAction::Write(c) => default_level(profile, c) == Level::Write,
+    }
+}
+
+/// Days after discharge during which the care team still sees a person (late notes, letters).
+pub const AFTER_DISCHARGE_DAYS: i64 = 30;
+
+/// A grant held by the actor: a profile in an establishment or one of its units, for a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub profile: Profile,
+    pub establishment: EstablishmentId,
+    pub unit: Option<UnitId>,
+    pub valid_from: Date,
+    pub valid_until: Option<Date>,
+}
+
+impl Grant {
+    pub fn is_active(&self, today: Date) -> bool {
+        self.valid_from <= today && self.valid_until.is_none_or(|end| today <= end)
+    }
+    /// Does this grant cover work in `unit` of `establishment`?
+    pub fn covers_unit(&self, establishment: EstablishmentId, unit: UnitId) -> bool {
+        self.establishment == establishment && self.unit.is_none_or(|u| u == unit)
+    }
+}
+
+/// A stay as access control sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StayScope {
+    pub establishment: EstablishmentId,
+    pub unit: Option<UnitId>,
+    pub start: Date,
+    pub end: Option<Date>,
+}
+
+/// What access control needs to know about a person.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonScope {
+    /// The establishment that registered the identity (before any admission).
+    pub registered_at: Option<EstablishmentId>,
+    pub stays: Vec<StayScope>,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor knows the person but its profiles do not allow this action: 403.
+    Forbidden,
+    /// The person is outside the actor's scope: answered exactly like a missing record, 404.
+    NotFound,
+}
+
+/// Is `grant` related to the person today?
+fn relates(grant: &Grant, person: &PersonScope, today: Date) -> bool {
+    if !grant.is_active(today) {
+        return false;
+    }
+    let recent_limit = today
+        .checked_sub(jiff::Span::new().days(AFTER_DISCHARGE_DAYS))
+        .unwrap_or(Date::MIN);
+    let stay_related = person.stays.iter().any(|s| {
+        if s.establishment != grant.establishment || s.start > today {
+            return false;
+        }
+        let recent = s.end.is_none_or(|end| end >= recent_limit);
+        match grant.unit {
+            Some(u) => recent && s.unit == Some(u),
+            None => recent || keeps_archive_access(grant.profile),
+        }
+    });
+    let registered_related = grant.unit.is_none()
+        && person.registered_at == Some(grant.establishment)
+        && (manages_admissions(grant.profile) || keeps_archive_access(grant.profile));
+    stay_related || registered_related
+}
+
+/// The decision for `action` on `person`, by an actor holding `grants`, on `today`.
+pub fn decide(
+    grants: &[Grant],
+    action: PersonAction,
+    person: &PersonScope,
+    today: Date,
+) -> Decision {
+    let mut related = grants
+        .iter()
+        .filter(|g| {
+            relates(g, person, today) && profile_allows(g.profile, PersonAction::ViewIdentity)
+        })
+        .peekable();
+    if related.peek().is_none() {
+        return Decision::NotFound;
+    }
+    if related.any(|g| profile_allows(g.profile, action)) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// Categories the actor may read in a unit's logbook, from the grants that cover the unit.
+pub fn readable_categories_in_unit(
+    grants: &[Grant],
+    establishment: EstablishmentId,
+    unit: UnitId,
+    today: Date,
+) -> Vec<Category> {
+    Category::ALL
+        .into_iter()
+        .filter(|c| {
+            grants.iter().any(|g| {
+                g.is_active(today)
+                    && g.covers_unit(establishment, unit)
+                    && profile_allows(g.profile, PersonAction::Read(*c))
+            })
+        })
+        .collect()
+}
+
+/// May the actor register a new identity in `establishment`?
+pub fn may_register_person(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
+    grants.iter().any(|g| {
+        g.is_active(today)
+            && g.establishment == establishment
+            && g.unit.is_none()
+            && manages_admissions(g.profile)
+    })
+}
+
+/// May the actor manage accounts, grants and API clients of the organisation?
+pub fn may_administer(grants: &[Grant], today: Date) -> bool {
+    grants
+        .iter()
+        .any(|g| g.is_active(today) && g.profile == Profile::Administrator)
+}
+
+/// May the actor read the organisation-wide audit trail?
+pub fn may_read_audit(grants: &[Grant], today: Date) -> bool {
+    grants
+        .iter()
+        .any(|g| g.is_active(today) && matches!(g.profile, Profile::Dpo | Profile::Director))
+}
+
+/// The matrix as a Markdown table (the content of `docs/access-matrix.md`).
+pub fn matrix_markdown() -> String {
+    let mut out = String::from(
+        "# Matrice d'habilitation par défaut\n\n\
+         Générée depuis `crates/domain/src/access.rs` (`relais_domain::access::matrix_markdown`); un test vérifie que ce fichier est à jour.\n\n\
+         L = lecture, É = lecture et écriture, — = aucun accès.\n\n| Profil |",
+    );
+    for c in Category::ALL {
+        out.push_str(&format!(" {} |", c.label()));
+    }
+    out.push_str(" Identité | Identité (modif.), admissions | Journal des accès |\n|---|");
+    for _ in 0..Category::ALL.len() + 3 {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    let yes = |b: bool| if b { "oui" } else { "—" };
+    for p in Profile::ALL {
+        out.push_str(&format!("| {} |", p.label()));
+        for c in Category::ALL {
+            let cell = match default_level(p, c) {
+                Level::None => "—",
+                Level::Read => "L",
+                Level::Write => "É",
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push_str(&format!(
+            " {} | {} | {} |\n",
+            yes(profile_allows(p, PersonAction::ViewIdentity)),
+            yes(profile_allows(p, PersonAction::ManageStays)),
+            yes(profile_allows(p, PersonAction::ViewAccessLog)),
+        ));
+    }
+    out.push_str(&format!(
+        "\n## Périmètre\n\n\
+         - Une habilitation vaut pour un établissement (ou une unité) et une période ; hors période, elle ne donne rien.\n\
+         - Une habilitation d'établissement donne accès aux personnes qui y ont un séjour en cours ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours ; \
+         Directeur, Secrétariat, DPO et Médecin coordonnateur gardent l'accès aux séjours plus anciens.\n\
+         - Une habilitation d'unité donne accès aux personnes dont le séjour en cours (ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours) est dans cette unité.\n\
+         - Une identité enregistrée avant admission est visible des profils qui gèrent les admissions (Directeur, Secrétariat, IDEC, Travailleur social) dans l'établissement qui l'a enregistrée.\n\
+         - Hors périmètre, une personne répond « introuvable » (404), exactement comme un identifiant qui n'existe pas ; dans le périmètre, une action que le profil n'autorise pas répond 403.\n\
+         - L'Administrateur gère comptes, habilitations et clients d'API ; il ne voit aucun dossier.\n"
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const TODAY: Date = date(2026, 11, 26);
+
+    fn est(n: u128) -> EstablishmentId {
+        EstablishmentId(uuid::Uuid::from_u128(n))
+    }
+    fn unit(n: u128) -> UnitId {
+        UnitId(uuid::Uuid::from_u128(n))
+    }
+    fn grant(profile: Profile, e: u128, u: Option<u128>) -> Grant {
+        Grant {
+            profile,
+            establishment: est(e),
+            unit: u.map(unit),
+            valid_from: date(2020, 1, 1),
+            valid_until: None,
+        }
+    }
+    fn current_stay(e: u128, u: u128) -> PersonScope {
+        PersonScope {
+            registered_at: Some(est(e)),
+            stays: vec![StayScope {
+                establishment: est(e),
+                unit: Some(unit(u)),
+                start: date(2025, 1, 1),
+                end: None,
+            }],
+        }
+    }
+
+    /// Every profile × every action, against the published table.
+    #[test]
+    fn matrix_is_exhaustively_as_published() {
+        let person = current_stay(1, 10);
+        for p in Profile::ALL {
+            for action in PersonAction::all() {
+                let expected = if p == Profile::Administrator {
+                    Decision::NotFound
+                } else if profile_allows(p, action) {
+                    Decision::Allow
+                } else {
+                    Decision::Forbidden
+                };
+                assert_eq!(
+                    decide(&[grant(p, 1, None)], action, &person, TODAY),
+                    expected,
+                    "{p:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn matrix_spot_checks_of_medical_secrecy() {
+        assert_eq!(
+            default_level(Profile::Educator, Category::Medical),
+            Level::None
+        );
+        assert_eq!(
+            default_level(Profile::CareAide, Category::Medical),
+            Level::None
+        );
+        assert_eq!(
+            default_level(Profile::Director, Category::Medical),
+            Level::None
+        );
+        assert_eq!(
+            default_level(Profile::Nurse, Category::Psychological),
+            Level::None
+        );
+        assert_eq!(
+            default_level(Profile::CoordinatingPhysician, Category::Medical),
+            Level::Write
+        );
+        assert_eq!(
+            default_level(Profile::Psychologist, Category::Psychological),
+            Level::Write
+        );
+        for c in Category::ALL {
+            assert_eq!(default_level(Profile::Administrator, c), Level::None);
+            assert_eq!(default_level(Profile::Dpo, c), Level::None);
+        }
+    }
+
+    #[test]
+    fn other_establishment_is_not_found() {
+        let person = current_stay(1, 10);
+        for p in Profile::ALL {
+            for action in PersonAction::all() {
+                assert_eq!(
+                    decide(&[grant(p, 2, None)], action, &person, TODAY),
+                    Decision::NotFound
+                );
+            }
+        }
+        assert_eq!(
+            decide(&[], PersonAction::ViewIdentity, &person, TODAY),
+            Decision::NotFound
+        );
+    }
+
+    #[test]
+    fn unit_grants_see_only_their_unit() {
+        let person = current_stay(1, 10);
+        let read = PersonAction::Read(Category::NursingCare);
+        assert_eq!(
+            decide(
+                &[grant(Profile::CareAide, 1, Some(10))],
+                read,
+                &person,
+                TODAY
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &[grant(Profile::CareAide, 1, Some(11))],
+                read,
+                &person,
+                TODAY
+            ),
+            Decision::NotFound
+        );
+    }
+
+    #[test]
+    fn grant_periods_are_enforced() {
+        let person = current_stay(1, 10);
+        let mut g = grant(Profile::Nurse, 1, None);
+        g.valid_until = Some(date(2026, 11, 25));
+        assert_eq!(
+            decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY),
+            Decision::NotFound
+        );
+        g.valid_until = Some(TODAY);
+        assert_eq!(
+            decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY),
+            Decision::Allow
+        );
+        g.valid_from = date(2026, 11, 27);
+        g.valid_until = None;
+        assert_eq!(
+            decide(&[g], PersonAction::ViewIdentity, &person, TODAY),
+            Decision::NotFound
+        );
+    }
+
+    #[test]
+    fn discharged_persons_fade_from_care_teams_but_not_from_archives() {
+        let mut person = current_stay(1, 10);
+        person.stays[0].end = Some(date(2026, 11, 1));
+        let view = PersonAction::ViewIdentity;
+        assert_eq!(
+            decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY),
+            Decision::Allow
+        );
+        person.stays[0].end = Some(date(2026, 9, 1));
+        assert_eq!(
+            decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&[grant(Profile::Nurse, 1, Some(10))], view, &person, TODAY),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &[grant(Profile::Dpo, 1, None)],
+                PersonAction::ViewAccessLog,
+                &person,
+                TODAY
+            ),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn registered_but_not_admitted() {
+        let person = PersonScope {
+            registered_at: Some(est(1)),
+            stays: vec![],
+        };
+        let view = PersonAction::ViewIdentity;
+        assert_eq!(
+            decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&[grant(Profile::CareAide, 1, None)], view, &person, TODAY),
+            Decision::NotFound
+        );
+        assert_eq!(
+            decide(&[grant(Profile::Secretary, 2, None)], view, &person, TODAY),
+            Decision::NotFound
+        );
+    }
+
+    #[test]
+    fn several_grants_combine() {
+        let person = current_stay(1, 10);
+        let grants = [
+            grant(Profile::Educator, 1, None),
+            grant(Profile::Nurse, 2, None),
+        ];
+        // The nurse grant is elsewhere: it does not lend medical access here.
+        assert_eq!(
+            decide(
+                &grants,
+                PersonAction::Read(Category::Medical),
+                &person,
+                TODAY
+            ),
+            Decision::Forbidden
+        );
+        let grants = [
+            grant(Profile::Educator, 1, None),
+            grant(Profile::Nurse, 1, Some(10)),
+        ];
+        assert_eq!(
+            decide(
+                &grants,
+                PersonAction::Read(Category::Medical),
+                &person,
+                TODAY
+            ),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn unit_logbook_categories() {
+        let cats = readable_categories_in_unit(
+            &[grant(Profile::Educator, 1, Some(10))],
+            est(1),
+            unit(10),
+            TODAY,
+        );
+        assert!(cats.contains(&Category::Educational));
+        assert!(!cats.contains(&Category::Medical));
+        assert!(
+            readable_categories_in_unit(
+                &[grant(Profile::Educator, 1, Some(10))],
+                est(1),
+                unit(11),
+                TODAY
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn published_matrix_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access-matrix.md");
+        if std::env::var_os("RELAIS_UPDATE_DOCS").is_some() {
+            std::fs::write(path, matrix_markdown()).unwrap();
+        }
+        let published = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            published,
+            matrix_markdown(),
+            "regenerate with: RELAIS_UPDATE_DOCS=1 cargo test -p relais-domain"
+        );
+    }
+}

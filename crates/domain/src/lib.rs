@@ -1,0 +1,16 @@
+//! Pure types and rules of Relais: what is valid, who may see what. No I/O, no async.
+
+pub mod access;
+pub mod date;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod ins;
+pub mod note;
+pub mod organisation;
+pub mod password;
+pub mod scope;
+pub mod stay;
+pub mod text;
+
+pub use error::DomainError;

@@ -1,0 +1,153 @@
+//! Logbook notes (transmissions): free or targeted (cible + DAR), never overwritten.
+
+use crate::DomainError;
+use crate::access::Category;
+
+pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_TARGET_CHARS: usize = 200;
+
+/// A note as typed, validated. Either free text, or a target with data/actions/results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteContent {
+    pub category: Category,
+    pub text: String,
+    pub target: Option<String>,
+    pub data: Option<String>,
+    pub action: Option<String>,
+    pub result: Option<String>,
+}
+
+fn optional(field: &'static str, value: &str, max: usize) -> Result<Option<String>, DomainError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(DomainError::new(
+            field,
+            "too-long",
+            format!("{max} caractères au plus"),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(DomainError::new(
+            field,
+            "characters",
+            "caractères de contrôle non admis",
+        ));
+    }
+    Ok((!v.is_empty()).then(|| v.replace("\r\n", "\n")))
+}
+
+impl NoteContent {
+    pub fn new(
+        category: &str,
+        text: &str,
+        target: &str,
+        data: &str,
+        action: &str,
+        result: &str,
+    ) -> Result<Self, DomainError> {
+        let category = Category::from_code(category).ok_or_else(|| {
+            DomainError::new("category", "category-invalid", "catégorie inconnue")
+        })?;
+        let text = optional("text", text, MAX_TEXT_CHARS)?;
+        let target = optional("target", target, MAX_TARGET_CHARS)?;
+        let data = optional("data", data, MAX_TEXT_CHARS)?;
+        let action = optional("action", action, MAX_TEXT_CHARS)?;
+        let result = optional("result", result, MAX_TEXT_CHARS)?;
+        let has_dar = data.is_some() || action.is_some() || result.is_some();
+        if has_dar && target.is_none() {
+            return Err(DomainError::new(
+                "target",
+                "target-required",
+                "une transmission ciblée (DAR) doit avoir une cible",
+            ));
+        }
+        if text.is_none() && !has_dar {
+            return Err(DomainError::new(
+                "text",
+                "required",
+                "la transmission est vide",
+            ));
+        }
+        Ok(Self {
+            category,
+            text: text.unwrap_or_default(),
+            target,
+            data,
+            action,
+            result,
+        })
+    }
+}
+
+/// The reason given for a correction.
+pub fn correction_reason(reason: &str) -> Result<String, DomainError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(DomainError::new(
+            "reason",
+            "required",
+            "indiquez le motif de la correction",
+        ));
+    }
+    if r.chars().count() > 500 {
+        return Err(DomainError::new(
+            "reason",
+            "too-long",
+            "500 caractères au plus",
+        ));
+    }
+    Ok(r.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_validate() {
+        assert!(NoteContent::new("nursing_care", "A bien dormi.", "", "", "", "").is_ok());
+        let dar = NoteContent::new(
+            "nursing_care",
+            "",
+            "Chute",
+            "Retrouvée au sol",
+            "Relevée, IDE prévenue",
+            "Pas de douleur",
+        )
+        .unwrap();
+        assert_eq!(dar.target.as_deref(), Some("Chute"));
+        assert_eq!(
+            NoteContent::new("nursing_care", "", "", "x", "", "")
+                .unwrap_err()
+                .code,
+            "target-required"
+        );
+        assert_eq!(
+            NoteContent::new("nursing_care", "  ", "", "", "", "")
+                .unwrap_err()
+                .code,
+            "required"
+        );
+        assert_eq!(
+            NoteContent::new("bogus", "x", "", "", "", "")
+                .unwrap_err()
+                .code,
+            "category-invalid"
+        );
+        assert_eq!(
+            NoteContent::new("medical", &"x".repeat(20_001), "", "", "", "")
+                .unwrap_err()
+                .code,
+            "too-long"
+        );
+        assert_eq!(
+            NoteContent::new("medical", "a\u{0}b", "", "", "", "")
+                .unwrap_err()
+                .code,
+            "characters"
+        );
+        assert_eq!(correction_reason(" ").unwrap_err().code, "required");
+    }
+}

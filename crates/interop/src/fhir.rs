@@ -1,0 +1,458 @@
+//! FHIR R4 (4.0.1) mapping of Relais resources, FR Core shapes.
+
+use relais_domain::date::BirthDate;
+use relais_domain::identity::{IdentityStatus, InseeCode, Sex};
+use relais_domain::ins::{Ins, InsAuthority};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub const FHIR_VERSION: &str = "4.0.1";
+pub const IDENTITY_RELIABILITY: &str =
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability";
+pub const IDENTITY_STATUS_SYSTEM: &str =
+    "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status";
+pub const BIRTH_LIST_GIVEN_NAME: &str =
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-birth-list-given-name";
+pub const BIRTH_PLACE: &str = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace";
+pub const ADDRESS_INSEE_CODE: &str =
+    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code";
+pub const COMMUNE_SYSTEM: &str =
+    "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM";
+pub const IDENTIFIER_TYPE_SYSTEM: &str =
+    "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identifier-type";
+pub const LOCAL_ID_SYSTEM: &str = "urn:relais:person";
+
+/// Why a FHIR input was refused: 400 for what is not FHIR JSON, 422 for content that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{diagnostics}")]
+pub struct FhirError {
+    pub status: u16,
+    /// OperationOutcome `issue.code` (`structure`, `invalid`, `value`, `required`, `not-supported`).
+    pub code: &'static str,
+    pub diagnostics: String,
+    /// FHIRPath of the element at fault.
+    pub expression: Option<String>,
+}
+
+impl FhirError {
+    fn structure(msg: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            code: "structure",
+            diagnostics: msg.into(),
+            expression: None,
+        }
+    }
+    fn invalid(code: &'static str, msg: impl Into<String>, expr: &str) -> Self {
+        Self {
+            status: 422,
+            code,
+            diagnostics: msg.into(),
+            expression: Some(expr.to_string()),
+        }
+    }
+}
+
+/// An OperationOutcome for one issue.
+pub fn operation_outcome(
+    severity: &str,
+    code: &str,
+    diagnostics: &str,
+    expression: Option<&str>,
+) -> Value {
+    let mut issue = json!({ "severity": severity, "code": code, "diagnostics": diagnostics });
+    if let Some(e) = expression {
+        issue["expression"] = json!([e]);
+    }
+    json!({ "resourceType": "OperationOutcome", "issue": [issue] })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PatientJson {
+    resource_type: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    meta: Option<Value>,
+    #[serde(default)]
+    text: Option<Value>,
+    #[serde(default)]
+    extension: Vec<ExtensionJson>,
+    #[serde(default)]
+    identifier: Vec<IdentifierJson>,
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    name: Vec<HumanNameJson>,
+    #[serde(default)]
+    gender: Option<String>,
+    #[serde(default)]
+    birth_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExtensionJson {
+    url: String,
+    #[serde(default)]
+    extension: Vec<ExtensionJson>,
+    #[serde(default)]
+    value_coding: Option<CodingJson>,
+    #[serde(default)]
+    value_string: Option<String>,
+    #[serde(default)]
+    value_address: Option<AddressJson>,
+}
+
+#[derive(Deserialize)]
+struct CodingJson {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AddressJson {
+    #[serde(default)]
+    extension: Vec<ExtensionJson>,
+    #[serde(default)]
+    district: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierJson {
+    #[serde(default, rename = "use")]
+    _use: Option<String>,
+    #[serde(default, rename = "type")]
+    _type: Option<Value>,
+    #[serde(default)]
+    system: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HumanNameJson {
+    #[serde(default, rename = "use")]
+    name_use: Option<String>,
+    #[serde(default)]
+    extension: Vec<ExtensionJson>,
+    #[serde(default)]
+    family: Option<String>,
+    #[serde(default)]
+    given: Vec<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// Identity fields read from a FHIR Patient, still to be validated by the domain rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatientInput {
+    pub birth_name: String,
+    pub first_names: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub birthplace: String,
+    pub used_name: String,
+    pub used_first_name: String,
+    pub ins_matricule: String,
+    pub ins_oid: String,
+}
+
+/// Reads a Patient. Elements Relais does not keep are refused by name, never dropped silently.
+pub fn parse_patient(body: &[u8]) -> Result<PatientInput, FhirError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
+    if value.get("resourceType").and_then(Value::as_str) != Some("Patient") {
+        return Err(FhirError::invalid(
+            "invalid",
+            "resourceType must be Patient",
+            "resourceType",
+        ));
+    }
+    let p: PatientJson = serde_json::from_value(value).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("unknown field") {
+            FhirError::invalid(
+                "not-supported",
+                format!("element not supported by this server: {msg}"),
+                "Patient",
+            )
+        } else {
+            FhirError::structure(format!("Patient does not match FHIR R4: {msg}"))
+        }
+    })?;
+    let _ = (&p.resource_type, &p.id, &p.meta, &p.text, p.active);
+    let mut out = PatientInput::default();
+    let official = p
+        .name
+        .iter()
+        .find(|n| n.name_use.as_deref() == Some("official"))
+        .or_else(|| p.name.iter().find(|n| n.name_use.is_none()))
+        .ok_or_else(|| {
+            FhirError::invalid(
+                "required",
+                "an official name (birth name) is required",
+                "Patient.name",
+            )
+        })?;
+    out.birth_name = official.family.clone().unwrap_or_default();
+    let birth_list = official
+        .extension
+        .iter()
+        .find(|e| e.url == BIRTH_LIST_GIVEN_NAME)
+        .and_then(|e| e.value_string.clone());
+    out.first_names = birth_list.unwrap_or_else(|| official.given.join(" "));
+    let _ = &official.text;
+    if let Some(usual) = p
+        .name
+        .iter()
+        .find(|n| n.name_use.as_deref() == Some("usual"))
+    {
+        out.used_name = usual.family.clone().unwrap_or_default();
+        out.used_first_name = usual.given.first().cloned().unwrap_or_default();
+    }
+    out.birth_date = p.birth_date.ok_or_else(|| {
+        FhirError::invalid("required", "birthDate is required", "Patient.birthDate")
+    })?;
+    out.sex = match p.gender.as_deref() {
+        Some(g) => Sex::from_fhir_gender(g)
+            .map_err(|_| {
+                FhirError::invalid(
+                    "value",
+                    "gender must be female, male or other",
+                    "Patient.gender",
+                )
+            })?
+            .code()
+            .to_string(),
+        None => {
+            return Err(FhirError::invalid(
+                "required",
+                "gender is required",
+                "Patient.gender",
+            ));
+        }
+    };
+    for ext in &p.extension {
+        if ext.url == BIRTH_PLACE
+            && let Some(addr) = &ext.value_address
+        {
+            let coded = addr
+                .extension
+                .iter()
+                .find(|e| e.url == ADDRESS_INSEE_CODE)
+                .and_then(|e| e.value_coding.as_ref())
+                .and_then(|c| c.code.clone());
+            out.birthplace = coded.or_else(|| addr.district.clone()).unwrap_or_default();
+        }
+        let _ = (&ext.extension, &ext.value_coding);
+    }
+    let mut ins_seen = false;
+    for id in &p.identifier {
+        let system = id.system.as_deref().unwrap_or("");
+        if let Some(authority) = InsAuthority::from_oid(system) {
+            if ins_seen {
+                return Err(FhirError::invalid(
+                    "invalid",
+                    "only one INS identifier may be given",
+                    "Patient.identifier",
+                ));
+            }
+            ins_seen = true;
+            out.ins_matricule = id.value.clone().unwrap_or_default();
+            out.ins_oid = authority.oid().to_string();
+        } else if system != LOCAL_ID_SYSTEM {
+            return Err(FhirError::invalid(
+                "not-supported",
+                format!(
+                    "identifier system not supported: {}",
+                    system.chars().take(100).collect::<String>()
+                ),
+                "Patient.identifier",
+            ));
+        }
+        let _ = (&id._use, &id._type);
+    }
+    Ok(out)
+}
+
+/// What a FHIR Patient shows of a person.
+pub struct PatientView<'a> {
+    pub id: String,
+    pub birth_name: &'a str,
+    pub first_names: &'a [String],
+    pub birth_date: &'a BirthDate,
+    pub sex: Sex,
+    pub birthplace: Option<&'a InseeCode>,
+    pub used_name: Option<&'a str>,
+    pub used_first_name: Option<&'a str>,
+    pub status: IdentityStatus,
+    pub ins: Option<&'a Ins>,
+    pub last_updated: String,
+}
+
+/// Writes a FR Core Patient. The INS is emitted only for a qualified identity (RNIV, INS/va1.53):
+/// this function is the one place that decides it for every FHIR output.
+pub fn patient(v: &PatientView) -> Value {
+    let mut identifiers = vec![json!({ "system": LOCAL_ID_SYSTEM, "value": v.id })];
+    if let Some(ins) = v.ins.filter(|_| v.status.may_emit_ins()) {
+        identifiers.push(json!({
+            "use": ins.authority.fhir_use(),
+            "type": { "coding": [{ "system": IDENTIFIER_TYPE_SYSTEM, "code": ins.authority.type_code() }] },
+            "system": format!("urn:oid:{}", ins.authority.oid()),
+            "value": ins.matricule.as_str(),
+        }));
+    }
+    let mut names = vec![json!({
+        "extension": [{ "url": BIRTH_LIST_GIVEN_NAME, "valueString": v.first_names.join(" ") }],
+        "use": "official",
+        "family": v.birth_name,
+        "given": [v.first_names.first().cloned().unwrap_or_default()],
+    })];
+    if v.used_name.is_some() || v.used_first_name.is_some() {
+        let mut usual = json!({ "use": "usual" });
+        if let Some(n) = v.used_name {
+            usual["family"] = json!(n);
+        }
+        if let Some(f) = v.used_first_name {
+            usual["given"] = json!([f]);
+        }
+        names.push(usual);
+    }
+    let mut extensions = vec![json!({
+        "url": IDENTITY_RELIABILITY,
+        "extension": [{ "url": "identityStatus", "valueCoding": { "system": IDENTITY_STATUS_SYSTEM, "code": v.status.code() } }],
+    })];
+    if let Some(b) = v.birthplace {
+        extensions.push(json!({
+            "url": BIRTH_PLACE,
+            "valueAddress": {
+                "extension": [{ "url": ADDRESS_INSEE_CODE, "valueCoding": { "system": COMMUNE_SYSTEM, "code": b.as_str() } }],
+                "district": b.as_str(),
+            },
+        }));
+    }
+    json!({
+        "resourceType": "Patient",
+        "id": v.id,
+        "meta": { "lastUpdated": v.last_updated },
+        "extension": extensions,
+        "identifier": identifiers,
+        "active": true,
+        "name": names,
+        "gender": v.sex.fhir_gender(),
+        "birthDate": v.birth_date.to_fhir(),
+    })
+}
+
+/// A searchset Bundle.
+pub fn searchset(base: &str, self_link: &str, entries: Vec<Value>) -> Value {
+    let total = entries.len();
+    let entry: Vec<Value> = entries
+        .into_iter()
+        .map(|r| {
+            let url = format!(
+                "{base}/{}/{}",
+                r["resourceType"].as_str().unwrap_or(""),
+                r["id"].as_str().unwrap_or("")
+            );
+            json!({ "fullUrl": url, "resource": r, "search": { "mode": "match" } })
+        })
+        .collect();
+    json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": [{ "relation": "self", "url": self_link }],
+        "entry": entry,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn view<'a>(
+        first: &'a [String],
+        bd: &'a BirthDate,
+        ins: &'a Ins,
+        status: IdentityStatus,
+    ) -> PatientView<'a> {
+        PatientView {
+            id: "0190".into(),
+            birth_name: "TCHITCHI",
+            first_names: first,
+            birth_date: bd,
+            sex: Sex::Female,
+            birthplace: None,
+            used_name: None,
+            used_first_name: None,
+            status,
+            ins: Some(ins),
+            last_updated: "2026-11-26T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn ins_is_emitted_only_when_qualified() {
+        let first = vec!["CATARINA".to_string(), "BELLA".to_string()];
+        let bd = BirthDate::parse("1936-06-21", date(2026, 1, 1)).unwrap();
+        let ins = Ins::parse("236066322083656", "1.2.250.1.213.1.4.10").unwrap();
+        for status in [
+            IdentityStatus::Provisional,
+            IdentityStatus::Retrieved,
+            IdentityStatus::Validated,
+        ] {
+            let out = patient(&view(&first, &bd, &ins, status)).to_string();
+            assert!(!out.contains("236066322083656"), "{status:?}");
+            assert!(!out.contains("1.2.250.1.213.1.4.10"), "{status:?}");
+        }
+        let out = patient(&view(&first, &bd, &ins, IdentityStatus::Qualified));
+        assert_eq!(out["identifier"][1]["value"], "236066322083656");
+        assert_eq!(
+            out["identifier"][1]["system"],
+            "urn:oid:1.2.250.1.213.1.4.10"
+        );
+        assert_eq!(out["name"][0]["given"][0], "CATARINA");
+        assert_eq!(
+            out["name"][0]["extension"][0]["valueString"],
+            "CATARINA BELLA"
+        );
+    }
+
+    #[test]
+    fn reads_a_fr_core_patient() {
+        let body = br#"{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.10","value":"236066322083656"}],
+            "name":[{"use":"official","family":"TCHITCHI","given":["CATARINA"],"extension":[{"url":"https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-birth-list-given-name","valueString":"CATARINA BELLA"}]},
+                    {"use":"usual","family":"MARTIN"}],
+            "gender":"female","birthDate":"1936-06-21",
+            "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthPlace","valueAddress":{"district":"63220"}}]}"#;
+        let p = parse_patient(body).unwrap();
+        assert_eq!(p.first_names, "CATARINA BELLA");
+        assert_eq!(p.used_name, "MARTIN");
+        assert_eq!(p.sex, "F");
+        assert_eq!(p.birthplace, "63220");
+        assert_eq!(p.ins_oid, "1.2.250.1.213.1.4.10");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_keep() {
+        assert_eq!(parse_patient(b"{").unwrap_err().status, 400);
+        assert_eq!(
+            parse_patient(br#"{"resourceType":"Observation"}"#)
+                .unwrap_err()
+                .status,
+            422
+        );
+        let unknown = br#"{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"gender":"male","birthDate":"1990","telecom":[]}"#;
+        assert_eq!(parse_patient(unknown).unwrap_err().code, "not-supported");
+        let no_gender = br#"{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"birthDate":"1990"}"#;
+        assert_eq!(parse_patient(no_gender).unwrap_err().code, "required");
+        let bad_system = br#"{"resourceType":"Patient","identifier":[{"system":"urn:x","value":"1"}],"name":[{"family":"A","given":["B"]}],"gender":"male","birthDate":"1990"}"#;
+        assert_eq!(parse_patient(bad_system).unwrap_err().code, "not-supported");
+    }
+}

@@ -1,0 +1,563 @@
+//! `relais`: the command line of Relais (serve, migrate, admin, audit, backup, restore).
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use relais_app::admin::{AdminBy, NewAccount, open_grant};
+use relais_app::{App, SystemClock};
+use relais_domain::access::Profile;
+use relais_server::{Config, backup, build_app, demo, open_store, serve, serve_metrics};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "relais",
+    version,
+    about = "Relais : dossier usager informatisé pour les ESMS"
+)]
+struct Cli {
+    /// Configuration file (TOML). Also RELAIS_CONFIG.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database by default). Also RELAIS_DATA_DIR.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://… Also RELAIS_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the FHIR API.
+    Serve {
+        /// Address to listen on. Also RELAIS_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Address for Prometheus metrics. Also RELAIS_METRICS_LISTEN.
+        #[arg(long)]
+        metrics_listen: Option<String>,
+        /// Start on a fresh demo database (data-dir/demo.db) and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema.
+    Migrate {
+        /// Allow creating a new SQLite file at --database-url.
+        #[arg(long)]
+        create: bool,
+    },
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the database (SQLite), with a SHA-256 file beside it.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup after checking its checksum, integrity and audit chain.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the organisation (organisme gestionnaire).
+    CreateOrganisation {
+        #[arg(long)]
+        name: String,
+        /// FINESS juridique.
+        #[arg(long)]
+        finess: String,
+    },
+    /// Create an establishment of the organisation.
+    CreateEstablishment {
+        #[arg(long)]
+        finess: String,
+        #[arg(long)]
+        name: String,
+        /// elderly, disability, child_protection, home, specific_difficulties
+        #[arg(long)]
+        sector: String,
+        /// FINESS category code (500 = EHPAD, 354 = SSIAD, 183 = IME…)
+        #[arg(long)]
+        category: String,
+        /// FINESS juridique of the organisation, when there are several.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Create a unit in an establishment.
+    CreateUnit {
+        /// FINESS of the establishment.
+        #[arg(long)]
+        establishment: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create an account with one grant. The password is read from standard input with
+    /// --password-stdin, or generated and printed once.
+    CreateAccount {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        given_name: String,
+        #[arg(long)]
+        family_name: String,
+        /// director, care_coordinator, nurse, care_aide, coordinating_physician, psychologist,
+        /// educator, social_worker, secretary, dpo, administrator
+        #[arg(long)]
+        profile: String,
+        /// FINESS of the establishment of the grant.
+        #[arg(long)]
+        establishment: String,
+        /// Name of a unit, to limit the grant to it.
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account; its sessions end at once.
+    DisableAccount {
+        #[arg(long)]
+        username: String,
+    },
+    /// Re-enable an account.
+    EnableAccount {
+        #[arg(long)]
+        username: String,
+    },
+    /// Require (or not) a TOTP second factor for every account of the organisation.
+    RequireTotp {
+        #[arg(long, value_parser = ["on", "off"])]
+        value: String,
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// API clients (OAuth 2 client credentials).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Print the default access matrix (Markdown).
+    AccessMatrix,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client; prints client_id and client_secret once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// SMART system scopes, e.g. "system/Patient.read system/Patient.write".
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exit non-zero naming the first bad event.
+    Verify,
+}
+
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("RELAIS_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logs();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("relais: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(d) = &cli.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &cli.database_url {
+        config.database_url = Some(u.clone());
+    }
+    Ok(config)
+}
+
+async fn organisation(
+    app: &App,
+    finess: Option<&str>,
+) -> anyhow::Result<relais_domain::ids::OrganisationId> {
+    let all = app.organisations().await?;
+    match finess {
+        Some(f) => all
+            .iter()
+            .find(|o| o.finess_legal == f)
+            .map(|o| o.id)
+            .with_context(|| format!("no organisation with FINESS {f}")),
+        None => match all.as_slice() {
+            [one] => Ok(one.id),
+            [] => bail!("no organisation yet: run `relais admin create-organisation` first"),
+            _ => bail!("several organisations: name one with --organisation FINESS"),
+        },
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&cli)?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            metrics_listen,
+            demo,
+        } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(m) = metrics_listen {
+                config.metrics_listen = Some(m);
+            }
+            config.validate()?;
+            if demo && config.database_url.is_none() {
+                std::fs::create_dir_all(&config.data_dir)?;
+                let path = config.data_dir.join("demo.db");
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                config.database_url = Some(format!("sqlite:{}", path.display()));
+                config.create = true;
+            }
+            let store = open_store(&config, true).await?;
+            let app = build_app(store, config.settings(), Arc::new(SystemClock));
+            let listener = TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            let addr = listener.local_addr()?;
+            if demo {
+                if !app.organisations().await?.is_empty() {
+                    bail!("--demo needs an empty database; this one already holds an organisation");
+                }
+                let logins = demo::seed(&app).await?;
+                println!(
+                    "Relais — données de démonstration. Comptes (mots de passe générés maintenant) :"
+                );
+                for l in &logins {
+                    println!("  {:<20} {:<22} {}", l.username, l.password, l.role);
+                }
+            }
+            if let Some(m) = &config.metrics_listen {
+                let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+                    .install_recorder()
+                    .context("metrics recorder")?;
+                let ml = TcpListener::bind(m)
+                    .await
+                    .with_context(|| format!("cannot listen on {m}"))?;
+                tokio::spawn(async move {
+                    if let Err(e) = serve_metrics(ml, handle).await {
+                        tracing::error!(error = %e, "metrics listener stopped");
+                    }
+                });
+            }
+            println!("Relais écoute sur http://{addr}");
+            tracing::info!(%addr, engine = app.store.engine().name(), "listening");
+            let shutdown = async {
+                let ctrl_c = tokio::signal::ctrl_c();
+                #[cfg(unix)]
+                let term = async {
+                    if let Ok(mut s) =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        s.recv().await;
+                    }
+                };
+                #[cfg(not(unix))]
+                let term = std::future::pending::<()>();
+                tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+                tracing::info!("shutting down");
+            };
+            let store = app.store.clone();
+            serve(app, config.web(), listener, shutdown).await?;
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { create } => {
+            config.create = create;
+            config.validate()?;
+            let store = open_store(&config, true).await?;
+            println!(
+                "schema version {}",
+                store.schema_version().await?.unwrap_or(0)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            config.validate()?;
+            let store = open_store(&config, false).await?;
+            let v = store.verify_audit().await?;
+            match v.first_bad {
+                None => {
+                    println!("audit chain intact: {} events", v.events);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, why)) => {
+                    println!(
+                        "audit chain BROKEN at event {seq}: {why} ({} events verified before it)",
+                        v.events
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Backup { to } => {
+            config.validate()?;
+            let store = open_store(&config, false).await?;
+            let r = backup::backup(&store, &to).await?;
+            println!(
+                "backup written: {} ({} bytes, {} audit events)\nsha256 {}",
+                to.display(),
+                r.bytes,
+                r.audit_events,
+                r.sha256
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, force } => {
+            config.validate()?;
+            let (url, _) = config.database_url()?;
+            let target = url
+                .strip_prefix("sqlite:")
+                .context("restore writes a SQLite database; for PostgreSQL use its own tools")?;
+            let target = PathBuf::from(
+                target
+                    .trim_start_matches("//")
+                    .split('?')
+                    .next()
+                    .unwrap_or(""),
+            );
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let r = backup::restore(&from, &target, force).await?;
+            println!(
+                "restored into {}: {} persons, audit chain intact ({} events)",
+                target.display(),
+                r.persons,
+                r.audit_events
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command } => {
+            if let AdminCommand::AccessMatrix = command {
+                print!("{}", relais_domain::access::matrix_markdown());
+                return Ok(ExitCode::SUCCESS);
+            }
+            config.validate()?;
+            let store = open_store(&config, true).await?;
+            let app = build_app(store, config.settings(), Arc::new(SystemClock));
+            admin(&app, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
+    let by = || AdminBy::CommandLine;
+    match command {
+        AdminCommand::CreateOrganisation { name, finess } => {
+            let id = app
+                .create_organisation(&name, &finess)
+                .await
+                .map_err(explain)?;
+            println!("organisation created: {id}");
+        }
+        AdminCommand::CreateEstablishment {
+            finess,
+            name,
+            sector,
+            category,
+            organisation: org,
+        } => {
+            let org = organisation(app, org.as_deref()).await?;
+            let id = app
+                .create_establishment(by(), org, &name, &finess, &sector, &category)
+                .await
+                .map_err(explain)?;
+            println!("establishment created: {id}");
+        }
+        AdminCommand::CreateUnit {
+            establishment,
+            name,
+        } => {
+            let e = find_establishment(app, &establishment).await?;
+            let id = app
+                .create_unit(by(), e.organisation_id, e.id, &name)
+                .await
+                .map_err(explain)?;
+            println!("unit created: {id}");
+        }
+        AdminCommand::CreateAccount {
+            username,
+            given_name,
+            family_name,
+            profile,
+            establishment,
+            unit,
+            password_stdin,
+        } => {
+            let e = find_establishment(app, &establishment).await?;
+            let profile = Profile::from_code(&profile)
+                .with_context(|| format!("unknown profile {profile}"))?;
+            let unit = match unit {
+                Some(name) => Some(
+                    app.units(e.organisation_id)
+                        .await?
+                        .into_iter()
+                        .find(|u| u.establishment_id == e.id && u.name == name)
+                        .with_context(|| format!("no unit named {name:?} in {}", e.name))?
+                        .id,
+                ),
+                None => None,
+            };
+            let (password, generated) = if password_stdin {
+                if std::io::stdin().is_terminal() {
+                    eprint!("Mot de passe : ");
+                }
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (relais_app::secret::generate_password()?, true)
+            };
+            let id = app
+                .create_account(
+                    by(),
+                    e.organisation_id,
+                    NewAccount {
+                        username: &username,
+                        family_name: &family_name,
+                        given_name: &given_name,
+                        password: &password,
+                        grants: vec![open_grant(profile, e.id, unit, app.today())],
+                    },
+                )
+                .await
+                .map_err(explain)?;
+            println!("account created: {id}");
+            if generated {
+                println!("password={password}");
+                eprintln!(
+                    "This password is shown once: hand it over, then ask the person to enrol a second factor."
+                );
+            }
+        }
+        AdminCommand::DisableAccount { username } => {
+            let a = app
+                .account_by_username(&username)
+                .await?
+                .with_context(|| format!("no account {username}"))?;
+            app.set_account_disabled(by(), a.id, true)
+                .await
+                .map_err(explain)?;
+            println!("account disabled, sessions ended: {username}");
+        }
+        AdminCommand::EnableAccount { username } => {
+            let a = app
+                .account_by_username(&username)
+                .await?
+                .with_context(|| format!("no account {username}"))?;
+            app.set_account_disabled(by(), a.id, false)
+                .await
+                .map_err(explain)?;
+            println!("account enabled: {username}");
+        }
+        AdminCommand::RequireTotp {
+            value,
+            organisation: org,
+        } => {
+            let org = organisation(app, org.as_deref()).await?;
+            app.set_totp_required(by(), org, value == "on")
+                .await
+                .map_err(explain)?;
+            println!("second factor required: {value}");
+        }
+        AdminCommand::Client {
+            command:
+                ClientCommand::Create {
+                    name,
+                    scope,
+                    organisation: org,
+                },
+        } => {
+            let org = organisation(app, org.as_deref()).await?;
+            let (id, secret) = app
+                .create_api_client(org, &name, &scope)
+                .await
+                .map_err(explain)?;
+            println!("client_id={id}");
+            println!("client_secret={secret}");
+        }
+        AdminCommand::AccessMatrix => {}
+    }
+    Ok(())
+}
+
+async fn find_establishment(
+    app: &App,
+    finess: &str,
+) -> anyhow::Result<relais_app::store::org::Establishment> {
+    let mut conn = app.store.read().await?;
+    relais_app::store::org::establishment_by_finess(&mut conn, finess.trim())
+        .await?
+        .with_context(|| format!("no establishment with FINESS {finess}"))
+}
+
+/// Turns validation errors into a readable message for the terminal.
+fn explain(e: relais_app::AppError) -> anyhow::Error {
+    match e {
+        relais_app::AppError::Invalid(errors) => {
+            anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }
+        other => anyhow::anyhow!(other),
+    }
+}

@@ -1,0 +1,166 @@
+//! Storage of Relais on SQLite (embedded, default) or PostgreSQL, through one code path.
+//!
+//! This is the only crate that holds SQL. Queries use `$N` placeholders and portable types
+//! (see `migrations/`); the few places where the engines differ are marked `Engine::`.
+
+pub mod audit;
+mod codec;
+pub mod migrate;
+pub mod notes;
+pub mod org;
+pub mod persons;
+pub mod security;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+pub use codec::{Micros, now_micros};
+pub use sqlx::AnyConnection as Conn;
+
+/// The one error type of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the database URL is not usable: {0}")]
+    Url(String),
+    #[error("stored data is unreadable ({0}): the database was changed outside Relais")]
+    Corrupt(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool on one of the two engines.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Opens the database at `url`. A SQLite file is created only when `create` is set
+    /// (the default data directory); a wrong path or an unreachable server is an error,
+    /// never a new empty database.
+    pub async fn connect(url: &str, create: bool, max_connections: u32) -> Result<Self> {
+        install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            return Err(StoreError::Url(
+                "expected sqlite:PATH or postgres://…".into(),
+            ));
+        };
+        let url = match engine {
+            Engine::Sqlite => sqlite_url(url, create)?,
+            Engine::Postgres => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if engine == Engine::Sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                         PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await.map_err(|e| match e {
+            sqlx::Error::Database(d) => StoreError::Url(d.message().to_string()),
+            other => StoreError::Url(other.to_string()),
+        })?;
+        Ok(Self { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A read connection (no transaction).
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so that two writers wait for each other instead of failing on lock upgrade.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Is the database answering?
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Builds the SQLite URL: `mode=rwc` only when creation is wanted, else `mode=rw`.
+fn sqlite_url(url: &str, create: bool) -> Result<String> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    if path.is_empty() || path.contains(":memory:") {
+        return Err(StoreError::Url(
+            "an in-memory SQLite database would lose every record: give a file path".into(),
+        ));
+    }
+    if !create && !std::path::Path::new(path).exists() {
+        return Err(StoreError::Url(format!(
+            "no SQLite database at {path}: check the path, or run `relais migrate` with --create to make a new one"
+        )));
+    }
+    if query.contains("mode=") {
+        return Ok(format!("sqlite://{path}?{query}"));
+    }
+    let mode = if create { "rwc" } else { "rw" };
+    Ok(format!("sqlite://{path}?mode={mode}"))
+}
+
+/// `$first, $first+1, …` placeholders for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,95 @@
+//! Schema migrations: numbered portable SQL files, with an engine-specific companion where needed.
+
+use crate::{Engine, Result, Store, now_micros};
+use sqlx::{AssertSqlSafe, Row};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    portable: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    portable: include_str!("../migrations/0001_foundation.sql"),
+    sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
+    postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+impl Store {
+    /// Applies the migrations not yet applied, each in its own transaction. Returns how many ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut applied = 0;
+        for m in MIGRATIONS {
+            let mut tx = self.begin_write().await?;
+            let done: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migration WHERE version = $1")
+                .bind(m.version)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            if done > 0 {
+                continue;
+            }
+            let specific = match self.engine {
+                Engine::Sqlite => m.sqlite,
+                Engine::Postgres => m.postgres,
+            };
+            sqlx::raw_sql(AssertSqlSafe(m.portable))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::raw_sql(AssertSqlSafe(specific))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            applied += 1;
+        }
+        Ok(applied)
+    }
+
+    /// The applied schema version, or `None` on an empty database.
+    pub async fn schema_version(&self) -> Result<Option<i64>> {
+        let exists = match self.engine {
+            Engine::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'"
+            }
+            Engine::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'"
+            }
+        };
+        let n: i64 = sqlx::query(exists)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let v: Option<i64> = sqlx::query("SELECT MAX(version) FROM schema_migration")
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        Ok(v)
+    }
+}

@@ -1,0 +1,172 @@
+//! Logbook notes: versions of a lineage, a person's notes, a unit's recent notes.
+
+use crate::codec::{corrupt, flag, id, opt_id};
+use crate::{Conn, Micros, Result, placeholders};
+use relais_domain::access::Category;
+use relais_domain::ids::*;
+use relais_domain::note::NoteContent;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub id: NoteId,
+    pub person_id: PersonId,
+    pub establishment_id: Option<EstablishmentId>,
+    pub unit_id: Option<UnitId>,
+    /// The id of the first version: every correction shares it.
+    pub lineage_id: NoteId,
+    pub version: i32,
+    pub is_current: bool,
+    pub content: NoteContent,
+    pub correction_reason: Option<String>,
+    pub author_id: AccountId,
+    pub author_label: String,
+    pub recorded_at: Micros,
+}
+
+const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at";
+
+fn from_row(r: &AnyRow) -> Result<Note> {
+    let category: String = r.try_get(7)?;
+    Ok(Note {
+        id: id(&r.try_get::<String, _>(0)?, "note id")?,
+        person_id: id(&r.try_get::<String, _>(1)?, "person id")?,
+        establishment_id: opt_id(r.try_get(2)?, "establishment id")?,
+        unit_id: opt_id(r.try_get(3)?, "unit id")?,
+        lineage_id: id(&r.try_get::<String, _>(4)?, "note lineage")?,
+        version: r.try_get(5)?,
+        is_current: flag(r.try_get(6)?),
+        content: NoteContent {
+            category: Category::from_code(&category).ok_or_else(|| corrupt("note category"))?,
+            text: r.try_get(8)?,
+            target: r.try_get(9)?,
+            data: r.try_get(10)?,
+            action: r.try_get(11)?,
+            result: r.try_get(12)?,
+        },
+        correction_reason: r.try_get(13)?,
+        author_id: id(&r.try_get::<String, _>(14)?, "author id")?,
+        author_label: r.try_get(15)?,
+        recorded_at: r.try_get(16)?,
+    })
+}
+
+pub async fn insert(conn: &mut Conn, org: OrganisationId, n: &Note) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO note (id, organisation_id, person_id, establishment_id, unit_id, lineage_id, version, is_current, category, body, target, data, action, result, \
+         correction_reason, author_id, author_label, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(n.id.to_string())
+    .bind(org.to_string())
+    .bind(n.person_id.to_string())
+    .bind(n.establishment_id.map(|e| e.to_string()))
+    .bind(n.unit_id.map(|u| u.to_string()))
+    .bind(n.lineage_id.to_string())
+    .bind(n.version)
+    .bind(n.is_current as i16)
+    .bind(n.content.category.code())
+    .bind(&n.content.text)
+    .bind(&n.content.target)
+    .bind(&n.content.data)
+    .bind(&n.content.action)
+    .bind(&n.content.result)
+    .bind(&n.correction_reason)
+    .bind(n.author_id.to_string())
+    .bind(&n.author_label)
+    .bind(n.recorded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the current version of a lineage as superseded. Returns false when `expected`
+/// is no longer the current version (someone corrected it meanwhile).
+pub async fn supersede(conn: &mut Conn, expected: NoteId) -> Result<bool> {
+    let r = sqlx::query("UPDATE note SET is_current = 0 WHERE id = $1 AND is_current = 1")
+        .bind(expected.to_string())
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn note(conn: &mut Conn, org: OrganisationId, note: NoteId) -> Result<Option<Note>> {
+    let sql = format!("SELECT {COLUMNS} FROM note n WHERE n.id = $1 AND n.organisation_id = $2");
+    let r = sqlx::query(AssertSqlSafe(sql))
+        .bind(note.to_string())
+        .bind(org.to_string())
+        .fetch_optional(conn)
+        .await?;
+    r.as_ref().map(from_row).transpose()
+}
+
+/// Every version of a lineage, oldest first.
+pub async fn history(conn: &mut Conn, org: OrganisationId, lineage: NoteId) -> Result<Vec<Note>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM note n WHERE n.lineage_id = $1 AND n.organisation_id = $2 ORDER BY n.version"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(lineage.to_string())
+        .bind(org.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+fn category_list(categories: &[Category], first: usize) -> (String, Vec<&'static str>) {
+    (
+        placeholders(first, categories.len()),
+        categories.iter().map(|c| c.code()).collect(),
+    )
+}
+
+/// Current notes of a person in the given categories, newest first.
+pub async fn for_person(
+    conn: &mut Conn,
+    person: PersonId,
+    categories: &[Category],
+    limit: i64,
+) -> Result<Vec<Note>> {
+    if categories.is_empty() {
+        return Ok(vec![]);
+    }
+    let (list, codes) = category_list(categories, 3);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM note n WHERE n.person_id = $1 AND n.is_current = 1 AND n.category IN ({list}) ORDER BY n.recorded_at DESC LIMIT $2"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(person.to_string())
+        .bind(limit);
+    for c in codes {
+        q = q.bind(c);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Current notes written in a unit since `since`, newest first, with the person's id.
+pub async fn for_unit(
+    conn: &mut Conn,
+    unit: UnitId,
+    since: Micros,
+    categories: &[Category],
+    limit: i64,
+) -> Result<Vec<Note>> {
+    if categories.is_empty() {
+        return Ok(vec![]);
+    }
+    let (list, codes) = category_list(categories, 4);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM note n WHERE n.unit_id = $1 AND n.is_current = 1 AND n.recorded_at >= $2 AND n.category IN ({list}) \
+         ORDER BY n.recorded_at DESC LIMIT $3"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(unit.to_string())
+        .bind(since)
+        .bind(limit);
+    for c in codes {
+        q = q.bind(c);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}

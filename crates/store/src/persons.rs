@@ -1,0 +1,448 @@
+//! Persons (identity), identity evidence and stays.
+
+use crate::codec::{corrupt, date, id, opt_date, opt_id};
+use crate::{Conn, Micros, Result, now_micros, placeholders};
+use jiff::civil::Date;
+use relais_domain::access::{PersonScope, StayScope};
+use relais_domain::date::BirthDate;
+use relais_domain::identity::{
+    EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames,
+};
+use relais_domain::ids::*;
+use relais_domain::ins::Ins;
+use relais_domain::stay::{DischargeReason, StayMode};
+use relais_domain::text::fold;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: PersonId,
+    pub organisation_id: OrganisationId,
+    pub registered_at: Option<EstablishmentId>,
+    pub traits: StrictTraits,
+    pub used: UsedNames,
+    pub status: IdentityStatus,
+    /// Stored as received; emitted only when `status` allows it.
+    pub ins: Option<Ins>,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stay {
+    pub id: StayId,
+    pub person_id: PersonId,
+    pub establishment_id: EstablishmentId,
+    pub unit_id: Option<UnitId>,
+    pub mode: StayMode,
+    pub start: Date,
+    pub end: Option<Date>,
+    pub discharge_reason: Option<DischargeReason>,
+    pub transferred_from: Option<StayId>,
+}
+
+impl Stay {
+    pub fn scope(&self) -> StayScope {
+        StayScope {
+            establishment: self.establishment_id,
+            unit: self.unit_id,
+            start: self.start,
+            end: self.end,
+        }
+    }
+    pub fn is_open(&self) -> bool {
+        self.end.is_none()
+    }
+}
+
+pub fn scope_of(person: &Person, stays: &[Stay]) -> PersonScope {
+    PersonScope {
+        registered_at: person.registered_at,
+        stays: stays.iter().map(Stay::scope).collect(),
+    }
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at";
+
+fn person_from_row(r: &AnyRow) -> Result<Person> {
+    let birth_date =
+        BirthDate::from_storage(&r.try_get::<String, _>(5)?).map_err(|_| corrupt("birth date"))?;
+    let sex = Sex::from_code(&r.try_get::<String, _>(6)?).map_err(|_| corrupt("sex"))?;
+    let birthplace = r
+        .try_get::<Option<String>, _>(7)?
+        .map(|b| InseeCode::parse(&b).map_err(|_| corrupt("birthplace")))
+        .transpose()?;
+    let traits = StrictTraits::new(
+        &r.try_get::<String, _>(3)?,
+        &r.try_get::<String, _>(4)?,
+        birth_date,
+        sex,
+        birthplace,
+    )
+    .map_err(|_| corrupt("strict traits"))?;
+    let used = UsedNames::new(
+        &r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+        &r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
+    )
+    .map_err(|_| corrupt("used names"))?;
+    let status = IdentityStatus::from_code(&r.try_get::<String, _>(10)?)
+        .ok_or_else(|| corrupt("identity status"))?;
+    let ins = match (
+        r.try_get::<Option<String>, _>(11)?,
+        r.try_get::<Option<String>, _>(12)?,
+    ) {
+        (Some(m), Some(o)) => Some(Ins::parse(&m, &o).map_err(|_| corrupt("ins"))?),
+        _ => None,
+    };
+    Ok(Person {
+        id: id(&r.try_get::<String, _>(0)?, "person id")?,
+        organisation_id: id(&r.try_get::<String, _>(1)?, "organisation id")?,
+        registered_at: opt_id(r.try_get(2)?, "establishment id")?,
+        traits,
+        used,
+        status,
+        ins,
+        created_at: r.try_get(13)?,
+        updated_at: r.try_get(14)?,
+    })
+}
+
+fn search_first_names(p: &Person) -> String {
+    let mut s = fold(&p.traits.first_names_joined());
+    if let Some(u) = &p.used.used_first_name {
+        s.push(' ');
+        s.push_str(&fold(u));
+    }
+    s
+}
+
+pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO person (id, organisation_id, registered_establishment_id, birth_name, first_names, birth_date, sex, birthplace, used_name, used_first_name, \
+         identity_status, ins_matricule, ins_oid, search_birth_name, search_used_name, search_first_names, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.organisation_id.to_string())
+    .bind(p.registered_at.map(|e| e.to_string()))
+    .bind(&p.traits.birth_name)
+    .bind(p.traits.first_names_joined())
+    .bind(p.traits.birth_date.to_storage())
+    .bind(p.traits.sex.code())
+    .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
+    .bind(&p.used.used_name)
+    .bind(&p.used.used_first_name)
+    .bind(p.status.code())
+    .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
+    .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
+    .bind(fold(&p.traits.birth_name))
+    .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
+    .bind(search_first_names(p))
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_identity_status(
+    conn: &mut Conn,
+    person: PersonId,
+    status: IdentityStatus,
+) -> Result<()> {
+    sqlx::query("UPDATE person SET identity_status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.code())
+        .bind(now_micros())
+        .bind(person.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn person(
+    conn: &mut Conn,
+    org: OrganisationId,
+    person: PersonId,
+) -> Result<Option<Person>> {
+    let sql =
+        format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.id = $1 AND p.organisation_id = $2");
+    let r = sqlx::query(AssertSqlSafe(sql))
+        .bind(person.to_string())
+        .bind(org.to_string())
+        .fetch_optional(conn)
+        .await?;
+    r.as_ref().map(person_from_row).transpose()
+}
+
+/// A search over an organisation's persons. Names match by folded prefix.
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    /// Birth or used name.
+    pub family: Option<String>,
+    pub given: Option<String>,
+    /// Any of birth name, used name, first names.
+    pub name: Option<String>,
+    pub birth_date: Option<BirthDate>,
+    pub ins_matricule: Option<String>,
+    /// Only persons with a stay in, or registered by, one of these establishments.
+    pub establishments: Option<Vec<EstablishmentId>>,
+    pub limit: i64,
+}
+
+/// The upper bound of a prefix range: "dup" → "duq", so `col >= 'dup' AND col < 'duq'` uses the index.
+fn prefix_end(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return chars.into_iter().collect();
+        }
+    }
+    String::from(char::MAX)
+}
+
+pub async fn search_persons(
+    conn: &mut Conn,
+    org: OrganisationId,
+    q: &PersonQuery,
+) -> Result<Vec<Person>> {
+    let mut sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.organisation_id = $1");
+    let mut binds: Vec<String> = vec![org.to_string()];
+    let next = |binds: &mut Vec<String>, v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    if let Some(family) = q.family.as_deref().map(fold).filter(|s| !s.is_empty()) {
+        let (a, b) = (
+            next(&mut binds, family.clone()),
+            next(&mut binds, prefix_end(&family)),
+        );
+        sql.push_str(&format!(
+            " AND ((p.search_birth_name >= {a} AND p.search_birth_name < {b}) OR (p.search_used_name >= {a} AND p.search_used_name < {b}))"
+        ));
+    }
+    if let Some(given) = q.given.as_deref().map(fold).filter(|s| !s.is_empty()) {
+        let (a, b) = (
+            next(&mut binds, given.clone()),
+            next(&mut binds, format!("% {given}%")),
+        );
+        sql.push_str(&format!(
+            " AND (p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {b})"
+        ));
+    }
+    if let Some(name) = q.name.as_deref().map(fold).filter(|s| !s.is_empty()) {
+        let (a, b, c) = (
+            next(&mut binds, name.clone()),
+            next(&mut binds, prefix_end(&name)),
+            next(&mut binds, format!("% {name}%")),
+        );
+        sql.push_str(&format!(
+            " AND ((p.search_birth_name >= {a} AND p.search_birth_name < {b}) OR (p.search_used_name >= {a} AND p.search_used_name < {b}) \
+             OR p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {c})"
+        ));
+    }
+    if let Some(bd) = &q.birth_date {
+        let a = next(&mut binds, bd.to_storage());
+        sql.push_str(&format!(" AND p.birth_date = {a}"));
+    }
+    if let Some(ins) = &q.ins_matricule {
+        let a = next(&mut binds, ins.clone());
+        sql.push_str(&format!(" AND p.ins_matricule = {a}"));
+    }
+    if let Some(ests) = &q.establishments {
+        if ests.is_empty() {
+            return Ok(vec![]);
+        }
+        let first = binds.len() + 1;
+        let list = placeholders(first, ests.len());
+        binds.extend(ests.iter().map(|e| e.to_string()));
+        sql.push_str(&format!(
+            " AND (p.registered_establishment_id IN ({list}) OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.establishment_id IN ({list})))"
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY p.search_birth_name, p.id LIMIT {}",
+        q.limit.clamp(1, 1000)
+    ));
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(b);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(person_from_row).collect()
+}
+
+const STAY_COLUMNS: &str = "s.id, s.person_id, s.establishment_id, s.unit_id, s.mode, s.start_date, s.end_date, s.discharge_reason, s.transferred_from";
+
+fn stay_from_row(r: &AnyRow, offset: usize) -> Result<Stay> {
+    Ok(Stay {
+        id: id(&r.try_get::<String, _>(offset)?, "stay id")?,
+        person_id: id(&r.try_get::<String, _>(offset + 1)?, "person id")?,
+        establishment_id: id(&r.try_get::<String, _>(offset + 2)?, "establishment id")?,
+        unit_id: opt_id(r.try_get(offset + 3)?, "unit id")?,
+        mode: StayMode::from_code(&r.try_get::<String, _>(offset + 4)?)
+            .map_err(|_| corrupt("stay mode"))?,
+        start: date(&r.try_get::<String, _>(offset + 5)?, "stay start")?,
+        end: opt_date(r.try_get(offset + 6)?, "stay end")?,
+        discharge_reason: r
+            .try_get::<Option<String>, _>(offset + 7)?
+            .map(|c| DischargeReason::from_code(&c).map_err(|_| corrupt("discharge reason")))
+            .transpose()?,
+        transferred_from: opt_id(r.try_get(offset + 8)?, "stay id")?,
+    })
+}
+
+pub async fn insert_stay(conn: &mut Conn, org: OrganisationId, s: &Stay) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO stay (id, organisation_id, person_id, establishment_id, unit_id, mode, start_date, end_date, discharge_reason, transferred_from, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(s.id.to_string())
+    .bind(org.to_string())
+    .bind(s.person_id.to_string())
+    .bind(s.establishment_id.to_string())
+    .bind(s.unit_id.map(|u| u.to_string()))
+    .bind(s.mode.code())
+    .bind(s.start.to_string())
+    .bind(s.end.map(|d| d.to_string()))
+    .bind(s.discharge_reason.map(|r| r.code()))
+    .bind(s.transferred_from.map(|t| t.to_string()))
+    .bind(now_micros())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn close_stay(
+    conn: &mut Conn,
+    stay: StayId,
+    end: Date,
+    reason: DischargeReason,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE stay SET end_date = $1, discharge_reason = $2 WHERE id = $3 AND end_date IS NULL",
+    )
+    .bind(end.to_string())
+    .bind(reason.code())
+    .bind(stay.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn stays(conn: &mut Conn, person: PersonId) -> Result<Vec<Stay>> {
+    let sql = format!(
+        "SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id = $1 ORDER BY s.start_date DESC, s.id DESC"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(person.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| stay_from_row(r, 0)).collect()
+}
+
+/// Stays of many persons at once (one query for a result list).
+pub async fn stays_of(conn: &mut Conn, persons: &[PersonId]) -> Result<Vec<Stay>> {
+    if persons.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id IN ({})",
+        placeholders(1, persons.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for p in persons {
+        q = q.bind(p.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(|r| stay_from_row(r, 0)).collect()
+}
+
+/// Persons with an open stay in a unit (or a whole establishment when `unit` is `None`), with that stay.
+pub async fn current_residents(
+    conn: &mut Conn,
+    org: OrganisationId,
+    establishment: EstablishmentId,
+    unit: Option<UnitId>,
+) -> Result<Vec<(Person, Stay)>> {
+    let filter = if unit.is_some() {
+        "s.unit_id = $3"
+    } else {
+        "s.establishment_id = $3"
+    };
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS}, {STAY_COLUMNS} FROM stay s JOIN person p ON p.id = s.person_id \
+         WHERE p.organisation_id = $1 AND s.establishment_id = $2 AND {filter} AND s.end_date IS NULL \
+         ORDER BY p.search_birth_name, p.id"
+    );
+    let target = unit
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| establishment.to_string());
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(org.to_string())
+        .bind(establishment.to_string())
+        .bind(target)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((person_from_row(r)?, stay_from_row(r, 15)?)))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub id: EvidenceId,
+    pub person_id: PersonId,
+    pub kind: EvidenceKind,
+    pub expires_on: Option<Date>,
+    pub checked_by: AccountId,
+    pub checked_at: Micros,
+}
+
+pub async fn insert_evidence(conn: &mut Conn, org: OrganisationId, e: &Evidence) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO identity_evidence (id, organisation_id, person_id, kind, expires_on, checked_by, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(e.id.to_string())
+    .bind(org.to_string())
+    .bind(e.person_id.to_string())
+    .bind(e.kind.code())
+    .bind(e.expires_on.map(|d| d.to_string()))
+    .bind(e.checked_by.to_string())
+    .bind(e.checked_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn evidence(conn: &mut Conn, person: PersonId) -> Result<Vec<Evidence>> {
+    let rows = sqlx::query(
+        "SELECT id, person_id, kind, expires_on, checked_by, checked_at FROM identity_evidence WHERE person_id = $1 ORDER BY checked_at DESC",
+    )
+    .bind(person.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Evidence {
+                id: id(&r.try_get::<String, _>(0)?, "evidence id")?,
+                person_id: id(&r.try_get::<String, _>(1)?, "person id")?,
+                kind: EvidenceKind::from_code(&r.try_get::<String, _>(2)?)
+                    .map_err(|_| corrupt("evidence kind"))?,
+                expires_on: opt_date(r.try_get(3)?, "evidence expiry")?,
+                checked_by: id(&r.try_get::<String, _>(4)?, "account id")?,
+                checked_at: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prefix_end_increments_the_last_character() {
+        assert_eq!(super::prefix_end("dup"), "duq");
+        assert_eq!(super::prefix_end("a"), "b");
+    }
+}

@@ -1,0 +1,241 @@
+//! Sessions, login failures, API clients and their tokens. Secrets are stored only as SHA-256.
+
+use crate::codec::{flag, id};
+use crate::{Conn, Micros, Result, StoreError, now_micros};
+use relais_domain::ids::{AccountId, ApiClientId, OrganisationId};
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub account_id: AccountId,
+    pub csrf_token: String,
+    pub second_factor_done: bool,
+    pub created_at: Micros,
+    pub last_seen_at: Micros,
+}
+
+pub async fn insert_session(conn: &mut Conn, token_hash: &str, s: &WebSession) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO web_session (token_hash, account_id, csrf_token, second_factor_done, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(s.account_id.to_string())
+    .bind(&s.csrf_token)
+    .bind(s.second_factor_done as i16)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn session(conn: &mut Conn, token_hash: &str) -> Result<Option<WebSession>> {
+    let r = sqlx::query(
+        "SELECT account_id, csrf_token, second_factor_done, created_at, last_seen_at FROM web_session WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?;
+    r.map(|r| {
+        Ok(WebSession {
+            account_id: id(&r.try_get::<String, _>(0)?, "account id")?,
+            csrf_token: r.try_get(1)?,
+            second_factor_done: flag(r.try_get(2)?),
+            created_at: r.try_get(3)?,
+            last_seen_at: r.try_get(4)?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn touch_session(conn: &mut Conn, token_hash: &str, at: Micros) -> Result<()> {
+    sqlx::query("UPDATE web_session SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(at)
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn complete_second_factor(conn: &mut Conn, token_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE web_session SET second_factor_done = 1 WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes sessions idle or older than the limits.
+pub async fn purge_sessions(
+    conn: &mut Conn,
+    idle_before: Micros,
+    created_before: Micros,
+) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+pub async fn record_login_failure(conn: &mut Conn, username: &str, ip: &str) -> Result<()> {
+    sqlx::query("INSERT INTO login_failure (id, username, ip, at) VALUES ($1, $2, $3, $4)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(username)
+        .bind(ip)
+        .bind(now_micros())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Failures since `since` for this login, and for this address.
+pub async fn login_failures(
+    conn: &mut Conn,
+    username: &str,
+    ip: &str,
+    since: Micros,
+) -> Result<(i64, i64)> {
+    let by_user: i64 =
+        sqlx::query("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
+            .bind(username)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    let by_ip: i64 = sqlx::query("SELECT COUNT(*) FROM login_failure WHERE ip = $1 AND at >= $2")
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    Ok((by_user, by_ip))
+}
+
+pub async fn clear_login_failures(conn: &mut Conn, username: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failure WHERE username = $1")
+        .bind(username)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub id: ApiClientId,
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub scopes: String,
+    pub disabled: bool,
+}
+
+pub async fn insert_api_client(conn: &mut Conn, c: &ApiClient) -> Result<()> {
+    let res = sqlx::query(
+        "INSERT INTO api_client (id, organisation_id, name, client_id, secret_hash, scopes, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(c.id.to_string())
+    .bind(c.organisation_id.to_string())
+    .bind(&c.name)
+    .bind(&c.client_id)
+    .bind(&c.secret_hash)
+    .bind(&c.scopes)
+    .bind(c.disabled as i16)
+    .bind(now_micros())
+    .execute(conn)
+    .await;
+    match res {
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            Err(StoreError::Conflict("client_id".into()))
+        }
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(()),
+    }
+}
+
+pub async fn api_client_by_client_id(
+    conn: &mut Conn,
+    client_id: &str,
+) -> Result<Option<ApiClient>> {
+    let r = sqlx::query(
+        "SELECT id, organisation_id, name, client_id, secret_hash, scopes, disabled FROM api_client WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(conn)
+    .await?;
+    r.map(|r| {
+        Ok(ApiClient {
+            id: id(&r.try_get::<String, _>(0)?, "api client id")?,
+            organisation_id: id(&r.try_get::<String, _>(1)?, "organisation id")?,
+            name: r.try_get(2)?,
+            client_id: r.try_get(3)?,
+            secret_hash: r.try_get(4)?,
+            scopes: r.try_get(5)?,
+            disabled: flag(r.try_get(6)?),
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_api_token(
+    conn: &mut Conn,
+    token_hash: &str,
+    client: ApiClientId,
+    scopes: &str,
+    expires_at: Micros,
+) -> Result<()> {
+    sqlx::query("INSERT INTO api_token (token_hash, api_client_id, scopes, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(client.to_string())
+        .bind(scopes)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    // Expired tokens are useless: drop them as new ones come.
+    sqlx::query("DELETE FROM api_token WHERE expires_at < $1")
+        .bind(now_micros())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A valid token: the client (still enabled) and the granted scopes.
+pub async fn api_token(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: Micros,
+) -> Result<Option<(ApiClient, String)>> {
+    let r = sqlx::query(
+        "SELECT c.id, c.organisation_id, c.name, c.client_id, c.secret_hash, c.scopes, c.disabled, t.scopes \
+         FROM api_token t JOIN api_client c ON c.id = t.api_client_id WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.disabled = 0",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    r.map(|r| {
+        Ok((
+            ApiClient {
+                id: id(&r.try_get::<String, _>(0)?, "api client id")?,
+                organisation_id: id(&r.try_get::<String, _>(1)?, "organisation id")?,
+                name: r.try_get(2)?,
+                client_id: r.try_get(3)?,
+                secret_hash: r.try_get(4)?,
+                scopes: r.try_get(5)?,
+                disabled: flag(r.try_get(6)?),
+            },
+            r.try_get(7)?,
+        ))
+    })
+    .transpose()
+}

@@ -1,0 +1,530 @@
+//! FHIR R4 REST API (`/fhir`) and the OAuth 2 token endpoint for API clients.
+
+use crate::session::client_ip;
+use crate::{AppState, BODY_LIMIT};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use relais_app::store::persons::{Person, PersonQuery};
+use relais_app::{Actor, AppError};
+use relais_domain::date::BirthDate;
+use relais_domain::ids::PersonId;
+use relais_domain::ins::InsAuthority;
+use relais_interop::fhir::{self, FhirError, PatientView, operation_outcome};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/fhir/metadata", get(metadata))
+        .route("/fhir/Patient", post(create_patient).get(search_patients))
+        .route("/fhir/Patient/{id}", get(read_patient))
+        .route("/oauth/token", post(token))
+}
+
+/// A FHIR failure, answered as an OperationOutcome.
+pub struct Outcome {
+    status: StatusCode,
+    code: &'static str,
+    diagnostics: String,
+    expression: Option<String>,
+}
+
+impl Outcome {
+    fn new(status: StatusCode, code: &'static str, diagnostics: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            diagnostics: diagnostics.into(),
+            expression: None,
+        }
+    }
+}
+
+impl From<FhirError> for Outcome {
+    fn from(e: FhirError) -> Self {
+        Self {
+            status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            code: e.code,
+            diagnostics: e.diagnostics,
+            expression: e.expression,
+        }
+    }
+}
+
+impl From<AppError> for Outcome {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => {
+                Self::new(StatusCode::NOT_FOUND, "not-found", "resource not found")
+            }
+            AppError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "the token's scopes do not allow this interaction",
+            ),
+            AppError::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "a valid bearer token is required",
+            ),
+            AppError::TooManyAttempts => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "too many attempts",
+            ),
+            AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::Invalid(errors) => {
+                let first = errors.first();
+                Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: if first.is_some_and(|e| e.code == "required") {
+                        "required"
+                    } else {
+                        "value"
+                    },
+                    diagnostics: errors
+                        .iter()
+                        .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    expression: first.map(|e| fhir_path(e.field).to_string()),
+                }
+            }
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "storage failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "exception",
+                    "internal error; nothing was written",
+                )
+            }
+            AppError::Internal(m) => {
+                tracing::error!(error = %m, "internal failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "exception",
+                    "internal error; nothing was written",
+                )
+            }
+        }
+    }
+}
+
+fn fhir_path(field: &str) -> &'static str {
+    match field {
+        "birth_name" => "Patient.name.family",
+        "first_names" => "Patient.name.given",
+        "birth_date" => "Patient.birthDate",
+        "sex" => "Patient.gender",
+        "birthplace" => "Patient.extension",
+        "used_name" | "used_first_name" => "Patient.name",
+        "ins" => "Patient.identifier",
+        _ => "Patient",
+    }
+}
+
+impl IntoResponse for Outcome {
+    fn into_response(self) -> Response {
+        let body = operation_outcome(
+            "error",
+            self.code,
+            &self.diagnostics,
+            self.expression.as_deref(),
+        );
+        let mut res = (
+            self.status,
+            [(header::CONTENT_TYPE, FHIR_JSON)],
+            body.to_string(),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+/// The API client behind a bearer token.
+pub struct ApiActor(Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = Outcome;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Outcome::from(AppError::Unauthenticated))?;
+        let ip = client_ip(parts, state.config.trust_forwarded_for);
+        Ok(Self(state.app.bearer(token, &ip).await?))
+    }
+}
+
+/// A FHIR JSON body: the right media type, at most `BODY_LIMIT` bytes.
+pub struct FhirBody(Bytes);
+
+impl FromRequest<AppState> for FhirBody {
+    type Rejection = Outcome;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !(ct.starts_with("application/fhir+json") || ct.starts_with("application/json")) {
+            return Err(Outcome::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-supported",
+                "Content-Type must be application/fhir+json",
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| {
+                Outcome::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-long",
+                    format!("the body exceeds {BODY_LIMIT} bytes"),
+                )
+            })?;
+        Ok(Self(bytes))
+    }
+}
+
+fn fhir_response(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, FHIR_JSON)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn patient_json(p: &Person) -> Value {
+    let last_updated = jiff::Timestamp::from_microsecond(p.updated_at)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    fhir::patient(&PatientView {
+        id: p.id.to_string(),
+        birth_name: &p.traits.birth_name,
+        first_names: &p.traits.first_names,
+        birth_date: &p.traits.birth_date,
+        sex: p.traits.sex,
+        birthplace: p.traits.birthplace.as_ref(),
+        used_name: p.used.used_name.as_deref(),
+        used_first_name: p.used.used_first_name.as_deref(),
+        status: p.status,
+        ins: p.ins.as_ref(),
+        last_updated,
+    })
+}
+
+async fn metadata() -> Response {
+    let search_params = ["family", "given", "name", "birthdate", "identifier", "_count"]
+        .iter()
+        .map(|n| json!({ "name": n, "type": if *n == "birthdate" { "date" } else if *n == "identifier" { "token" } else if *n == "_count" { "number" } else { "string" } }))
+        .collect::<Vec<_>>();
+    fhir_response(
+        StatusCode::OK,
+        json!({
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": "2026-11-26",
+            "kind": "instance",
+            "software": { "name": "Relais", "version": env!("CARGO_PKG_VERSION") },
+            "fhirVersion": fhir::FHIR_VERSION,
+            "format": ["application/fhir+json"],
+            "rest": [{
+                "mode": "server",
+                "security": {
+                    "service": [{ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR" }] }],
+                    "description": "OAuth 2 client credentials at /oauth/token; SMART v1 system scopes (system/Patient.read, system/*.write…)."
+                },
+                "resource": [{
+                    "type": "Patient",
+                    "supportedProfile": ["https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins"],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
+                    "searchParam": search_params,
+                }],
+            }],
+        }),
+    )
+}
+
+async fn create_patient(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    let input = fhir::parse_patient(&body)?;
+    let id = state
+        .app
+        .register_person(
+            &actor,
+            &relais_app::persons::IdentityInput {
+                birth_name: input.birth_name,
+                first_names: input.first_names,
+                birth_date: input.birth_date,
+                sex: input.sex,
+                birthplace: input.birthplace,
+                used_name: input.used_name,
+                used_first_name: input.used_first_name,
+                ins_matricule: input.ins_matricule,
+                ins_oid: input.ins_oid,
+                establishment: None,
+            },
+        )
+        .await?;
+    let person = state.app.person_identity(&actor, id).await?;
+    let mut res = fhir_response(StatusCode::CREATED, patient_json(&person));
+    if let Ok(v) = HeaderValue::from_str(&format!("/fhir/Patient/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn read_patient(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, Outcome> {
+    let id: PersonId = id.parse().map_err(|_| Outcome::from(AppError::NotFound))?;
+    let person = state.app.person_identity(&actor, id).await?;
+    Ok(fhir_response(StatusCode::OK, patient_json(&person)))
+}
+
+async fn search_patients(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    uri: axum::http::Uri,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, Outcome> {
+    let mut query = PersonQuery {
+        limit: 20,
+        ..Default::default()
+    };
+    let mut local_id: Option<String> = None;
+    for (k, v) in form_pairs(raw.as_deref().unwrap_or(""))? {
+        let v = v.trim().to_string();
+        match k.as_str() {
+            "family" => query.family = Some(v),
+            "given" => query.given = Some(v),
+            "name" => query.name = Some(v),
+            "birthdate" => {
+                let d = v.strip_prefix("eq").unwrap_or(&v);
+                query.birth_date =
+                    Some(BirthDate::parse(d, state.app.today()).map_err(|e| Outcome {
+                        expression: Some("birthdate".into()),
+                        ..Outcome::new(
+                            StatusCode::BAD_REQUEST,
+                            "value",
+                            format!("birthdate: {}", e.message),
+                        )
+                    })?);
+            }
+            "identifier" => {
+                let (system, value) = v.split_once('|').unwrap_or(("", v.as_str()));
+                if system == fhir::LOCAL_ID_SYSTEM {
+                    local_id = Some(value.to_string());
+                } else if InsAuthority::from_oid(system).is_some() {
+                    query.ins_matricule = Some(value.to_string());
+                } else {
+                    return Err(Outcome::new(
+                        StatusCode::BAD_REQUEST,
+                        "not-supported",
+                        "identifier system must be an INS OID (urn:oid:1.2.250.1.213.1.4.x) or urn:relais:person",
+                    ));
+                }
+            }
+            "_count" => {
+                query.limit = v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| {
+                        Outcome::new(
+                            StatusCode::BAD_REQUEST,
+                            "value",
+                            "_count must be a number from 1 to 100",
+                        )
+                    })?;
+            }
+            other => {
+                return Err(Outcome::new(
+                    StatusCode::BAD_REQUEST,
+                    "not-supported",
+                    format!(
+                        "search parameter not supported: {}",
+                        other.chars().take(60).collect::<String>()
+                    ),
+                ));
+            }
+        }
+    }
+    let people: Vec<Person> = if let Some(id) = local_id {
+        match id.parse::<PersonId>() {
+            Ok(id) => match state.app.person_identity(&actor, id).await {
+                Ok(p) => vec![p],
+                Err(AppError::NotFound) => vec![],
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => vec![],
+        }
+    } else {
+        let ins_search = query.ins_matricule.is_some();
+        state
+            .app
+            .search_persons(&actor, query)
+            .await?
+            .into_iter()
+            .map(|(p, _)| p)
+            // An INS only identifies a qualified identity: others are not found by it.
+            .filter(|p| !ins_search || p.status.may_emit_ins())
+            .collect()
+    };
+    let entries = people.iter().map(patient_json).collect();
+    Ok(fhir_response(
+        StatusCode::OK,
+        fhir::searchset("/fhir", &uri.to_string(), entries),
+    ))
+}
+
+fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, Outcome> {
+    let bad = || {
+        Outcome::new(
+            StatusCode::BAD_REQUEST,
+            "structure",
+            "the query string is not valid UTF-8",
+        )
+    };
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+                    .map_err(|_| bad())
+            };
+            Ok((dec(k)?, dec(v)?))
+        })
+        .collect()
+}
+
+/// OAuth 2 errors (RFC 6749 §5.2).
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut res = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({ "error": error, "error_description": description }).to_string(),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"relais\""),
+        );
+    }
+    res
+}
+
+async fn token(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let ct = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/x-www-form-urlencoded") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Content-Type must be application/x-www-form-urlencoded",
+        );
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
+        return oauth_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "body too large",
+        );
+    };
+    let Ok(fields) = crate::forms::parse_fields(&bytes) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "body is not valid form data",
+        );
+    };
+    let f: HashMap<String, String> = fields.0;
+    if f.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only client_credentials is supported",
+        );
+    }
+    let basic = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        });
+    let (id, secret) = match basic {
+        Some(pair) => pair,
+        None => (
+            f.get("client_id").cloned().unwrap_or_default(),
+            f.get("client_secret").cloned().unwrap_or_default(),
+        ),
+    };
+    if id.is_empty() || secret.is_empty() {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        );
+    }
+    let ip = client_ip(&parts, state.config.trust_forwarded_for);
+    match state.app.issue_token(&id, &secret, f.get("scope").map(String::as_str), &ip).await {
+        Ok(t) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+            json!({ "access_token": t.access_token, "token_type": "bearer", "expires_in": t.expires_in, "scope": t.scope }).to_string(),
+        )
+            .into_response(),
+        Err(AppError::Unauthenticated) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret"),
+        Err(AppError::Forbidden) | Err(AppError::Invalid(_)) => oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope is not granted to this client"),
+        Err(e) => Outcome::from(e).into_response(),
+    }
+}

@@ -1,0 +1,185 @@
+//! Form bodies: strict decoding (UTF-8, size, content type) and the CSRF check on every post.
+
+use crate::session::Staff;
+use crate::{AppState, BODY_LIMIT, WebError};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use relais_app::secret::same;
+use relais_domain::DomainError;
+use std::collections::HashMap;
+
+/// Decoded `application/x-www-form-urlencoded` fields. A repeated name keeps its last value.
+#[derive(Debug, Default, Clone)]
+pub struct Fields(pub HashMap<String, String>);
+
+impl Fields {
+    pub fn get(&self, k: &str) -> &str {
+        self.0.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn decode(part: &str) -> Result<String, WebError> {
+    let plus = part.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| {
+            WebError::BadRequest(
+                "le formulaire contient des caractères invalides (UTF-8 attendu)".into(),
+            )
+        })
+}
+
+pub fn parse_fields(body: &[u8]) -> Result<Fields, WebError> {
+    let text = std::str::from_utf8(body).map_err(|_| {
+        WebError::BadRequest(
+            "le formulaire contient des caractères invalides (UTF-8 attendu)".into(),
+        )
+    })?;
+    let mut out = HashMap::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.insert(decode(k)?, decode(v)?);
+    }
+    Ok(Fields(out))
+}
+
+async fn read_form(req: Request) -> Result<(axum::http::request::Parts, Fields), WebError> {
+    let (parts, body) = req.into_parts();
+    let ct = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/x-www-form-urlencoded") {
+        return Err(WebError::UnsupportedMediaType);
+    }
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| WebError::TooLarge)?;
+    Ok((parts, parse_fields(&bytes)?))
+}
+
+/// A posted form from a logged-in staff member whose CSRF token matches the session's.
+pub struct CsrfForm(pub Staff, pub Fields);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, fields) = read_form(req).await?;
+        let staff = Staff::from_request_parts(&mut parts, state).await?;
+        check_csrf(&parts, &fields, staff.csrf())?;
+        Ok(Self(staff, fields))
+    }
+}
+
+/// A posted form from a session at any stage (second-factor pages), CSRF-checked.
+pub struct SessionForm(pub relais_app::auth::SessionInfo, pub Fields);
+
+impl FromRequest<AppState> for SessionForm {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, fields) = read_form(req).await?;
+        let crate::session::AnySession(info) =
+            crate::session::AnySession::from_request_parts(&mut parts, state).await?;
+        check_csrf(&parts, &fields, &info.csrf_token)?;
+        Ok(Self(info, fields))
+    }
+}
+
+/// A posted form before login (the login form itself: double-submit cookie).
+pub struct PlainForm(pub axum::http::request::Parts, pub Fields);
+
+impl FromRequest<AppState> for PlainForm {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, fields) = read_form(req).await?;
+        Ok(Self(parts, fields))
+    }
+}
+
+fn check_csrf(
+    parts: &axum::http::request::Parts,
+    fields: &Fields,
+    expected: &str,
+) -> Result<(), WebError> {
+    let sent = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| fields.get("csrf_token").to_string());
+    if sent.is_empty() || !same(&sent, expected) {
+        return Err(WebError::Csrf);
+    }
+    Ok(())
+}
+
+/// What a form shows back: the values typed and the errors per field.
+#[derive(Debug, Default, Clone)]
+pub struct FormView {
+    pub values: HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormView {
+    pub fn with(fields: &Fields, errors: &[DomainError]) -> Self {
+        Self {
+            values: fields.0.clone(),
+            errors: errors
+                .iter()
+                .map(|e| {
+                    (
+                        e.field.to_string(),
+                        format!("{} : {}", field_label(e.field), e.message),
+                    )
+                })
+                .collect(),
+        }
+    }
+    pub fn value(&self, k: &str) -> &str {
+        self.values.get(k).map(String::as_str).unwrap_or("")
+    }
+    pub fn err(&self, k: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// The French label of a field, for error summaries.
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "birth_name" => "Nom de naissance",
+        "first_names" => "Prénoms de naissance",
+        "birth_date" => "Date de naissance",
+        "sex" => "Sexe",
+        "birthplace" => "Lieu de naissance",
+        "used_name" => "Nom utilisé",
+        "used_first_name" => "Prénom utilisé",
+        "ins" => "Matricule INS",
+        "establishment" => "Établissement",
+        "unit" => "Unité",
+        "mode" => "Mode de prise en charge",
+        "start" => "Date d'admission",
+        "end" => "Date de sortie",
+        "date" => "Date",
+        "reason" => "Motif",
+        "category" => "Catégorie",
+        "text" => "Transmission",
+        "target" => "Cible",
+        "data" => "Données",
+        "action" => "Actions",
+        "result" => "Résultats",
+        "evidence_kind" => "Type de justificatif",
+        "expires_on" => "Date d'expiration",
+        "code" => "Code",
+        "password" => "Mot de passe",
+        "username" => "Identifiant",
+        _ => "Champ",
+    }
+}

@@ -1,0 +1,1142 @@
+//! HTML pages for staff: login, second factor, home, persons, stays, logbook, audit, accounts.
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::forms::{CsrfForm, Fields, FormView, PlainForm, SessionForm};
+use crate::session::{
+    AnySession, PRE_LOGIN_COOKIE, SESSION_COOKIE, Staff, client_ip, cookie, set_cookie,
+};
+use crate::views::{Banner, Nav, NoteView, PersonRow, french_date, when};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use relais_app::auth::SessionStage;
+use relais_app::notes::NoteInput;
+use relais_app::persons::IdentityInput;
+use relais_app::secret::{random_token, same};
+use relais_app::store::org::{Establishment, Unit};
+use relais_app::store::persons::PersonQuery;
+use relais_app::{AppError, admin::AdminBy};
+use relais_domain::access::may_register_person;
+use relais_domain::date::BirthDate;
+use relais_domain::identity::EvidenceKind;
+use relais_domain::ids::*;
+use relais_domain::stay::{DischargeReason, StayMode};
+use std::collections::HashMap;
+
+type PageResult = Result<Response, WebError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/login/totp", get(totp_page).post(totp_check))
+        .route("/logout", post(logout))
+        .route("/account/totp", get(enrol_page).post(enrol_confirm))
+        .route("/persons", get(search).post(register))
+        .route("/persons/new", get(new_person))
+        .route("/persons/{id}", get(person_page))
+        .route("/persons/{id}/notes", post(write_note))
+        .route("/persons/{id}/stays", post(admit))
+        .route("/persons/{id}/stays/{stay}/discharge", post(discharge))
+        .route("/persons/{id}/stays/{stay}/transfer", post(transfer))
+        .route("/persons/{id}/evidence", post(evidence))
+        .route("/persons/{id}/access-log", get(access_log))
+        .route("/notes/{id}/history", get(note_history))
+        .route("/notes/{id}/correct", get(correct_page).post(correct))
+        .route("/units/{id}", get(unit_page))
+        .route("/admin/accounts", get(accounts))
+        .route("/admin/accounts/{id}/{action}", post(account_action))
+}
+
+fn render(t: impl Template, status: StatusCode) -> PageResult {
+    let body = t.render().map_err(|e| {
+        tracing::error!(error = %e, "template failure");
+        WebError::Internal
+    })?;
+    Ok((status, Html(body)).into_response())
+}
+
+fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, WebError> {
+    s.parse().map_err(|_| WebError::NotFound)
+}
+
+fn nav(state: &AppState, staff: &Staff) -> Option<Nav> {
+    Some(Nav::of(staff.actor(), staff.csrf(), state.app.today()))
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Names of establishments and units, for display.
+struct Places {
+    establishments: Vec<Establishment>,
+    units: Vec<Unit>,
+}
+
+impl Places {
+    async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
+        Ok(Self {
+            establishments: state.app.establishments(org).await?,
+            units: state.app.units(org).await?,
+        })
+    }
+    fn establishment(&self, id: EstablishmentId) -> String {
+        self.establishments
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.name.clone())
+            .unwrap_or_default()
+    }
+    fn place(&self, e: EstablishmentId, u: Option<UnitId>) -> String {
+        match u.and_then(|u| self.units.iter().find(|x| x.id == u)) {
+            Some(unit) => format!("{} — {}", self.establishment(e), unit.name),
+            None => self.establishment(e),
+        }
+    }
+    /// Establishment/unit pairs the actor may admit to, as form values `est:unit`.
+    fn admit_targets(&self, staff: &Staff, today: jiff::civil::Date) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for e in &self.establishments {
+            if !may_register_person(staff.actor().grants(), e.id, today) {
+                continue;
+            }
+            let units: Vec<&Unit> = self
+                .units
+                .iter()
+                .filter(|u| u.establishment_id == e.id)
+                .collect();
+            if units.is_empty() {
+                out.push((format!("{}:", e.id), e.name.clone()));
+            }
+            for u in units {
+                out.push((
+                    format!("{}:{}", e.id, u.id),
+                    format!("{} — {}", e.name, u.name),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn parse_target(v: &str) -> Result<(EstablishmentId, Option<UnitId>), WebError> {
+    let (e, u) = v
+        .split_once(':')
+        .ok_or_else(|| WebError::BadRequest("établissement non reconnu".into()))?;
+    let e: EstablishmentId = e
+        .parse()
+        .map_err(|_| WebError::BadRequest("établissement non reconnu".into()))?;
+    let u = if u.is_empty() {
+        None
+    } else {
+        Some(
+            u.parse()
+                .map_err(|_| WebError::BadRequest("unité non reconnue".into()))?,
+        )
+    };
+    Ok((e, u))
+}
+
+// ---------- login and second factor ----------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    pre_token: String,
+    username: String,
+    error: Option<String>,
+}
+
+fn login_form(
+    state: &AppState,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let pre = random_token()?;
+    let mut res = render(
+        LoginPage {
+            title: "Connexion",
+            nav: None,
+            pre_token: pre.clone(),
+            username,
+            error,
+        },
+        status,
+    )?;
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        PRE_LOGIN_COOKIE,
+        &pre,
+        state.config.secure_cookies,
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+async fn login_page(State(state): State<AppState>) -> PageResult {
+    login_form(&state, String::new(), None, StatusCode::OK)
+}
+
+async fn login(State(state): State<AppState>, PlainForm(parts, f): PlainForm) -> PageResult {
+    // Login CSRF: the form must come with the token its page set as a cookie.
+    let pre = cookie(&parts.headers, PRE_LOGIN_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !same(&pre, f.get("pre_token")) {
+        return Err(WebError::Csrf);
+    }
+    let username = f.get("username").chars().take(100).collect::<String>();
+    let ip = client_ip(&parts, state.config.trust_forwarded_for);
+    match state.app.login(&username, f.get("password"), &ip).await {
+        Ok(ok) => {
+            let to = match ok.stage {
+                SessionStage::Ready => "/",
+                SessionStage::NeedsTotp => "/login/totp",
+                SessionStage::NeedsEnrolment => "/account/totp",
+            };
+            let mut res = see_other(to);
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, &ok.token, state.config.secure_cookies)) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(AppError::Unauthenticated) => {
+            login_form(&state, username, Some("Identifiant ou mot de passe incorrect.".into()), StatusCode::UNAUTHORIZED)
+        }
+        Err(AppError::TooManyAttempts) => login_form(
+            &state,
+            username,
+            Some("Trop de tentatives ont échoué : patientez 15 minutes ou contactez votre administrateur.".into()),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    error: Option<String>,
+}
+
+async fn totp_page(AnySession(s): AnySession) -> PageResult {
+    match s.stage {
+        SessionStage::Ready => Ok(see_other("/")),
+        SessionStage::NeedsEnrolment => Ok(see_other("/account/totp")),
+        SessionStage::NeedsTotp => render(
+            TotpPage {
+                title: "Code de vérification",
+                nav: None,
+                csrf: s.csrf_token,
+                error: None,
+            },
+            StatusCode::OK,
+        ),
+    }
+}
+
+async fn totp_check(State(state): State<AppState>, SessionForm(s, f): SessionForm) -> PageResult {
+    match state.app.verify_totp(&s, f.get("code")).await {
+        Ok(()) => Ok(see_other("/")),
+        Err(AppError::Unauthenticated) => render(
+            TotpPage {
+                title: "Code de vérification",
+                nav: None,
+                csrf: s.csrf_token,
+                error: Some("Code incorrect ou déjà utilisé.".into()),
+            },
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    required: bool,
+    qr_svg: String,
+    secret: String,
+    error: Option<String>,
+}
+
+async fn enrol_render(
+    state: &AppState,
+    s: &relais_app::auth::SessionInfo,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let e = state
+        .app
+        .begin_totp_enrolment(s)
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict(_) => WebError::Redirect("/".into()),
+            other => other.into(),
+        })?;
+    render(
+        EnrolPage {
+            title: "Double authentification",
+            nav: None,
+            csrf: s.csrf_token.clone(),
+            required: s.stage == SessionStage::NeedsEnrolment,
+            qr_svg: e.qr_svg,
+            secret: e.secret,
+            error,
+        },
+        status,
+    )
+}
+
+async fn enrol_page(State(state): State<AppState>, AnySession(s): AnySession) -> PageResult {
+    if s.stage == SessionStage::NeedsTotp {
+        return Ok(see_other("/login/totp"));
+    }
+    enrol_render(&state, &s, None, StatusCode::OK).await
+}
+
+async fn enrol_confirm(
+    State(state): State<AppState>,
+    SessionForm(s, f): SessionForm,
+) -> PageResult {
+    if s.stage == SessionStage::NeedsTotp {
+        return Ok(see_other("/login/totp"));
+    }
+    match state.app.confirm_totp_enrolment(&s, f.get("code")).await {
+        Ok(()) => Ok(see_other("/")),
+        Err(AppError::Invalid(e)) => {
+            let msg = e
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            enrol_render(&state, &s, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logout(State(state): State<AppState>, SessionForm(s, _): SessionForm) -> PageResult {
+    state.app.logout(&s).await?;
+    let mut res = see_other("/login");
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static(crate::session::CLEAR_COOKIE),
+    );
+    Ok(res)
+}
+
+// ---------- home and units ----------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    title: &'static str,
+    nav: Option<Nav>,
+    greeting: String,
+    units: Vec<(String, String, String)>,
+    registering: Vec<String>,
+}
+
+async fn home(State(state): State<AppState>, staff: Staff) -> PageResult {
+    let today = state.app.today();
+    let places = Places::load(&state, staff.actor().organisation_id).await?;
+    let grants = staff.actor().grants();
+    let units = places
+        .units
+        .iter()
+        .filter(|u| {
+            grants
+                .iter()
+                .any(|g| g.is_active(today) && g.covers_unit(u.establishment_id, u.id))
+        })
+        .map(|u| {
+            (
+                u.id.to_string(),
+                u.name.clone(),
+                places.establishment(u.establishment_id),
+            )
+        })
+        .collect();
+    let registering = places
+        .establishments
+        .iter()
+        .filter(|e| may_register_person(grants, e.id, today))
+        .map(|e| e.name.clone())
+        .collect();
+    let greeting = match &staff.actor().principal {
+        relais_app::Principal::Staff { display_name, .. } => display_name.clone(),
+        _ => String::new(),
+    };
+    render(
+        HomePage {
+            title: "Accueil",
+            nav: nav(&state, &staff),
+            greeting,
+            units,
+            registering,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    title: String,
+    nav: Option<Nav>,
+    unit_name: String,
+    establishment_name: String,
+    residents: Vec<PersonRow>,
+    notes: Vec<NoteView>,
+}
+
+async fn unit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let unit_id: UnitId = parse_id(&id)?;
+    let places = Places::load(&state, staff.actor().organisation_id).await?;
+    let unit = places
+        .units
+        .iter()
+        .find(|u| u.id == unit_id)
+        .ok_or(WebError::NotFound)?;
+    let residents = state
+        .app
+        .residents(staff.actor(), unit.establishment_id, Some(unit.id))
+        .await?;
+    let notes = state
+        .app
+        .unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24)
+        .await?;
+    let tz = state.app.time_zone();
+    render(
+        UnitPage {
+            title: unit.name.clone(),
+            nav: nav(&state, &staff),
+            unit_name: unit.name.clone(),
+            establishment_name: places.establishment(unit.establishment_id),
+            residents: residents
+                .iter()
+                .map(|(p, _)| PersonRow::of(p, String::new()))
+                .collect(),
+            notes: notes
+                .iter()
+                .map(|(n, p)| NoteView::of(n, Some(p), tz, false))
+                .collect(),
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------- persons ----------
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+struct SearchPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    q: String,
+    birth_date: String,
+    may_register: bool,
+    searched: bool,
+    search_error: Option<String>,
+    results: Vec<PersonRow>,
+}
+
+#[derive(Template)]
+#[template(path = "persons_results.html")]
+struct SearchResults {
+    searched: bool,
+    search_error: Option<String>,
+    results: Vec<PersonRow>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let q = params
+        .get("q")
+        .map(|s| s.trim().chars().take(100).collect::<String>())
+        .unwrap_or_default();
+    let bd = params
+        .get("birth_date")
+        .map(|s| s.trim().chars().take(20).collect::<String>())
+        .unwrap_or_default();
+    let today = state.app.today();
+    let mut search_error = None;
+    let birth_date = if bd.is_empty() {
+        None
+    } else {
+        match BirthDate::parse(&bd, today) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                search_error = Some(format!("Date de naissance : {}", e.message));
+                None
+            }
+        }
+    };
+    let searched = search_error.is_none() && (!q.is_empty() || birth_date.is_some());
+    let mut results = Vec::new();
+    if searched {
+        let places = Places::load(&state, staff.actor().organisation_id).await?;
+        let query = PersonQuery {
+            name: (!q.is_empty()).then(|| q.clone()),
+            birth_date,
+            limit: 50,
+            ..Default::default()
+        };
+        for (p, stays) in state.app.search_persons(staff.actor(), query).await? {
+            let open: Vec<String> = stays
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| places.place(s.establishment_id, s.unit_id))
+                .collect();
+            let where_ = if open.is_empty() {
+                "sans séjour en cours".to_string()
+            } else {
+                open.join(", ")
+            };
+            results.push(PersonRow::of(&p, where_));
+        }
+    }
+    if headers.contains_key("hx-request") && !headers.contains_key("hx-boosted") {
+        return render(
+            SearchResults {
+                searched,
+                search_error,
+                results,
+            },
+            StatusCode::OK,
+        );
+    }
+    let may_register = state
+        .app
+        .establishments(staff.actor().organisation_id)
+        .await?
+        .iter()
+        .any(|e| may_register_person(staff.actor().grants(), e.id, today));
+    render(
+        SearchPage {
+            title: "Personnes",
+            nav: nav(&state, &staff),
+            q,
+            birth_date: bd,
+            may_register,
+            searched,
+            search_error,
+            results,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "person_new.html")]
+struct NewPersonPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    establishments: Vec<(String, String)>,
+    form: FormView,
+}
+
+async fn new_person_render(
+    state: &AppState,
+    staff: &Staff,
+    form: FormView,
+    status: StatusCode,
+) -> PageResult {
+    let today = state.app.today();
+    let establishments: Vec<(String, String)> = state
+        .app
+        .establishments(staff.actor().organisation_id)
+        .await?
+        .into_iter()
+        .filter(|e| may_register_person(staff.actor().grants(), e.id, today))
+        .map(|e| (e.id.to_string(), e.name))
+        .collect();
+    if establishments.is_empty() {
+        return Err(WebError::Forbidden);
+    }
+    render(
+        NewPersonPage {
+            title: "Nouvelle personne",
+            nav: nav(state, staff),
+            csrf: staff.csrf().to_string(),
+            establishments,
+            form,
+        },
+        status,
+    )
+}
+
+async fn new_person(State(state): State<AppState>, staff: Staff) -> PageResult {
+    new_person_render(&state, &staff, FormView::default(), StatusCode::OK).await
+}
+
+async fn register(State(state): State<AppState>, CsrfForm(staff, f): CsrfForm) -> PageResult {
+    let establishment: Option<EstablishmentId> = f.get("establishment").parse().ok();
+    let input = IdentityInput {
+        birth_name: f.get("birth_name").into(),
+        first_names: f.get("first_names").into(),
+        birth_date: f.get("birth_date").into(),
+        sex: f.get("sex").into(),
+        birthplace: f.get("birthplace").into(),
+        used_name: f.get("used_name").into(),
+        used_first_name: f.get("used_first_name").into(),
+        establishment,
+        ..Default::default()
+    };
+    match state.app.register_person(staff.actor(), &input).await {
+        Ok(id) => Ok(see_other(&format!("/persons/{id}?ok=created"))),
+        Err(AppError::Invalid(errors)) => {
+            new_person_render(
+                &state,
+                &staff,
+                FormView::with(&f, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    banner: Banner,
+    flash: Option<&'static str>,
+    form: FormView,
+    writable: Vec<(&'static str, &'static str)>,
+    notes: Vec<NoteView>,
+    stays: Vec<StayRow>,
+    may_manage_stays: bool,
+    may_edit_identity: bool,
+    may_view_access_log: bool,
+    admit_targets: Vec<(String, String)>,
+    modes: Vec<(&'static str, &'static str)>,
+    discharge_reasons: Vec<(&'static str, &'static str)>,
+    evidence_kinds: Vec<(&'static str, &'static str)>,
+    evidence: Vec<String>,
+    first_names: String,
+    birthplace: Option<String>,
+    today: String,
+}
+
+struct StayRow {
+    id: String,
+    place: String,
+    mode: &'static str,
+    start: String,
+    end: Option<String>,
+    open: bool,
+}
+
+fn flash_message(code: Option<&String>) -> Option<&'static str> {
+    match code.map(String::as_str) {
+        Some("created") => Some("Identité enregistrée (statut provisoire)."),
+        Some("note") => Some("Transmission enregistrée."),
+        Some("corrected") => {
+            Some("Correction enregistrée ; la version précédente reste dans l'historique.")
+        }
+        Some("admitted") => Some("Admission enregistrée."),
+        Some("discharged") => Some("Sortie enregistrée."),
+        Some("transferred") => Some("Transfert enregistré."),
+        Some("evidence") => Some("Justificatif enregistré."),
+        _ => None,
+    }
+}
+
+async fn person_render(
+    state: &AppState,
+    staff: &Staff,
+    id: PersonId,
+    form: FormView,
+    flash: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
+    let file = state.app.person_file(staff.actor(), id).await?;
+    let places = Places::load(state, staff.actor().organisation_id).await?;
+    let tz = state.app.time_zone();
+    let today = state.app.today();
+    let writable: Vec<(&'static str, &'static str)> = file
+        .writable
+        .iter()
+        .map(|c| (c.code(), c.label()))
+        .collect();
+    let notes = file
+        .notes
+        .iter()
+        .map(|n| NoteView::of(n, None, tz, file.writable.contains(&n.content.category)))
+        .collect();
+    let stays = file
+        .stays
+        .iter()
+        .map(|s| StayRow {
+            id: s.id.to_string(),
+            place: places.place(s.establishment_id, s.unit_id),
+            mode: s.mode.label(),
+            start: french_date(s.start),
+            end: s.end.map(french_date),
+            open: s.is_open(),
+        })
+        .collect();
+    let evidence = file
+        .evidence
+        .iter()
+        .map(|e| {
+            format!(
+                "{} — contrôlé le {}{}",
+                e.kind.label(),
+                when(e.checked_at, tz),
+                e.expires_on
+                    .map(|d| format!(", expire le {}", french_date(d)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let banner = Banner::of(&file.person);
+    render(
+        PersonPage {
+            title: format!("{} {}", banner.birth_name, banner.first_first_name),
+            nav: nav(state, staff),
+            csrf: staff.csrf().to_string(),
+            flash,
+            form,
+            writable,
+            notes,
+            stays,
+            may_manage_stays: file.may_manage_stays,
+            may_edit_identity: file.may_edit_identity,
+            may_view_access_log: file.may_view_access_log,
+            admit_targets: places.admit_targets(staff, today),
+            modes: StayMode::ALL
+                .iter()
+                .map(|m| (m.code(), m.label()))
+                .collect(),
+            discharge_reasons: DischargeReason::ALL
+                .iter()
+                .filter(|r| **r != DischargeReason::Transfer)
+                .map(|r| (r.code(), r.label()))
+                .collect(),
+            evidence_kinds: EvidenceKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.label()))
+                .collect(),
+            evidence,
+            first_names: file.person.traits.first_names_joined(),
+            birthplace: file
+                .person
+                .traits
+                .birthplace
+                .as_ref()
+                .map(|b| b.as_str().to_string()),
+            today: french_date(today),
+            banner,
+        },
+        status,
+    )
+}
+
+async fn person_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    person_render(
+        &state,
+        &staff,
+        id,
+        FormView::default(),
+        flash_message(q.get("ok")),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// After a post: redirect on success, the page again with the errors on invalid input.
+async fn after_post(
+    state: &AppState,
+    staff: &Staff,
+    id: PersonId,
+    f: &Fields,
+    r: Result<(), AppError>,
+    ok: &str,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(see_other(&format!("/persons/{id}?ok={ok}"))),
+        Err(AppError::Invalid(errors)) => {
+            person_render(
+                state,
+                staff,
+                id,
+                FormView::with(f, &errors),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn note_input(f: &Fields) -> NoteInput {
+    NoteInput {
+        category: f.get("category").into(),
+        text: f.get("text").into(),
+        target: f.get("target").into(),
+        data: f.get("data").into(),
+        action: f.get("action").into(),
+        result: f.get("result").into(),
+    }
+}
+
+async fn write_note(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let r = state
+        .app
+        .write_note(staff.actor(), id, &note_input(&f))
+        .await
+        .map(|_| ());
+    after_post(&state, &staff, id, &f, r, "note").await
+}
+
+async fn admit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let (e, u) = parse_target(f.get("target"))?;
+    let r = state
+        .app
+        .admit(staff.actor(), id, e, u, f.get("mode"), f.get("start"))
+        .await
+        .map(|_| ());
+    after_post(&state, &staff, id, &f, r, "admitted").await
+}
+
+async fn discharge(
+    State(state): State<AppState>,
+    Path((id, stay)): Path<(String, String)>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let stay: StayId = parse_id(&stay)?;
+    let r = state
+        .app
+        .discharge(staff.actor(), id, stay, f.get("end"), f.get("reason"))
+        .await;
+    after_post(&state, &staff, id, &f, r, "discharged").await
+}
+
+async fn transfer(
+    State(state): State<AppState>,
+    Path((id, stay)): Path<(String, String)>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let stay: StayId = parse_id(&stay)?;
+    let (e, u) = parse_target(f.get("target"))?;
+    let r = state
+        .app
+        .transfer(staff.actor(), id, stay, e, u, f.get("date"))
+        .await
+        .map(|_| ());
+    after_post(&state, &staff, id, &f, r, "transferred").await
+}
+
+async fn evidence(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let r = state
+        .app
+        .record_evidence(staff.actor(), id, f.get("kind"), f.get("expires_on"))
+        .await
+        .map(|_| ());
+    after_post(&state, &staff, id, &f, r, "evidence").await
+}
+
+#[derive(Template)]
+#[template(path = "access_log.html")]
+struct AccessLogPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    banner: Banner,
+    events: Vec<(String, String, String, String, String)>,
+}
+
+async fn access_log(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let (person, events) = state.app.access_log(staff.actor(), id).await?;
+    let tz = state.app.time_zone();
+    let events = events
+        .iter()
+        .map(|e| {
+            (
+                when(e.occurred_at, tz),
+                format!("{} ({})", e.actor_label, e.actor_kind),
+                e.action.clone(),
+                e.outcome.clone(),
+                e.client_ip.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    render(
+        AccessLogPage {
+            title: "Accès au dossier",
+            nav: nav(&state, &staff),
+            banner: Banner::of(&person),
+            events,
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------- notes ----------
+
+#[derive(Template)]
+#[template(path = "note_history.html")]
+struct HistoryPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    banner: Banner,
+    versions: Vec<NoteView>,
+}
+
+async fn note_history(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: NoteId = parse_id(&id)?;
+    let (person, versions) = state.app.note_history(staff.actor(), id).await?;
+    let tz = state.app.time_zone();
+    render(
+        HistoryPage {
+            title: "Historique",
+            nav: nav(&state, &staff),
+            banner: Banner::of(&person),
+            versions: versions
+                .iter()
+                .map(|n| NoteView::of(n, None, tz, false))
+                .collect(),
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "note_correct.html")]
+struct CorrectPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    banner: Banner,
+    note_id: String,
+    writable: Vec<(&'static str, &'static str)>,
+    form: FormView,
+}
+
+async fn correct_render(
+    state: &AppState,
+    staff: &Staff,
+    id: NoteId,
+    form: Option<FormView>,
+    status: StatusCode,
+) -> PageResult {
+    let (person, versions) = state.app.note_history(staff.actor(), id).await?;
+    let current = versions
+        .iter()
+        .find(|n| n.is_current)
+        .ok_or(WebError::NotFound)?;
+    if current.id != id {
+        return Ok(see_other(&format!("/notes/{}/correct", current.id)));
+    }
+    let file_writable: Vec<(&'static str, &'static str)> = state
+        .app
+        .writable_categories(staff.actor(), person.id)
+        .await?
+        .iter()
+        .map(|c| (c.code(), c.label()))
+        .collect();
+    let form = form.unwrap_or_else(|| {
+        let mut v = HashMap::new();
+        v.insert(
+            "category".to_string(),
+            current.content.category.code().to_string(),
+        );
+        v.insert("text".to_string(), current.content.text.clone());
+        for (k, val) in [
+            ("target", &current.content.target),
+            ("data", &current.content.data),
+            ("action", &current.content.action),
+            ("result", &current.content.result),
+        ] {
+            v.insert(k.to_string(), val.clone().unwrap_or_default());
+        }
+        FormView {
+            values: v,
+            errors: vec![],
+        }
+    });
+    render(
+        CorrectPage {
+            title: "Corriger",
+            nav: nav(state, staff),
+            csrf: staff.csrf().to_string(),
+            banner: Banner::of(&person),
+            note_id: id.to_string(),
+            writable: file_writable,
+            form,
+        },
+        status,
+    )
+}
+
+async fn correct_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: NoteId = parse_id(&id)?;
+    correct_render(&state, &staff, id, None, StatusCode::OK).await
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: NoteId = parse_id(&id)?;
+    match state
+        .app
+        .correct_note(staff.actor(), id, &note_input(&f), f.get("reason"))
+        .await
+    {
+        Ok(new_id) => {
+            let (person, _) = state.app.note_history(staff.actor(), new_id).await?;
+            Ok(see_other(&format!("/persons/{}?ok=corrected", person.id)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            correct_render(
+                &state,
+                &staff,
+                id,
+                Some(FormView::with(&f, &errors)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- administration ----------
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+struct AccountsPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    flash: Option<&'static str>,
+    accounts: Vec<AccountRow>,
+}
+
+struct AccountRow {
+    id: String,
+    username: String,
+    name: String,
+    totp: bool,
+    disabled: bool,
+}
+
+async fn accounts(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let list = state.app.accounts(staff.actor()).await?;
+    let flash = match q.get("ok").map(String::as_str) {
+        Some("disabled") => Some("Compte désactivé : ses sessions sont fermées."),
+        Some("enabled") => Some("Compte réactivé."),
+        _ => None,
+    };
+    render(
+        AccountsPage {
+            title: "Comptes",
+            nav: nav(&state, &staff),
+            csrf: staff.csrf().to_string(),
+            flash,
+            accounts: list
+                .iter()
+                .map(|a| AccountRow {
+                    id: a.id.to_string(),
+                    username: a.username.clone(),
+                    name: a.display_name(),
+                    totp: a.totp_enabled,
+                    disabled: a.disabled,
+                })
+                .collect(),
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn account_action(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(staff, _): CsrfForm,
+) -> PageResult {
+    let id: AccountId = parse_id(&id)?;
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(WebError::NotFound),
+    };
+    state
+        .app
+        .set_account_disabled(AdminBy::Actor(staff.actor()), id, disabled)
+        .await?;
+    Ok(see_other(if disabled {
+        "/admin/accounts?ok=disabled"
+    } else {
+        "/admin/accounts?ok=enabled"
+    }))
+}

@@ -1,0 +1,187 @@
+//! View models: what the templates show, already formatted in French.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use relais_app::Actor;
+use relais_app::store::notes::Note;
+use relais_app::store::persons::Person;
+use relais_domain::access::{Profile, may_administer};
+
+/// The header: who is logged in.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub name: String,
+    pub csrf: String,
+    pub is_admin: bool,
+}
+
+impl Nav {
+    pub fn of(actor: &Actor, csrf: &str, today: jiff::civil::Date) -> Self {
+        let name = match &actor.principal {
+            relais_app::Principal::Staff {
+                display_name,
+                grants,
+                ..
+            } => {
+                let profiles: Vec<&str> = {
+                    let mut p: Vec<Profile> = grants
+                        .iter()
+                        .filter(|g| g.is_active(today))
+                        .map(|g| g.profile)
+                        .collect();
+                    p.sort();
+                    p.dedup();
+                    p.into_iter().map(|p| p.label()).collect()
+                };
+                format!("{display_name} ({})", profiles.join(", "))
+            }
+            relais_app::Principal::ApiClient { name, .. } => name.clone(),
+        };
+        Self {
+            name,
+            csrf: csrf.to_string(),
+            is_admin: may_administer(actor.grants(), today),
+        }
+    }
+}
+
+/// The identity banner (RNIV display rules: birth name, first birth first name, date of birth,
+/// sex, used name, status; the INS only for a qualified identity).
+pub struct Banner {
+    pub id: String,
+    pub birth_name: String,
+    pub first_first_name: String,
+    pub used: Option<String>,
+    pub birth_date: String,
+    pub sex: &'static str,
+    pub sex_label: &'static str,
+    pub status_code: &'static str,
+    pub status_label: &'static str,
+    pub ins: Option<String>,
+}
+
+impl Banner {
+    pub fn of(p: &Person) -> Self {
+        let used = match (&p.used.used_name, &p.used.used_first_name) {
+            (None, None) => None,
+            (n, f) => Some(
+                format!(
+                    "{} {}",
+                    n.as_deref().unwrap_or(&p.traits.birth_name),
+                    f.as_deref().unwrap_or("")
+                )
+                .trim()
+                .to_string(),
+            ),
+        };
+        Self {
+            id: p.id.to_string(),
+            birth_name: p.traits.birth_name.to_uppercase(),
+            first_first_name: p.traits.first_first_name().to_string(),
+            used,
+            birth_date: p.traits.birth_date.to_string(),
+            sex: p.traits.sex.code(),
+            sex_label: p.traits.sex.label(),
+            status_code: p.status.code(),
+            status_label: p.status.label(),
+            ins: p
+                .ins
+                .as_ref()
+                .filter(|_| p.status.may_emit_ins())
+                .map(|i| format!("{} ({})", i.matricule.as_str(), i.authority.type_code())),
+        }
+    }
+}
+
+/// A line of a person list.
+pub struct PersonRow {
+    pub id: String,
+    pub birth_name: String,
+    pub first_first_name: String,
+    pub used: Option<String>,
+    pub birth_date: String,
+    pub sex: &'static str,
+    pub status_code: &'static str,
+    pub status_label: &'static str,
+    pub where_: String,
+}
+
+impl PersonRow {
+    pub fn of(p: &Person, where_: String) -> Self {
+        let b = Banner::of(p);
+        Self {
+            id: b.id,
+            birth_name: b.birth_name,
+            first_first_name: b.first_first_name,
+            used: b.used,
+            birth_date: b.birth_date,
+            sex: b.sex,
+            status_code: b.status_code,
+            status_label: b.status_label,
+            where_,
+        }
+    }
+}
+
+/// `26/11/2026 14:05` in Europe/Paris.
+pub fn when(micros: i64, tz: &TimeZone) -> String {
+    Timestamp::from_microsecond(micros)
+        .map(|t| tz.to_datetime(t).strftime("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub fn french_date(d: jiff::civil::Date) -> String {
+    d.strftime("%d/%m/%Y").to_string()
+}
+
+pub struct NoteView {
+    pub id: String,
+    pub person_id: String,
+    pub person: String,
+    pub when: String,
+    pub author: String,
+    pub category: &'static str,
+    pub version: i32,
+    pub current: bool,
+    pub text: String,
+    pub target: Option<String>,
+    pub data: Option<String>,
+    pub action: Option<String>,
+    pub result: Option<String>,
+    pub has_dar: bool,
+    pub reason: Option<String>,
+    pub correctable: bool,
+}
+
+impl NoteView {
+    pub fn of(n: &Note, person: Option<&Person>, tz: &TimeZone, correctable: bool) -> Self {
+        Self {
+            id: n.id.to_string(),
+            person_id: n.person_id.to_string(),
+            person: person
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p.traits.birth_name.to_uppercase(),
+                        p.traits.first_first_name()
+                    )
+                })
+                .unwrap_or_default(),
+            when: when(n.recorded_at, tz),
+            author: n.author_label.clone(),
+            category: n.content.category.label(),
+            version: n.version,
+            current: n.is_current,
+            text: n.content.text.clone(),
+            target: n.content.target.clone(),
+            data: n.content.data.clone(),
+            action: n.content.action.clone(),
+            result: n.content.result.clone(),
+            has_dar: n.content.data.is_some()
+                || n.content.action.is_some()
+                || n.content.result.is_some(),
+            reason: n.correction_reason.clone(),
+            correctable,
+        }
+    }
+}
