@@ -254,6 +254,11 @@ impl App {
         mut query: PersonQuery,
     ) -> Result<Vec<(Person, Vec<Stay>)>> {
         let wanted = query.limit.clamp(1, 200);
+        if let Principal::ApiClient { scopes, .. } = &actor.principal
+            && !scopes.allows("Patient", Access::Read)
+        {
+            return Err(AppError::Forbidden);
+        }
         if let Principal::Staff { grants, .. } = &actor.principal {
             let today = self.today();
             let mut ests: Vec<EstablishmentId> = grants

@@ -73,7 +73,9 @@ mod tests {
             "password-too-short"
         );
         assert_eq!(
-            check_new_password("aaaaaaaaaaaaaaa", &[]).unwrap_err().code,
+            check_new_password("qzqzqzqzqzqzqzqzq", &[])
+                .unwrap_err()
+                .code,
             "password-repetitive"
         );
         assert_eq!(

@@ -296,8 +296,18 @@ async fn create_patient(
             },
         )
         .await?;
-    let person = state.app.person_identity(&actor, id).await?;
-    let mut res = fhir_response(StatusCode::CREATED, patient_json(&person));
+    // Returning the resource is a read: a write-only client gets an OperationOutcome instead.
+    let body = match state.app.person_identity(&actor, id).await {
+        Ok(person) => patient_json(&person),
+        Err(AppError::Forbidden) => operation_outcome(
+            "information",
+            "informational",
+            "created; this token may not read it back",
+            None,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let mut res = fhir_response(StatusCode::CREATED, body);
     if let Ok(v) = HeaderValue::from_str(&format!("/fhir/Patient/{id}")) {
         res.headers_mut().insert(header::LOCATION, v);
     }

@@ -1,0 +1,112 @@
+//! Integration tests: the real server over HTTP, each test on SQLite and on PostgreSQL.
+
+mod audit;
+mod auth;
+mod fhir;
+mod ops;
+mod persons;
+
+use relais_testkit::{Browser, TestApp};
+
+/// Runs `$body(TestApp)` once per engine.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(relais_testkit::TestApp::spawn(relais_testkit::Engine::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(relais_testkit::TestApp::spawn(relais_testkit::Engine::Postgres).await).await
+            }
+        }
+    )*};
+}
+
+/// Registers a person through the form as `b` in `establishment`; returns the person id.
+pub async fn register(
+    b: &Browser,
+    establishment: &str,
+    birth_name: &str,
+    first_names: &str,
+    birth_date: &str,
+) -> String {
+    let res = b
+        .post(
+            "/persons",
+            &[
+                ("establishment", establishment),
+                ("birth_name", birth_name),
+                ("first_names", first_names),
+                ("birth_date", birth_date),
+                ("sex", "F"),
+                ("birthplace", "63220"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "register: {}",
+        res.text().await.unwrap_or_default()
+    );
+    let loc = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    loc.trim_start_matches("/persons/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Admits a person in `establishment:unit` today.
+pub async fn admit(b: &Browser, person: &str, target: &str) {
+    let today = crate::today();
+    let res = b
+        .post(
+            &format!("/persons/{person}/stays"),
+            &[("target", target), ("mode", "permanent"), ("start", &today)],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "admit: {}",
+        res.text().await.unwrap_or_default()
+    );
+}
+
+/// A person admitted to the EHPAD's north unit by the secretary.
+pub async fn resident(t: &TestApp, birth_name: &str) -> String {
+    let sec = t.login("secretariat").await;
+    let id = register(
+        &sec,
+        &t.fixture.ehpad.to_string(),
+        birth_name,
+        "Jeanne Marie",
+        "12/03/1938",
+    )
+    .await;
+    admit(
+        &sec,
+        &id,
+        &format!("{}:{}", t.fixture.ehpad, t.fixture.north),
+    )
+    .await;
+    id
+}
+
+/// Today in Europe/Paris, as typed in forms.
+pub fn today() -> String {
+    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    tz.to_datetime(jiff::Timestamp::now())
+        .date()
+        .strftime("%d/%m/%Y")
+        .to_string()
+}

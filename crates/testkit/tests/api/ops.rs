@@ -1,0 +1,173 @@
+//! Operations: health, headers, no personal data in logs, database URLs, backup and restore.
+
+use crate::{both_engines, resident};
+use relais_store::Store;
+use relais_testkit::{Engine, TestApp, captured_logs};
+use serde_json::json;
+
+both_engines!(
+    health_and_headers,
+    no_personal_data_in_logs,
+    backup_and_restore
+);
+
+async fn health_and_headers(t: TestApp) {
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(t.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        c.get(t.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ready"
+    );
+    let r = c.get(t.url("/login")).send().await.unwrap();
+    let h = r.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    let css = c.get(t.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(
+        c.get(t.url("/static/../Cargo.toml"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let b = t.login("infirmier").await;
+    let r = b.get("/").await;
+    let cookie_flags = t
+        .login_with("infirmier", relais_testkit::PASSWORD)
+        .await
+        .ok()
+        .map(|_| ())
+        .is_some();
+    assert!(cookie_flags);
+    assert_eq!(r.status(), 200);
+    let login = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = login.get(t.url("/login")).send().await.unwrap();
+    let set = page
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"));
+}
+
+async fn no_personal_data_in_logs(t: TestApp) {
+    let token = t.api_token("system/*.*").await;
+    let body = json!({
+        "resourceType": "Patient",
+        "identifier": [{ "system": "urn:oid:1.2.250.1.213.1.4.10", "value": "297022A02077878" }],
+        "name": [{ "use": "official", "family": "CANARIZOU", "given": ["Pimprenelle"] }],
+        "gender": "female", "birthDate": "1997-02-26"
+    });
+    let r = reqwest::Client::new()
+        .post(t.url("/fhir/Patient"))
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = resident(&t, "CANARIZOU").await;
+    let sec = t.login("secretariat").await;
+    sec.text("/persons?q=canarizou").await;
+    sec.text(&format!("/persons/{id}")).await;
+    reqwest::Client::new()
+        .get(t.url("/fhir/Patient?family=canarizou"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let logs = captured_logs().to_lowercase();
+    assert!(logs.contains("request"), "the server did log requests");
+    for secret in [
+        "canarizou",
+        "pimprenelle",
+        "297022a02077878",
+        "1997-02-26",
+        "cheval agrafe",
+        &token.to_lowercase(),
+    ] {
+        assert!(!logs.contains(secret), "the logs contain {secret:?}");
+    }
+}
+
+async fn backup_and_restore(t: TestApp) {
+    resident(&t, "SAUVEGARDE").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("relais.backup");
+    let result = relais_server::backup::backup(&t.app.store, &file).await;
+    if t.engine == Engine::Postgres {
+        assert!(result.err().unwrap().to_string().contains("pg_dump"));
+        return;
+    }
+    let report = result.unwrap();
+    assert!(report.bytes > 0 && report.audit_events > 0);
+    assert!(
+        relais_server::backup::backup(&t.app.store, &file)
+            .await
+            .is_err(),
+        "never overwrites"
+    );
+    let target = dir.path().join("restored.db");
+    let r = relais_server::backup::restore(&file, &target, false)
+        .await
+        .unwrap();
+    assert!(r.persons >= 1);
+    assert_eq!(r.audit_events, report.audit_events);
+    // A second restore onto a database that holds data needs --force.
+    let again = relais_server::backup::restore(&file, &target, false).await;
+    assert!(again.err().unwrap().to_string().contains("--force"));
+    relais_server::backup::restore(&file, &target, true)
+        .await
+        .unwrap();
+    // One flipped byte: refused.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&file, &bytes).unwrap();
+    let damaged = relais_server::backup::restore(&file, &dir.path().join("other.db"), false).await;
+    assert!(damaged.err().unwrap().to_string().contains("damaged"));
+    assert!(!dir.path().join("other.db").exists());
+}
+
+#[tokio::test]
+async fn wrong_database_urls_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope").join("relais.db");
+    let err = Store::connect(&format!("sqlite:{}", missing.display()), false, 1)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no SQLite database"));
+    assert!(!missing.exists(), "no empty database was created");
+    let err = Store::connect("sqlite::memory:", true, 1)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("in-memory"));
+    let err = Store::connect("postgres://postgres@127.0.0.1:1/relais", false, 1)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not usable"));
+    let err = Store::connect("mysql://localhost/x", false, 1)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sqlite:PATH or postgres"));
+}
