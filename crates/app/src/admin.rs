@@ -21,11 +21,7 @@ pub enum AdminBy<'a> {
 impl AdminBy<'_> {
     fn audit_actor(&self) -> AuditActor {
         match self {
-            AdminBy::CommandLine => AuditActor {
-                kind: "system",
-                id: None,
-                label: "relais admin".into(),
-            },
+            AdminBy::CommandLine => AuditActor { kind: "system", id: None, label: "relais admin".into() },
             AdminBy::Actor(a) => a.audit_actor(),
         }
     }
@@ -52,12 +48,7 @@ pub struct NewAccount<'a> {
     pub grants: Vec<Grant>,
 }
 
-fn admin_event(
-    by: &AdminBy,
-    org: OrganisationId,
-    action: &'static str,
-    resource: String,
-) -> NewAuditEvent {
+fn admin_event(by: &AdminBy, org: OrganisationId, action: &'static str, resource: String) -> NewAuditEvent {
     NewAuditEvent {
         organisation_id: Some(org),
         actor: by.audit_actor(),
@@ -73,11 +64,7 @@ fn admin_event(
 fn label(field: &'static str, value: &str, max: usize) -> Result<String, DomainError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(DomainError::new(
-            field,
-            "required",
-            "ce champ est obligatoire",
-        ));
+        return Err(DomainError::new(field, "required", "ce champ est obligatoire"));
     }
     if v.chars().count() > max || v.chars().any(char::is_control) {
         return Err(DomainError::new(
@@ -90,11 +77,7 @@ fn label(field: &'static str, value: &str, max: usize) -> Result<String, DomainE
 }
 
 impl App {
-    pub async fn create_organisation(
-        &self,
-        name: &str,
-        finess_legal: &str,
-    ) -> Result<OrganisationId> {
+    pub async fn create_organisation(&self, name: &str, finess_legal: &str) -> Result<OrganisationId> {
         let mut v = Validation::default();
         let name = v.check(label("name", name, 200));
         let finess = v.check(Finess::parse(finess_legal));
@@ -112,12 +95,7 @@ impl App {
         org::insert_organisation(&mut tx, &o).await?;
         audit::append(
             &mut tx,
-            admin_event(
-                &AdminBy::CommandLine,
-                o.id,
-                "admin.organisation.create",
-                format!("organisation/{}", o.id),
-            ),
+            admin_event(&AdminBy::CommandLine, o.id, "admin.organisation.create", format!("organisation/{}", o.id)),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -140,9 +118,7 @@ impl App {
         let sector = v.check(Sector::from_code(sector));
         let category = v.check(label("category", category, 10));
         v.finish()?;
-        let (Some(name), Some(finess), Some(sector), Some(category)) =
-            (name, finess, sector, category)
-        else {
+        let (Some(name), Some(finess), Some(sector), Some(category)) = (name, finess, sector, category) else {
             return Err(AppError::Internal("validation".into()));
         };
         let e = Establishment {
@@ -157,12 +133,7 @@ impl App {
         org::insert_establishment(&mut tx, &e).await?;
         audit::append(
             &mut tx,
-            admin_event(
-                &by,
-                organisation,
-                "admin.establishment.create",
-                format!("establishment/{}", e.id),
-            ),
+            admin_event(&by, organisation, "admin.establishment.create", format!("establishment/{}", e.id)),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -178,23 +149,10 @@ impl App {
     ) -> Result<UnitId> {
         by.check(self)?;
         let name = label("name", name, 100)?;
-        let u = Unit {
-            id: UnitId::generate(),
-            establishment_id: establishment,
-            name,
-        };
+        let u = Unit { id: UnitId::generate(), establishment_id: establishment, name };
         let mut tx = self.store.begin_write().await?;
         org::insert_unit(&mut tx, organisation, &u).await?;
-        audit::append(
-            &mut tx,
-            admin_event(
-                &by,
-                organisation,
-                "admin.unit.create",
-                format!("unit/{}", u.id),
-            ),
-        )
-        .await?;
+        audit::append(&mut tx, admin_event(&by, organisation, "admin.unit.create", format!("unit/{}", u.id))).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(u.id)
     }
@@ -211,9 +169,7 @@ impl App {
         let mut v = Validation::default();
         if username.len() < 3
             || username.len() > 64
-            || !username
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
         {
             v.push(DomainError::new(
                 "username",
@@ -223,16 +179,9 @@ impl App {
         }
         let family = v.check(label("family_name", new.family_name, 100));
         let given = v.check(label("given_name", new.given_name, 100));
-        v.check(check_new_password(
-            new.password,
-            &[&username, new.family_name, new.given_name],
-        ));
+        v.check(check_new_password(new.password, &[&username, new.family_name, new.given_name]));
         if new.grants.is_empty() {
-            v.push(DomainError::new(
-                "grants",
-                "required",
-                "au moins une habilitation est requise",
-            ));
+            v.push(DomainError::new("grants", "required", "au moins une habilitation est requise"));
         }
         v.finish()?;
         let (Some(family), Some(given)) = (family, given) else {
@@ -253,38 +202,22 @@ impl App {
             given_name: given.clone(),
         };
         let mut tx = self.store.begin_write().await?;
-        org::insert_professional(&mut tx, organisation, professional, &family, &given, None)
-            .await?;
-        org::insert_account(&mut tx, &account)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => AppError::Invalid(vec![DomainError::new(
-                    "username",
-                    "username-taken",
-                    "cet identifiant est déjà utilisé",
-                )]),
-                other => other.into(),
-            })?;
+        org::insert_professional(&mut tx, organisation, professional, &family, &given, None).await?;
+        org::insert_account(&mut tx, &account).await.map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::Invalid(vec![DomainError::new(
+                "username",
+                "username-taken",
+                "cet identifiant est déjà utilisé",
+            )]),
+            other => other.into(),
+        })?;
         for g in new.grants {
-            org::insert_grant(
-                &mut tx,
-                organisation,
-                account.id,
-                &GrantRow {
-                    id: GrantId::generate(),
-                    grant: g,
-                },
-            )
-            .await?;
+            org::insert_grant(&mut tx, organisation, account.id, &GrantRow { id: GrantId::generate(), grant: g })
+                .await?;
         }
         audit::append(
             &mut tx,
-            admin_event(
-                &by,
-                organisation,
-                "admin.account.create",
-                format!("account/{}", account.id),
-            ),
+            admin_event(&by, organisation, "admin.account.create", format!("account/{}", account.id)),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -292,17 +225,10 @@ impl App {
     }
 
     /// Disables an account and ends its sessions at once (or re-enables it).
-    pub async fn set_account_disabled(
-        &self,
-        by: AdminBy<'_>,
-        account: AccountId,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn set_account_disabled(&self, by: AdminBy<'_>, account: AccountId, disabled: bool) -> Result<()> {
         by.check(self)?;
         let mut conn = self.store.read().await?;
-        let a = org::account_by_id(&mut conn, account)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let a = org::account_by_id(&mut conn, account).await?.ok_or(AppError::NotFound)?;
         drop(conn);
         if let AdminBy::Actor(actor) = &by
             && actor.organisation_id != a.organisation_id
@@ -311,16 +237,8 @@ impl App {
         }
         let mut tx = self.store.begin_write().await?;
         org::set_disabled(&mut tx, account, disabled).await?;
-        let action = if disabled {
-            "admin.account.disable"
-        } else {
-            "admin.account.enable"
-        };
-        audit::append(
-            &mut tx,
-            admin_event(&by, a.organisation_id, action, format!("account/{account}")),
-        )
-        .await?;
+        let action = if disabled { "admin.account.disable" } else { "admin.account.enable" };
+        audit::append(&mut tx, admin_event(&by, a.organisation_id, action, format!("account/{account}"))).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -330,23 +248,13 @@ impl App {
         Ok(org::account_by_username(&mut conn, &username.trim().to_lowercase()).await?)
     }
 
-    pub async fn set_totp_required(
-        &self,
-        by: AdminBy<'_>,
-        organisation: OrganisationId,
-        required: bool,
-    ) -> Result<()> {
+    pub async fn set_totp_required(&self, by: AdminBy<'_>, organisation: OrganisationId, required: bool) -> Result<()> {
         by.check(self)?;
         let mut tx = self.store.begin_write().await?;
         org::set_totp_required(&mut tx, organisation, required).await?;
         audit::append(
             &mut tx,
-            admin_event(
-                &by,
-                organisation,
-                "admin.organisation.totp-required",
-                format!("organisation/{organisation}"),
-            ),
+            admin_event(&by, organisation, "admin.organisation.totp-required", format!("organisation/{organisation}")),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -377,17 +285,6 @@ impl App {
 }
 
 /// A grant valid from `from` with no end.
-pub fn open_grant(
-    profile: Profile,
-    establishment: EstablishmentId,
-    unit: Option<UnitId>,
-    from: Date,
-) -> Grant {
-    Grant {
-        profile,
-        establishment,
-        unit,
-        valid_from: from,
-        valid_until: None,
-    }
+pub fn open_grant(profile: Profile, establishment: EstablishmentId, unit: Option<UnitId>, from: Date) -> Grant {
+    Grant { profile, establishment, unit, valid_from: from, valid_until: None }
 }

@@ -28,11 +28,8 @@ pub async fn hash_password(password: &str) -> Result<String> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -42,10 +39,7 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
-        Argon2::default()
-            .hash_password(b"relais-timing-equaliser")
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        Argon2::default().hash_password(b"relais-timing-equaliser").map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
@@ -76,11 +70,7 @@ pub struct SessionInfo {
 
 /// An unauthenticated actor, labelled with the login it tried (cut, never the password).
 fn anonymous(_ip: &str, label: &str) -> AuditActor {
-    AuditActor {
-        kind: "anonymous",
-        id: None,
-        label: label.chars().take(64).collect(),
-    }
+    AuditActor { kind: "anonymous", id: None, label: label.chars().take(64).collect() }
 }
 
 impl App {
@@ -90,9 +80,7 @@ impl App {
         let since = (self.now() - self.settings.login_window).as_microsecond();
         let mut conn = self.store.read().await?;
         let (by_user, by_ip) = security::login_failures(&mut conn, &username, ip, since).await?;
-        if by_user >= self.settings.login_max_failures
-            || by_ip >= self.settings.login_max_failures_per_ip
-        {
+        if by_user >= self.settings.login_max_failures || by_ip >= self.settings.login_max_failures_per_ip {
             drop(conn);
             self.audit(NewAuditEvent {
                 organisation_id: None,
@@ -173,11 +161,7 @@ impl App {
                     label: account.username.clone(),
                 },
                 action: "login",
-                outcome: if stage == SessionStage::Ready {
-                    "ok"
-                } else {
-                    "password-ok"
-                },
+                outcome: if stage == SessionStage::Ready { "ok" } else { "password-ok" },
                 person_id: None,
                 resource: None,
                 detail: None,
@@ -193,9 +177,7 @@ impl App {
     pub async fn session(&self, token: &str, ip: &str) -> Result<SessionInfo> {
         let token_hash = digest(token);
         let mut conn = self.store.read().await?;
-        let session = security::session(&mut conn, &token_hash)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let session = security::session(&mut conn, &token_hash).await?.ok_or(AppError::Unauthenticated)?;
         let now = self.now_micros();
         let idle = self.settings.session_idle.as_micros() as i64;
         let absolute = self.settings.session_absolute.as_micros() as i64;
@@ -206,17 +188,11 @@ impl App {
             tx.commit().await.map_err(StoreError::from)?;
             return Err(AppError::Unauthenticated);
         }
-        let account = org::account_by_id(&mut conn, session.account_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let account = org::account_by_id(&mut conn, session.account_id).await?.ok_or(AppError::Unauthenticated)?;
         if account.disabled {
             return Err(AppError::Unauthenticated);
         }
-        let grants = org::grants(&mut conn, account.id)
-            .await?
-            .into_iter()
-            .map(|g| g.grant)
-            .collect();
+        let grants = org::grants(&mut conn, account.id).await?.into_iter().map(|g| g.grant).collect();
         let organisation = org::organisation(&mut conn, account.organisation_id).await?;
         drop(conn);
         // Writing on every request would make each page a write: a minute of precision is enough.
@@ -226,11 +202,7 @@ impl App {
             tx.commit().await.map_err(StoreError::from)?;
         }
         let stage = if !session.second_factor_done {
-            if account.totp_enabled {
-                SessionStage::NeedsTotp
-            } else {
-                SessionStage::NeedsEnrolment
-            }
+            if account.totp_enabled { SessionStage::NeedsTotp } else { SessionStage::NeedsEnrolment }
         } else if organisation.totp_required && !account.totp_enabled {
             SessionStage::NeedsEnrolment
         } else {
@@ -277,15 +249,9 @@ impl App {
     pub async fn verify_totp(&self, session: &SessionInfo, code: &str) -> Result<()> {
         let account_id = session.actor.account_id().ok_or(AppError::Forbidden)?;
         let mut conn = self.store.read().await?;
-        let account = org::account_by_id(&mut conn, account_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let account = org::account_by_id(&mut conn, account_id).await?.ok_or(AppError::Unauthenticated)?;
         drop(conn);
-        let secret = account
-            .totp_secret
-            .as_deref()
-            .filter(|_| account.totp_enabled)
-            .ok_or(AppError::Forbidden)?;
+        let secret = account.totp_secret.as_deref().filter(|_| account.totp_enabled).ok_or(AppError::Forbidden)?;
         let totp = self.totp_for(secret, &account.username)?;
         let step = totp.check(code.trim(), self.now().as_second().max(0) as u64);
         let mut tx = self.store.begin_write().await?;
@@ -303,28 +269,17 @@ impl App {
             )
             .await?;
         }
-        relais_store::audit::append(
-            &mut tx,
-            session
-                .actor
-                .event("login.totp", if accepted { "ok" } else { "failed" }),
-        )
-        .await?;
+        relais_store::audit::append(&mut tx, session.actor.event("login.totp", if accepted { "ok" } else { "failed" }))
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        if accepted {
-            Ok(())
-        } else {
-            Err(AppError::Unauthenticated)
-        }
+        if accepted { Ok(()) } else { Err(AppError::Unauthenticated) }
     }
 
     /// Starts TOTP enrolment: a new secret, kept until confirmed with a first code.
     pub async fn begin_totp_enrolment(&self, session: &SessionInfo) -> Result<TotpEnrolment> {
         let account_id = session.actor.account_id().ok_or(AppError::Forbidden)?;
         let mut conn = self.store.read().await?;
-        let account = org::account_by_id(&mut conn, account_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let account = org::account_by_id(&mut conn, account_id).await?.ok_or(AppError::Unauthenticated)?;
         drop(conn);
         if account.totp_enabled {
             return Err(AppError::Conflict("totp already enabled".into()));
@@ -340,29 +295,17 @@ impl App {
             }
         };
         let totp = self.totp_for(&secret, &account.username)?;
-        let uri = totp
-            .to_url()
-            .map_err(|e| AppError::Internal(format!("TOTP: {e}")))?;
-        let qr = qrcode::QrCode::new(uri.as_bytes())
-            .map_err(|e| AppError::Internal(format!("QR: {e}")))?;
-        let svg = qr
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .build();
-        Ok(TotpEnrolment {
-            secret,
-            uri,
-            qr_svg: svg,
-        })
+        let uri = totp.to_url().map_err(|e| AppError::Internal(format!("TOTP: {e}")))?;
+        let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| AppError::Internal(format!("QR: {e}")))?;
+        let svg = qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build();
+        Ok(TotpEnrolment { secret, uri, qr_svg: svg })
     }
 
     /// Confirms enrolment with a first code from the authenticator.
     pub async fn confirm_totp_enrolment(&self, session: &SessionInfo, code: &str) -> Result<()> {
         let account_id = session.actor.account_id().ok_or(AppError::Forbidden)?;
         let mut conn = self.store.read().await?;
-        let account = org::account_by_id(&mut conn, account_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let account = org::account_by_id(&mut conn, account_id).await?.ok_or(AppError::Unauthenticated)?;
         drop(conn);
         let secret = account.totp_secret.clone().ok_or(AppError::Forbidden)?;
         let totp = self.totp_for(&secret, &account.username)?;
@@ -378,8 +321,7 @@ impl App {
         org::set_totp(&mut tx, account.id, Some(&secret), true).await?;
         org::use_totp_step(&mut tx, account.id, step as i64).await?;
         security::complete_second_factor(&mut tx, &session.token_hash).await?;
-        relais_store::audit::append(&mut tx, session.actor.event("account.totp-enrolled", "ok"))
-            .await?;
+        relais_store::audit::append(&mut tx, session.actor.event("account.totp-enrolled", "ok")).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -410,8 +352,8 @@ impl App {
             .await?;
             return Err(AppError::Unauthenticated);
         };
-        let granted = Scopes::parse(&client.scopes)
-            .map_err(|_| AppError::Internal("stored scopes unreadable".into()))?;
+        let granted =
+            Scopes::parse(&client.scopes).map_err(|_| AppError::Internal("stored scopes unreadable".into()))?;
         let scopes = match requested.filter(|s| !s.trim().is_empty()) {
             Some(r) => {
                 let r = Scopes::parse(r)?;
@@ -426,23 +368,12 @@ impl App {
         let expires_in = self.settings.token_lifetime.as_secs();
         let expires_at = (self.now() + self.settings.token_lifetime).as_microsecond();
         let mut tx = self.store.begin_write().await?;
-        security::insert_api_token(
-            &mut tx,
-            &digest(&token),
-            client.id,
-            &scopes.to_string_list(),
-            expires_at,
-        )
-        .await?;
+        security::insert_api_token(&mut tx, &digest(&token), client.id, &scopes.to_string_list(), expires_at).await?;
         relais_store::audit::append(
             &mut tx,
             NewAuditEvent {
                 organisation_id: Some(client.organisation_id),
-                actor: AuditActor {
-                    kind: "api_client",
-                    id: Some(client.id.to_string()),
-                    label: client.name.clone(),
-                },
+                actor: AuditActor { kind: "api_client", id: Some(client.id.to_string()), label: client.name.clone() },
                 action: "oauth.token",
                 outcome: "ok",
                 person_id: None,
@@ -453,11 +384,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(IssuedToken {
-            access_token: token,
-            expires_in,
-            scope: scopes.to_string_list(),
-        })
+        Ok(IssuedToken { access_token: token, expires_in, scope: scopes.to_string_list() })
     }
 
     /// Resolves a bearer token to its API client actor.
@@ -469,12 +396,7 @@ impl App {
         let scopes = Scopes::parse(&scopes).map_err(|_| AppError::Unauthenticated)?;
         Ok(Actor {
             organisation_id: client.organisation_id,
-            principal: Principal::ApiClient {
-                id: client.id,
-                client_id: client.client_id,
-                name: client.name,
-                scopes,
-            },
+            principal: Principal::ApiClient { id: client.id, client_id: client.client_id, name: client.name, scopes },
             client_ip: Some(ip.to_string()),
         })
     }

@@ -69,11 +69,7 @@ impl Validation {
         self.0.push(e);
     }
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
     }
 }
 
@@ -128,12 +124,7 @@ pub struct App {
 impl App {
     pub fn new(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Self {
         let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
-        Self {
-            store,
-            settings: Arc::new(settings),
-            clock,
-            tz,
-        }
+        Self { store, settings: Arc::new(settings), clock, tz }
     }
 
     pub fn now(&self) -> Timestamp {
@@ -165,18 +156,8 @@ impl App {
 /// Who acts: a staff member through a session, or an API client with a token.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    Staff {
-        account_id: AccountId,
-        username: String,
-        display_name: String,
-        grants: Vec<Grant>,
-    },
-    ApiClient {
-        id: ApiClientId,
-        client_id: String,
-        name: String,
-        scopes: Scopes,
-    },
+    Staff { account_id: AccountId, username: String, display_name: String, grants: Vec<Grant> },
+    ApiClient { id: ApiClientId, client_id: String, name: String, scopes: Scopes },
 }
 
 #[derive(Debug, Clone)]
@@ -203,20 +184,12 @@ impl Actor {
 
     pub fn audit_actor(&self) -> AuditActor {
         match &self.principal {
-            Principal::Staff {
-                account_id,
-                username,
-                ..
-            } => AuditActor {
-                kind: "account",
-                id: Some(account_id.to_string()),
-                label: username.clone(),
-            },
-            Principal::ApiClient { id, name, .. } => AuditActor {
-                kind: "api_client",
-                id: Some(id.to_string()),
-                label: name.clone(),
-            },
+            Principal::Staff { account_id, username, .. } => {
+                AuditActor { kind: "account", id: Some(account_id.to_string()), label: username.clone() }
+            }
+            Principal::ApiClient { id, name, .. } => {
+                AuditActor { kind: "api_client", id: Some(id.to_string()), label: name.clone() }
+            }
         }
     }
 

@@ -23,44 +23,23 @@ pub struct NoteInput {
 
 impl NoteInput {
     fn validate(&self) -> Result<NoteContent> {
-        Ok(NoteContent::new(
-            &self.category,
-            &self.text,
-            &self.target,
-            &self.data,
-            &self.action,
-            &self.result,
-        )?)
+        Ok(NoteContent::new(&self.category, &self.text, &self.target, &self.data, &self.action, &self.result)?)
     }
 }
 
 impl App {
     /// Writes a note on a person. It is filed under the unit of the person's open stay
     /// in an establishment where the author works, so that it shows in that unit's logbook.
-    pub async fn write_note(
-        &self,
-        actor: &Actor,
-        person: PersonId,
-        input: &NoteInput,
-    ) -> Result<NoteId> {
+    pub async fn write_note(&self, actor: &Actor, person: PersonId, input: &NoteInput) -> Result<NoteId> {
         let content = input.validate()?;
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let today = self.today();
         let mut tx = self.store.begin_write().await?;
-        let (p, stays) = self
-            .load_for(
-                &mut tx,
-                actor,
-                person,
-                PersonAction::Write(content.category),
-            )
-            .await?;
-        let stay = stays.iter().filter(|s| s.is_open()).find(|s| {
-            actor
-                .grants()
-                .iter()
-                .any(|g| g.is_active(today) && g.establishment == s.establishment_id)
-        });
+        let (p, stays) = self.load_for(&mut tx, actor, person, PersonAction::Write(content.category)).await?;
+        let stay = stays
+            .iter()
+            .filter(|s| s.is_open())
+            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
         let id = NoteId::generate();
         let note = Note {
             id,
@@ -110,35 +89,13 @@ impl App {
         };
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let mut tx = self.store.begin_write().await?;
-        let old = notes::note(&mut tx, actor.organisation_id, note_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (person, stays) = self
-            .load_for(
-                &mut tx,
-                actor,
-                old.person_id,
-                PersonAction::Read(old.content.category),
-            )
-            .await?;
-        enforce(decision(
-            self,
-            actor,
-            PersonAction::Write(old.content.category),
-            &person,
-            &stays,
-        ))?;
-        enforce(decision(
-            self,
-            actor,
-            PersonAction::Write(content.category),
-            &person,
-            &stays,
-        ))?;
+        let old = notes::note(&mut tx, actor.organisation_id, note_id).await?.ok_or(AppError::NotFound)?;
+        let (person, stays) =
+            self.load_for(&mut tx, actor, old.person_id, PersonAction::Read(old.content.category)).await?;
+        enforce(decision(self, actor, PersonAction::Write(old.content.category), &person, &stays))?;
+        enforce(decision(self, actor, PersonAction::Write(content.category), &person, &stays))?;
         if !old.is_current || !notes::supersede(&mut tx, old.id).await? {
-            return Err(AppError::Conflict(
-                "cette transmission a déjà été corrigée : rechargez la page".into(),
-            ));
+            return Err(AppError::Conflict("cette transmission a déjà été corrigée : rechargez la page".into()));
         }
         let id = NoteId::generate();
         let note = Note {
@@ -166,23 +123,11 @@ impl App {
     }
 
     /// Every version of a note, oldest first.
-    pub async fn note_history(
-        &self,
-        actor: &Actor,
-        note_id: NoteId,
-    ) -> Result<(Person, Vec<Note>)> {
+    pub async fn note_history(&self, actor: &Actor, note_id: NoteId) -> Result<(Person, Vec<Note>)> {
         let mut conn = self.store.read().await?;
-        let note = notes::note(&mut conn, actor.organisation_id, note_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (person, _) = self
-            .load_for(
-                &mut conn,
-                actor,
-                note.person_id,
-                PersonAction::Read(note.content.category),
-            )
-            .await?;
+        let note = notes::note(&mut conn, actor.organisation_id, note_id).await?.ok_or(AppError::NotFound)?;
+        let (person, _) =
+            self.load_for(&mut conn, actor, note.person_id, PersonAction::Read(note.content.category)).await?;
         let history = notes::history(&mut conn, actor.organisation_id, note.lineage_id).await?;
         drop(conn);
         let mut ev = actor.event("note.history", "ok");
@@ -201,16 +146,12 @@ impl App {
         hours: i64,
     ) -> Result<Vec<(Note, Person)>> {
         let today = self.today();
-        let covered = actor
-            .grants()
-            .iter()
-            .any(|g| g.is_active(today) && g.covers_unit(establishment, unit));
+        let covered = actor.grants().iter().any(|g| g.is_active(today) && g.covers_unit(establishment, unit));
         if !covered {
             return Err(AppError::NotFound);
         }
         let categories = readable_categories_in_unit(actor.grants(), establishment, unit, today);
-        let since = (self.now() - jiff::SignedDuration::from_hours(hours.clamp(1, 24 * 31)))
-            .as_microsecond();
+        let since = (self.now() - jiff::SignedDuration::from_hours(hours.clamp(1, 24 * 31))).as_microsecond();
         let mut conn = self.store.read().await?;
         let list = notes::for_unit(&mut conn, unit, since, &categories, 500).await?;
         let mut ids: Vec<PersonId> = list.iter().map(|n| n.person_id).collect();
@@ -225,16 +166,9 @@ impl App {
         drop(conn);
         let out: Vec<(Note, Person)> = list
             .into_iter()
-            .filter_map(|n| {
-                people
-                    .iter()
-                    .find(|p| p.id == n.person_id)
-                    .cloned()
-                    .map(|p| (n, p))
-            })
+            .filter_map(|n| people.iter().find(|p| p.id == n.person_id).cloned().map(|p| (n, p)))
             .collect();
-        self.audit(actor.event("unit.logbook", "ok").listing(&ids))
-            .await?;
+        self.audit(actor.event("unit.logbook", "ok").listing(&ids)).await?;
         Ok(out)
     }
 }

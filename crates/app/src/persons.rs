@@ -5,9 +5,7 @@ use jiff::civil::Date;
 use relais_domain::DomainError;
 use relais_domain::access::{Category, Decision, PersonAction, decide, may_register_person};
 use relais_domain::date::{BirthDate, parse_date};
-use relais_domain::identity::{
-    EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames,
-};
+use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::scope::Access;
@@ -47,31 +45,19 @@ pub struct PersonFile {
 }
 
 /// The decision for an actor and a loaded person; API clients are judged by their scopes.
-pub(crate) fn decision(
-    app: &App,
-    actor: &Actor,
-    action: PersonAction,
-    person: &Person,
-    stays: &[Stay],
-) -> Decision {
+pub(crate) fn decision(app: &App, actor: &Actor, action: PersonAction, person: &Person, stays: &[Stay]) -> Decision {
     if person.organisation_id != actor.organisation_id {
         return Decision::NotFound;
     }
     match &actor.principal {
-        Principal::Staff { grants, .. } => {
-            decide(grants, action, &scope_of(person, stays), app.today())
-        }
+        Principal::Staff { grants, .. } => decide(grants, action, &scope_of(person, stays), app.today()),
         Principal::ApiClient { scopes, .. } => {
             let needed = match action {
                 PersonAction::ViewIdentity => Access::Read,
                 PersonAction::EditIdentity | PersonAction::ManageStays => Access::Write,
                 _ => return Decision::Forbidden,
             };
-            if scopes.allows("Patient", needed) {
-                Decision::Allow
-            } else {
-                Decision::Forbidden
-            }
+            if scopes.allows("Patient", needed) { Decision::Allow } else { Decision::Forbidden }
         }
     }
 }
@@ -93,9 +79,7 @@ impl App {
         id: PersonId,
         action: PersonAction,
     ) -> Result<(Person, Vec<Stay>)> {
-        let person = persons::person(conn, actor.organisation_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         let stays = persons::stays(conn, id).await?;
         enforce(decision(self, actor, action, &person, &stays))?;
         Ok((person, stays))
@@ -106,42 +90,23 @@ impl App {
         let mut v = Validation::default();
         let birth_date = v.check(BirthDate::parse(&input.birth_date, self.today()));
         let sex = v.check(Sex::from_code(&input.sex));
-        let birthplace = if input.birthplace.trim().is_empty() {
-            None
-        } else {
-            v.check(InseeCode::parse(&input.birthplace))
-        };
+        let birthplace =
+            if input.birthplace.trim().is_empty() { None } else { v.check(InseeCode::parse(&input.birthplace)) };
         let used = v.check(UsedNames::new(&input.used_name, &input.used_first_name));
-        let ins = match (
-            input.ins_matricule.trim().is_empty(),
-            input.ins_oid.trim().is_empty(),
-        ) {
+        let ins = match (input.ins_matricule.trim().is_empty(), input.ins_oid.trim().is_empty()) {
             (true, true) => None,
-            (false, true) => v.check(Ins::parse(
-                &input.ins_matricule,
-                relais_domain::ins::InsAuthority::Nir.oid(),
-            )),
+            (false, true) => v.check(Ins::parse(&input.ins_matricule, relais_domain::ins::InsAuthority::Nir.oid())),
             _ => v.check(Ins::parse(&input.ins_matricule, &input.ins_oid)),
         };
         let traits = match (birth_date, sex) {
-            (Some(bd), Some(sex)) => v.check(StrictTraits::new(
-                &input.birth_name,
-                &input.first_names,
-                bd,
-                sex,
-                birthplace,
-            )),
+            (Some(bd), Some(sex)) => {
+                v.check(StrictTraits::new(&input.birth_name, &input.first_names, bd, sex, birthplace))
+            }
             _ => {
                 // Still report name errors alongside date/sex ones.
                 let bd = BirthDate::new(2000, 1, 1, Date::MAX).ok();
                 if let Some(bd) = bd {
-                    v.check(StrictTraits::new(
-                        &input.birth_name,
-                        &input.first_names,
-                        bd,
-                        Sex::Female,
-                        None,
-                    ));
+                    v.check(StrictTraits::new(&input.birth_name, &input.first_names, bd, Sex::Female, None));
                 }
                 None
             }
@@ -168,11 +133,9 @@ impl App {
     /// Registers a new identity.
     pub async fn register_person(&self, actor: &Actor, input: &IdentityInput) -> Result<PersonId> {
         match (&actor.principal, input.establishment) {
-            (Principal::Staff { grants, .. }, Some(e))
-                if may_register_person(grants, e, self.today()) => {}
+            (Principal::Staff { grants, .. }, Some(e)) if may_register_person(grants, e, self.today()) => {}
             (Principal::Staff { .. }, _) => return Err(AppError::Forbidden),
-            (Principal::ApiClient { scopes, .. }, _) if scopes.allows("Patient", Access::Write) => {
-            }
+            (Principal::ApiClient { scopes, .. }, _) if scopes.allows("Patient", Access::Write) => {}
             (Principal::ApiClient { .. }, _) => return Err(AppError::Forbidden),
         }
         let person = self.new_person(actor, input)?;
@@ -188,18 +151,10 @@ impl App {
     /// Opens a person's record: identity, stays, evidence and the notes the actor may read.
     pub async fn person_file(&self, actor: &Actor, id: PersonId) -> Result<PersonFile> {
         let mut conn = self.store.read().await?;
-        let (person, stays) = self
-            .load_for(&mut conn, actor, id, PersonAction::ViewIdentity)
-            .await?;
+        let (person, stays) = self.load_for(&mut conn, actor, id, PersonAction::ViewIdentity).await?;
         let allowed = |a| decision(self, actor, a, &person, &stays) == Decision::Allow;
-        let readable: Vec<Category> = Category::ALL
-            .into_iter()
-            .filter(|c| allowed(PersonAction::Read(*c)))
-            .collect();
-        let writable: Vec<Category> = Category::ALL
-            .into_iter()
-            .filter(|c| allowed(PersonAction::Write(*c)))
-            .collect();
+        let readable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Read(*c))).collect();
+        let writable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Write(*c))).collect();
         let evidence = persons::evidence(&mut conn, id).await?;
         let notes = notes::for_person(&mut conn, id, &readable, 100).await?;
         let file = PersonFile {
@@ -223,23 +178,17 @@ impl App {
     /// The categories the actor may write on a person (to build a form; reveals no record data).
     pub async fn writable_categories(&self, actor: &Actor, id: PersonId) -> Result<Vec<Category>> {
         let mut conn = self.store.read().await?;
-        let (person, stays) = self
-            .load_for(&mut conn, actor, id, PersonAction::ViewIdentity)
-            .await?;
+        let (person, stays) = self.load_for(&mut conn, actor, id, PersonAction::ViewIdentity).await?;
         Ok(Category::ALL
             .into_iter()
-            .filter(|c| {
-                decision(self, actor, PersonAction::Write(*c), &person, &stays) == Decision::Allow
-            })
+            .filter(|c| decision(self, actor, PersonAction::Write(*c), &person, &stays) == Decision::Allow)
             .collect())
     }
 
     /// Reads a person's identity only (FHIR read).
     pub async fn person_identity(&self, actor: &Actor, id: PersonId) -> Result<Person> {
         let mut conn = self.store.read().await?;
-        let (person, _) = self
-            .load_for(&mut conn, actor, id, PersonAction::ViewIdentity)
-            .await?;
+        let (person, _) = self.load_for(&mut conn, actor, id, PersonAction::ViewIdentity).await?;
         drop(conn);
         let mut ev = actor.event("person.read", "ok");
         ev.person_id = Some(id);
@@ -248,11 +197,7 @@ impl App {
     }
 
     /// Searches persons in the actor's scope. One audit event names every person listed.
-    pub async fn search_persons(
-        &self,
-        actor: &Actor,
-        mut query: PersonQuery,
-    ) -> Result<Vec<(Person, Vec<Stay>)>> {
+    pub async fn search_persons(&self, actor: &Actor, mut query: PersonQuery) -> Result<Vec<(Person, Vec<Stay>)>> {
         let wanted = query.limit.clamp(1, 200);
         if let Principal::ApiClient { scopes, .. } = &actor.principal
             && !scopes.allows("Patient", Access::Read)
@@ -261,11 +206,8 @@ impl App {
         }
         if let Principal::Staff { grants, .. } = &actor.principal {
             let today = self.today();
-            let mut ests: Vec<EstablishmentId> = grants
-                .iter()
-                .filter(|g| g.is_active(today))
-                .map(|g| g.establishment)
-                .collect();
+            let mut ests: Vec<EstablishmentId> =
+                grants.iter().filter(|g| g.is_active(today)).map(|g| g.establishment).collect();
             ests.sort();
             ests.dedup();
             query.establishments = Some(ests);
@@ -281,11 +223,7 @@ impl App {
         drop(conn);
         let mut out = Vec::new();
         for p in candidates {
-            let stays: Vec<Stay> = all_stays
-                .iter()
-                .filter(|s| s.person_id == p.id)
-                .cloned()
-                .collect();
+            let stays: Vec<Stay> = all_stays.iter().filter(|s| s.person_id == p.id).cloned().collect();
             if decision(self, actor, PersonAction::ViewIdentity, &p, &stays) == Decision::Allow {
                 out.push((p, stays));
             }
@@ -294,8 +232,7 @@ impl App {
             }
         }
         let shown: Vec<PersonId> = out.iter().map(|(p, _)| p.id).collect();
-        self.audit(actor.event("person.search", "ok").listing(&shown))
-            .await?;
+        self.audit(actor.event("person.search", "ok").listing(&shown)).await?;
         Ok(out)
     }
 
@@ -310,11 +247,7 @@ impl App {
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let mut v = Validation::default();
         let kind = v.check(EvidenceKind::from_code(kind));
-        let expires = if expires_on.trim().is_empty() {
-            None
-        } else {
-            v.check(parse_date("expires_on", expires_on))
-        };
+        let expires = if expires_on.trim().is_empty() { None } else { v.check(parse_date("expires_on", expires_on)) };
         if let Some(e) = expires
             && e < self.today()
         {
@@ -329,16 +262,10 @@ impl App {
             return Err(AppError::Internal("validation".into()));
         };
         let mut tx = self.store.begin_write().await?;
-        let (person, _) = self
-            .load_for(&mut tx, actor, id, PersonAction::EditIdentity)
-            .await?;
-        let is_minor = person.traits.birth_date.earliest()
-            > self.today().saturating_sub(jiff::Span::new().years(18));
-        let status = if kind.is_high_trust(is_minor) {
-            person.status.after_high_trust_evidence()
-        } else {
-            person.status
-        };
+        let (person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
+        let is_minor = person.traits.birth_date.earliest() > self.today().saturating_sub(jiff::Span::new().years(18));
+        let status =
+            if kind.is_high_trust(is_minor) { person.status.after_high_trust_evidence() } else { person.status };
         persons::insert_evidence(
             &mut tx,
             actor.organisation_id,
@@ -357,12 +284,7 @@ impl App {
         }
         let mut ev = actor.event("person.identity.evidence", "ok");
         ev.person_id = Some(id);
-        ev.detail = Some(format!(
-            "{} {}→{}",
-            kind.code(),
-            person.status.code(),
-            status.code()
-        ));
+        ev.detail = Some(format!("{} {}→{}", kind.code(), person.status.code(), status.code()));
         audit::append(&mut tx, ev).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(status)
@@ -390,12 +312,8 @@ impl App {
         }
         let mut tx = self.store.begin_write().await?;
         self.check_unit(&mut tx, actor, establishment, unit).await?;
-        let (_, stays) = self
-            .load_for(&mut tx, actor, id, PersonAction::ManageStays)
-            .await?;
-        let open_here = stays
-            .iter()
-            .any(|s| s.is_open() && s.establishment_id == establishment);
+        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
+        let open_here = stays.iter().any(|s| s.is_open() && s.establishment_id == establishment);
         check_admission(start, self.today(), open_here)?;
         let stay = Stay {
             id: StayId::generate(),
@@ -430,10 +348,7 @@ impl App {
         }
         if let Some(u) = unit {
             let units = relais_store::org::units(conn, actor.organisation_id).await?;
-            if !units
-                .iter()
-                .any(|x| x.id == u && x.establishment_id == establishment)
-            {
+            if !units.iter().any(|x| x.id == u && x.establishment_id == establishment) {
                 return Err(DomainError::new(
                     "unit",
                     "unit-invalid",
@@ -446,14 +361,7 @@ impl App {
     }
 
     /// Ends a stay.
-    pub async fn discharge(
-        &self,
-        actor: &Actor,
-        id: PersonId,
-        stay: StayId,
-        end: &str,
-        reason: &str,
-    ) -> Result<()> {
+    pub async fn discharge(&self, actor: &Actor, id: PersonId, stay: StayId, end: &str, reason: &str) -> Result<()> {
         let mut v = Validation::default();
         let end = v.check(parse_date("end", end));
         let reason = v.check(DischargeReason::from_code(reason));
@@ -462,13 +370,8 @@ impl App {
             return Err(AppError::Internal("validation".into()));
         };
         let mut tx = self.store.begin_write().await?;
-        let (_, stays) = self
-            .load_for(&mut tx, actor, id, PersonAction::ManageStays)
-            .await?;
-        let s = stays
-            .iter()
-            .find(|s| s.id == stay && s.is_open())
-            .ok_or(AppError::NotFound)?;
+        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
+        let s = stays.iter().find(|s| s.id == stay && s.is_open()).ok_or(AppError::NotFound)?;
         if !may_register_person(actor.grants(), s.establishment_id, self.today()) {
             return Err(AppError::Forbidden);
         }
@@ -500,15 +403,9 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut tx = self.store.begin_write().await?;
-        self.check_unit(&mut tx, actor, to_establishment, to_unit)
-            .await?;
-        let (_, stays) = self
-            .load_for(&mut tx, actor, id, PersonAction::ManageStays)
-            .await?;
-        let from = stays
-            .iter()
-            .find(|s| s.id == stay && s.is_open())
-            .ok_or(AppError::NotFound)?;
+        self.check_unit(&mut tx, actor, to_establishment, to_unit).await?;
+        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
+        let from = stays.iter().find(|s| s.id == stay && s.is_open()).ok_or(AppError::NotFound)?;
         if !may_register_person(actor.grants(), from.establishment_id, today) {
             return Err(AppError::Forbidden);
         }
@@ -521,9 +418,7 @@ impl App {
             .into());
         }
         check_discharge(from.start, date)?;
-        let open_there = stays
-            .iter()
-            .any(|s| s.is_open() && s.id != stay && s.establishment_id == to_establishment);
+        let open_there = stays.iter().any(|s| s.is_open() && s.id != stay && s.establishment_id == to_establishment);
         check_admission(date, today, open_there)?;
         persons::close_stay(&mut tx, stay, date, DischargeReason::Transfer).await?;
         let new = Stay {
@@ -563,38 +458,23 @@ impl App {
             return Err(AppError::NotFound);
         }
         let mut conn = self.store.read().await?;
-        let rows =
-            persons::current_residents(&mut conn, actor.organisation_id, establishment, unit)
-                .await?;
+        let rows = persons::current_residents(&mut conn, actor.organisation_id, establishment, unit).await?;
         drop(conn);
         let rows: Vec<(Person, Stay)> = rows
             .into_iter()
             .filter(|(p, s)| {
-                decision(
-                    self,
-                    actor,
-                    PersonAction::ViewIdentity,
-                    p,
-                    std::slice::from_ref(s),
-                ) == Decision::Allow
+                decision(self, actor, PersonAction::ViewIdentity, p, std::slice::from_ref(s)) == Decision::Allow
             })
             .collect();
         let shown: Vec<PersonId> = rows.iter().map(|(p, _)| p.id).collect();
-        self.audit(actor.event("unit.residents", "ok").listing(&shown))
-            .await?;
+        self.audit(actor.event("unit.residents", "ok").listing(&shown)).await?;
         Ok(rows)
     }
 
     /// "Who accessed this record": for the DPO and the director.
-    pub async fn access_log(
-        &self,
-        actor: &Actor,
-        id: PersonId,
-    ) -> Result<(Person, Vec<AuditEvent>)> {
+    pub async fn access_log(&self, actor: &Actor, id: PersonId) -> Result<(Person, Vec<AuditEvent>)> {
         let mut conn = self.store.read().await?;
-        let (person, _) = self
-            .load_for(&mut conn, actor, id, PersonAction::ViewAccessLog)
-            .await?;
+        let (person, _) = self.load_for(&mut conn, actor, id, PersonAction::ViewAccessLog).await?;
         let events = audit::for_person(&mut conn, actor.organisation_id, id, 500).await?;
         drop(conn);
         let mut ev = actor.event("person.access-log", "ok");

@@ -19,11 +19,7 @@ pub fn digest(token: &str) -> String {
 
 /// Constant-time comparison of two strings of public length.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A generated password of 20 characters from an unambiguous alphabet (~115 bits).
@@ -32,8 +28,5 @@ pub fn generate_password() -> Result<String> {
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     // 256 % 57 bias is negligible for a one-time initial password.
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect())
+    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
 }

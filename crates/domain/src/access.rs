@@ -180,12 +180,7 @@ pub enum PersonAction {
 
 impl PersonAction {
     pub fn all() -> Vec<PersonAction> {
-        let mut v = vec![
-            Self::ViewIdentity,
-            Self::EditIdentity,
-            Self::ManageStays,
-            Self::ViewAccessLog,
-        ];
+        let mut v = vec![Self::ViewIdentity, Self::EditIdentity, Self::ManageStays, Self::ViewAccessLog];
         for c in Category::ALL {
             v.push(Self::Read(c));
             v.push(Self::Write(c));
@@ -196,18 +191,12 @@ impl PersonAction {
 
 /// Profiles that register identities and manage admissions.
 fn manages_admissions(p: Profile) -> bool {
-    matches!(
-        p,
-        Profile::Director | Profile::Secretary | Profile::CareCoordinator | Profile::SocialWorker
-    )
+    matches!(p, Profile::Director | Profile::Secretary | Profile::CareCoordinator | Profile::SocialWorker)
 }
 
 /// Profiles that keep access to the records of persons discharged long ago.
 fn keeps_archive_access(p: Profile) -> bool {
-    matches!(
-        p,
-        Profile::Director | Profile::Secretary | Profile::Dpo | Profile::CoordinatingPhysician
-    )
+    matches!(p, Profile::Director | Profile::Secretary | Profile::Dpo | Profile::CoordinatingPhysician)
 }
 
 /// May this profile take `action` on a person it is related to?
@@ -276,9 +265,7 @@ fn relates(grant: &Grant, person: &PersonScope, today: Date) -> bool {
     if !grant.is_active(today) {
         return false;
     }
-    let recent_limit = today
-        .checked_sub(jiff::Span::new().days(AFTER_DISCHARGE_DAYS))
-        .unwrap_or(Date::MIN);
+    let recent_limit = today.checked_sub(jiff::Span::new().days(AFTER_DISCHARGE_DAYS)).unwrap_or(Date::MIN);
     let stay_related = person.stays.iter().any(|s| {
         if s.establishment != grant.establishment || s.start > today {
             return false;
@@ -296,26 +283,15 @@ fn relates(grant: &Grant, person: &PersonScope, today: Date) -> bool {
 }
 
 /// The decision for `action` on `person`, by an actor holding `grants`, on `today`.
-pub fn decide(
-    grants: &[Grant],
-    action: PersonAction,
-    person: &PersonScope,
-    today: Date,
-) -> Decision {
+pub fn decide(grants: &[Grant], action: PersonAction, person: &PersonScope, today: Date) -> Decision {
     let mut related = grants
         .iter()
-        .filter(|g| {
-            relates(g, person, today) && profile_allows(g.profile, PersonAction::ViewIdentity)
-        })
+        .filter(|g| relates(g, person, today) && profile_allows(g.profile, PersonAction::ViewIdentity))
         .peekable();
     if related.peek().is_none() {
         return Decision::NotFound;
     }
-    if related.any(|g| profile_allows(g.profile, action)) {
-        Decision::Allow
-    } else {
-        Decision::Forbidden
-    }
+    if related.any(|g| profile_allows(g.profile, action)) { Decision::Allow } else { Decision::Forbidden }
 }
 
 /// Categories the actor may read in a unit's logbook, from the grants that cover the unit.
@@ -340,25 +316,18 @@ pub fn readable_categories_in_unit(
 /// May the actor register a new identity in `establishment`?
 pub fn may_register_person(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
     grants.iter().any(|g| {
-        g.is_active(today)
-            && g.establishment == establishment
-            && g.unit.is_none()
-            && manages_admissions(g.profile)
+        g.is_active(today) && g.establishment == establishment && g.unit.is_none() && manages_admissions(g.profile)
     })
 }
 
 /// May the actor manage accounts, grants and API clients of the organisation?
 pub fn may_administer(grants: &[Grant], today: Date) -> bool {
-    grants
-        .iter()
-        .any(|g| g.is_active(today) && g.profile == Profile::Administrator)
+    grants.iter().any(|g| g.is_active(today) && g.profile == Profile::Administrator)
 }
 
 /// May the actor read the organisation-wide audit trail?
 pub fn may_read_audit(grants: &[Grant], today: Date) -> bool {
-    grants
-        .iter()
-        .any(|g| g.is_active(today) && matches!(g.profile, Profile::Dpo | Profile::Director))
+    grants.iter().any(|g| g.is_active(today) && matches!(g.profile, Profile::Dpo | Profile::Director))
 }
 
 /// The matrix as a Markdown table (the content of `docs/access-matrix.md`).
@@ -421,23 +390,12 @@ mod tests {
         UnitId(uuid::Uuid::from_u128(n))
     }
     fn grant(profile: Profile, e: u128, u: Option<u128>) -> Grant {
-        Grant {
-            profile,
-            establishment: est(e),
-            unit: u.map(unit),
-            valid_from: date(2020, 1, 1),
-            valid_until: None,
-        }
+        Grant { profile, establishment: est(e), unit: u.map(unit), valid_from: date(2020, 1, 1), valid_until: None }
     }
     fn current_stay(e: u128, u: u128) -> PersonScope {
         PersonScope {
             registered_at: Some(est(e)),
-            stays: vec![StayScope {
-                establishment: est(e),
-                unit: Some(unit(u)),
-                start: date(2025, 1, 1),
-                end: None,
-            }],
+            stays: vec![StayScope { establishment: est(e), unit: Some(unit(u)), start: date(2025, 1, 1), end: None }],
         }
     }
 
@@ -454,41 +412,19 @@ mod tests {
                 } else {
                     Decision::Forbidden
                 };
-                assert_eq!(
-                    decide(&[grant(p, 1, None)], action, &person, TODAY),
-                    expected,
-                    "{p:?} {action:?}"
-                );
+                assert_eq!(decide(&[grant(p, 1, None)], action, &person, TODAY), expected, "{p:?} {action:?}");
             }
         }
     }
 
     #[test]
     fn matrix_spot_checks_of_medical_secrecy() {
-        assert_eq!(
-            default_level(Profile::Educator, Category::Medical),
-            Level::None
-        );
-        assert_eq!(
-            default_level(Profile::CareAide, Category::Medical),
-            Level::None
-        );
-        assert_eq!(
-            default_level(Profile::Director, Category::Medical),
-            Level::None
-        );
-        assert_eq!(
-            default_level(Profile::Nurse, Category::Psychological),
-            Level::None
-        );
-        assert_eq!(
-            default_level(Profile::CoordinatingPhysician, Category::Medical),
-            Level::Write
-        );
-        assert_eq!(
-            default_level(Profile::Psychologist, Category::Psychological),
-            Level::Write
-        );
+        assert_eq!(default_level(Profile::Educator, Category::Medical), Level::None);
+        assert_eq!(default_level(Profile::CareAide, Category::Medical), Level::None);
+        assert_eq!(default_level(Profile::Director, Category::Medical), Level::None);
+        assert_eq!(default_level(Profile::Nurse, Category::Psychological), Level::None);
+        assert_eq!(default_level(Profile::CoordinatingPhysician, Category::Medical), Level::Write);
+        assert_eq!(default_level(Profile::Psychologist, Category::Psychological), Level::Write);
         for c in Category::ALL {
             assert_eq!(default_level(Profile::Administrator, c), Level::None);
             assert_eq!(default_level(Profile::Dpo, c), Level::None);
@@ -500,40 +436,18 @@ mod tests {
         let person = current_stay(1, 10);
         for p in Profile::ALL {
             for action in PersonAction::all() {
-                assert_eq!(
-                    decide(&[grant(p, 2, None)], action, &person, TODAY),
-                    Decision::NotFound
-                );
+                assert_eq!(decide(&[grant(p, 2, None)], action, &person, TODAY), Decision::NotFound);
             }
         }
-        assert_eq!(
-            decide(&[], PersonAction::ViewIdentity, &person, TODAY),
-            Decision::NotFound
-        );
+        assert_eq!(decide(&[], PersonAction::ViewIdentity, &person, TODAY), Decision::NotFound);
     }
 
     #[test]
     fn unit_grants_see_only_their_unit() {
         let person = current_stay(1, 10);
         let read = PersonAction::Read(Category::NursingCare);
-        assert_eq!(
-            decide(
-                &[grant(Profile::CareAide, 1, Some(10))],
-                read,
-                &person,
-                TODAY
-            ),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(
-                &[grant(Profile::CareAide, 1, Some(11))],
-                read,
-                &person,
-                TODAY
-            ),
-            Decision::NotFound
-        );
+        assert_eq!(decide(&[grant(Profile::CareAide, 1, Some(10))], read, &person, TODAY), Decision::Allow);
+        assert_eq!(decide(&[grant(Profile::CareAide, 1, Some(11))], read, &person, TODAY), Decision::NotFound);
     }
 
     #[test]
@@ -541,21 +455,12 @@ mod tests {
         let person = current_stay(1, 10);
         let mut g = grant(Profile::Nurse, 1, None);
         g.valid_until = Some(date(2026, 11, 25));
-        assert_eq!(
-            decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY),
-            Decision::NotFound
-        );
+        assert_eq!(decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY), Decision::NotFound);
         g.valid_until = Some(TODAY);
-        assert_eq!(
-            decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY),
-            Decision::Allow
-        );
+        assert_eq!(decide(&[g.clone()], PersonAction::ViewIdentity, &person, TODAY), Decision::Allow);
         g.valid_from = date(2026, 11, 27);
         g.valid_until = None;
-        assert_eq!(
-            decide(&[g], PersonAction::ViewIdentity, &person, TODAY),
-            Decision::NotFound
-        );
+        assert_eq!(decide(&[g], PersonAction::ViewIdentity, &person, TODAY), Decision::NotFound);
     }
 
     #[test]
@@ -563,105 +468,43 @@ mod tests {
         let mut person = current_stay(1, 10);
         person.stays[0].end = Some(date(2026, 11, 1));
         let view = PersonAction::ViewIdentity;
-        assert_eq!(
-            decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY),
-            Decision::Allow
-        );
+        assert_eq!(decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY), Decision::Allow);
         person.stays[0].end = Some(date(2026, 9, 1));
+        assert_eq!(decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY), Decision::NotFound);
+        assert_eq!(decide(&[grant(Profile::Nurse, 1, Some(10))], view, &person, TODAY), Decision::NotFound);
+        assert_eq!(decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY), Decision::Allow);
         assert_eq!(
-            decide(&[grant(Profile::Nurse, 1, None)], view, &person, TODAY),
-            Decision::NotFound
-        );
-        assert_eq!(
-            decide(&[grant(Profile::Nurse, 1, Some(10))], view, &person, TODAY),
-            Decision::NotFound
-        );
-        assert_eq!(
-            decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(
-                &[grant(Profile::Dpo, 1, None)],
-                PersonAction::ViewAccessLog,
-                &person,
-                TODAY
-            ),
+            decide(&[grant(Profile::Dpo, 1, None)], PersonAction::ViewAccessLog, &person, TODAY),
             Decision::Allow
         );
     }
 
     #[test]
     fn registered_but_not_admitted() {
-        let person = PersonScope {
-            registered_at: Some(est(1)),
-            stays: vec![],
-        };
+        let person = PersonScope { registered_at: Some(est(1)), stays: vec![] };
         let view = PersonAction::ViewIdentity;
-        assert_eq!(
-            decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&[grant(Profile::CareAide, 1, None)], view, &person, TODAY),
-            Decision::NotFound
-        );
-        assert_eq!(
-            decide(&[grant(Profile::Secretary, 2, None)], view, &person, TODAY),
-            Decision::NotFound
-        );
+        assert_eq!(decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY), Decision::Allow);
+        assert_eq!(decide(&[grant(Profile::CareAide, 1, None)], view, &person, TODAY), Decision::NotFound);
+        assert_eq!(decide(&[grant(Profile::Secretary, 2, None)], view, &person, TODAY), Decision::NotFound);
     }
 
     #[test]
     fn several_grants_combine() {
         let person = current_stay(1, 10);
-        let grants = [
-            grant(Profile::Educator, 1, None),
-            grant(Profile::Nurse, 2, None),
-        ];
+        let grants = [grant(Profile::Educator, 1, None), grant(Profile::Nurse, 2, None)];
         // The nurse grant is elsewhere: it does not lend medical access here.
-        assert_eq!(
-            decide(
-                &grants,
-                PersonAction::Read(Category::Medical),
-                &person,
-                TODAY
-            ),
-            Decision::Forbidden
-        );
-        let grants = [
-            grant(Profile::Educator, 1, None),
-            grant(Profile::Nurse, 1, Some(10)),
-        ];
-        assert_eq!(
-            decide(
-                &grants,
-                PersonAction::Read(Category::Medical),
-                &person,
-                TODAY
-            ),
-            Decision::Allow
-        );
+        assert_eq!(decide(&grants, PersonAction::Read(Category::Medical), &person, TODAY), Decision::Forbidden);
+        let grants = [grant(Profile::Educator, 1, None), grant(Profile::Nurse, 1, Some(10))];
+        assert_eq!(decide(&grants, PersonAction::Read(Category::Medical), &person, TODAY), Decision::Allow);
     }
 
     #[test]
     fn unit_logbook_categories() {
-        let cats = readable_categories_in_unit(
-            &[grant(Profile::Educator, 1, Some(10))],
-            est(1),
-            unit(10),
-            TODAY,
-        );
+        let cats = readable_categories_in_unit(&[grant(Profile::Educator, 1, Some(10))], est(1), unit(10), TODAY);
         assert!(cats.contains(&Category::Educational));
         assert!(!cats.contains(&Category::Medical));
         assert!(
-            readable_categories_in_unit(
-                &[grant(Profile::Educator, 1, Some(10))],
-                est(1),
-                unit(11),
-                TODAY
-            )
-            .is_empty()
+            readable_categories_in_unit(&[grant(Profile::Educator, 1, Some(10))], est(1), unit(11), TODAY).is_empty()
         );
     }
 
@@ -672,10 +515,6 @@ mod tests {
             std::fs::write(path, matrix_markdown()).unwrap();
         }
         let published = std::fs::read_to_string(path).unwrap();
-        assert_eq!(
-            published,
-            matrix_markdown(),
-            "regenerate with: RELAIS_UPDATE_DOCS=1 cargo test -p relais-domain"
-        );
+        assert_eq!(published, matrix_markdown(), "regenerate with: RELAIS_UPDATE_DOCS=1 cargo test -p relais-domain");
     }
 }

@@ -20,9 +20,8 @@ impl BirthDate {
         let s = input.trim();
         let err = |code: &'static str, msg: &str| DomainError::new("birth_date", code, msg);
         let (y, m, d) = if let Some((d, rest)) = s.split_once('/') {
-            let (m, y) = rest
-                .split_once('/')
-                .ok_or_else(|| err("date-format", "date attendue au format JJ/MM/AAAA"))?;
+            let (m, y) =
+                rest.split_once('/').ok_or_else(|| err("date-format", "date attendue au format JJ/MM/AAAA"))?;
             (y, m, d)
         } else {
             let mut parts = s.splitn(3, '-');
@@ -33,23 +32,13 @@ impl BirthDate {
                 _ => return Err(err("date-format", "date attendue au format JJ/MM/AAAA")),
             }
         };
-        let all_digits =
-            |p: &str, len: usize| p.len() == len && p.bytes().all(|b| b.is_ascii_digit());
+        let all_digits = |p: &str, len: usize| p.len() == len && p.bytes().all(|b| b.is_ascii_digit());
         if !all_digits(y, 4) || !all_digits(m, 2) || !all_digits(d, 2) {
-            return Err(err(
-                "date-format",
-                "date attendue au format JJ/MM/AAAA (00 pour un jour ou un mois inconnu)",
-            ));
+            return Err(err("date-format", "date attendue au format JJ/MM/AAAA (00 pour un jour ou un mois inconnu)"));
         }
-        let year: i16 = y
-            .parse()
-            .map_err(|_| err("date-format", "année illisible"))?;
-        let month: i8 = m
-            .parse()
-            .map_err(|_| err("date-format", "mois illisible"))?;
-        let day: i8 = d
-            .parse()
-            .map_err(|_| err("date-format", "jour illisible"))?;
+        let year: i16 = y.parse().map_err(|_| err("date-format", "année illisible"))?;
+        let month: i8 = m.parse().map_err(|_| err("date-format", "mois illisible"))?;
+        let day: i8 = d.parse().map_err(|_| err("date-format", "jour illisible"))?;
         Self::new(year, month, day, today)
     }
 
@@ -57,39 +46,20 @@ impl BirthDate {
     pub fn new(year: i16, month: i8, day: i8, today: Date) -> Result<Self, DomainError> {
         let err = |code: &'static str, msg: &str| DomainError::new("birth_date", code, msg);
         if year < 1850 {
-            return Err(err(
-                "date-range",
-                "l'année de naissance doit être postérieure à 1850",
-            ));
+            return Err(err("date-range", "l'année de naissance doit être postérieure à 1850"));
         }
         if !(0..=12).contains(&month) {
-            return Err(err(
-                "date-invalid",
-                "le mois doit être compris entre 01 et 12 (00 si inconnu)",
-            ));
+            return Err(err("date-invalid", "le mois doit être compris entre 01 et 12 (00 si inconnu)"));
         }
         if month == 0 && day != 0 {
-            return Err(err(
-                "date-invalid",
-                "un jour ne peut être connu si le mois est inconnu",
-            ));
+            return Err(err("date-invalid", "un jour ne peut être connu si le mois est inconnu"));
         }
         if day != 0 && Date::new(year, month, day).is_err() {
-            return Err(err(
-                "date-invalid",
-                "cette date n'existe pas dans le calendrier",
-            ));
+            return Err(err("date-invalid", "cette date n'existe pas dans le calendrier"));
         }
-        let date = Self {
-            year,
-            month: (month != 0).then_some(month),
-            day: (day != 0).then_some(day),
-        };
+        let date = Self { year, month: (month != 0).then_some(month), day: (day != 0).then_some(day) };
         if date.earliest() > today {
-            return Err(err(
-                "date-future",
-                "la date de naissance ne peut pas être dans le futur",
-            ));
+            return Err(err("date-future", "la date de naissance ne peut pas être dans le futur"));
         }
         Ok(date)
     }
@@ -114,12 +84,7 @@ impl BirthDate {
 
     /// Stored form and INSi/CDA form: `AAAA-MM-JJ` with `00` for unknown parts.
     pub fn to_storage(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02}",
-            self.year,
-            self.month.unwrap_or(0),
-            self.day.unwrap_or(0)
-        )
+        format!("{:04}-{:02}-{:02}", self.year, self.month.unwrap_or(0), self.day.unwrap_or(0))
     }
 
     /// Reads the stored form back; stored values were validated on the way in.
@@ -140,13 +105,7 @@ impl BirthDate {
 /// French display: `21/06/1936`, `00/06/1936`.
 impl fmt::Display for BirthDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02}/{:02}/{:04}",
-            self.day.unwrap_or(0),
-            self.month.unwrap_or(0),
-            self.year
-        )
+        write!(f, "{:02}/{:02}/{:04}", self.day.unwrap_or(0), self.month.unwrap_or(0), self.year)
     }
 }
 
@@ -161,13 +120,8 @@ pub fn parse_date(field: &'static str, input: &str) -> Result<Date, DomainError>
     } else {
         s.to_string()
     };
-    iso.parse::<Date>().map_err(|_| {
-        DomainError::new(
-            field,
-            "date-invalid",
-            "date invalide : format attendu JJ/MM/AAAA",
-        )
-    })
+    iso.parse::<Date>()
+        .map_err(|_| DomainError::new(field, "date-invalid", "date invalide : format attendu JJ/MM/AAAA"))
 }
 
 #[cfg(test)]
@@ -206,11 +160,7 @@ mod tests {
             ("abcd-ef-gh", "date-format"),
             ("", "date-format"),
         ] {
-            assert_eq!(
-                BirthDate::parse(bad, TODAY).unwrap_err().code,
-                code,
-                "{bad}"
-            );
+            assert_eq!(BirthDate::parse(bad, TODAY).unwrap_err().code, code, "{bad}");
         }
         assert!(BirthDate::parse("2024-02-29", TODAY).is_ok());
     }

@@ -12,10 +12,6 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            code,
-            message: message.into(),
-        }
+        Self { field, code, message: message.into() }
     }
 }

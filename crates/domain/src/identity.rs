@@ -26,11 +26,7 @@ impl Sex {
             "F" | "f" => Ok(Self::Female),
             "M" | "m" => Ok(Self::Male),
             "I" | "i" => Ok(Self::Undetermined),
-            _ => Err(DomainError::new(
-                "sex",
-                "sex-invalid",
-                "sexe attendu : F, M ou I (indéterminé)",
-            )),
+            _ => Err(DomainError::new("sex", "sex-invalid", "sexe attendu : F, M ou I (indéterminé)")),
         }
     }
     pub fn label(self) -> &'static str {
@@ -52,11 +48,7 @@ impl Sex {
             "female" => Ok(Self::Female),
             "male" => Ok(Self::Male),
             "other" => Ok(Self::Undetermined),
-            _ => Err(DomainError::new(
-                "gender",
-                "sex-invalid",
-                "gender must be female, male or other",
-            )),
+            _ => Err(DomainError::new("gender", "sex-invalid", "gender must be female, male or other")),
         }
     }
 }
@@ -94,27 +86,12 @@ impl InseeCode {
 fn name(field: &'static str, input: &str, required: bool) -> Result<String, DomainError> {
     let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.is_empty() {
-        return if required {
-            Err(DomainError::new(
-                field,
-                "required",
-                "ce champ est obligatoire",
-            ))
-        } else {
-            Ok(s)
-        };
+        return if required { Err(DomainError::new(field, "required", "ce champ est obligatoire")) } else { Ok(s) };
     }
     if s.chars().count() > 100 {
-        return Err(DomainError::new(
-            field,
-            "too-long",
-            "100 caractères au plus",
-        ));
+        return Err(DomainError::new(field, "too-long", "100 caractères au plus"));
     }
-    if !s
-        .chars()
-        .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '’')
-    {
+    if !s.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '’') {
         return Err(DomainError::new(
             field,
             "name-characters",
@@ -145,13 +122,7 @@ impl StrictTraits {
     ) -> Result<Self, DomainError> {
         let birth_name = name("birth_name", birth_name, true)?;
         let list = name("first_names", first_names, true)?;
-        Ok(Self {
-            birth_name,
-            first_names: list.split(' ').map(str::to_string).collect(),
-            birth_date,
-            sex,
-            birthplace,
-        })
+        Ok(Self { birth_name, first_names: list.split(' ').map(str::to_string).collect(), birth_date, sex, birthplace })
     }
     pub fn first_first_name(&self) -> &str {
         self.first_names.first().map(String::as_str).unwrap_or("")
@@ -172,10 +143,7 @@ impl UsedNames {
     pub fn new(used_name: &str, used_first_name: &str) -> Result<Self, DomainError> {
         let n = name("used_name", used_name, false)?;
         let f = name("used_first_name", used_first_name, false)?;
-        Ok(Self {
-            used_name: (!n.is_empty()).then_some(n),
-            used_first_name: (!f.is_empty()).then_some(f),
-        })
+        Ok(Self { used_name: (!n.is_empty()).then_some(n), used_first_name: (!f.is_empty()).then_some(f) })
     }
 }
 
@@ -262,13 +230,7 @@ impl EvidenceKind {
         Self::ALL
             .into_iter()
             .find(|k| k.code() == code)
-            .ok_or_else(|| {
-                DomainError::new(
-                    "evidence_kind",
-                    "evidence-kind",
-                    "type de justificatif inconnu",
-                )
-            })
+            .ok_or_else(|| DomainError::new("evidence_kind", "evidence-kind", "type de justificatif inconnu"))
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -305,41 +267,15 @@ mod tests {
     #[test]
     fn names_are_checked_and_normalised() {
         let bd = BirthDate::parse("1936-06-21", date(2026, 1, 1)).unwrap();
-        let t =
-            StrictTraits::new("  TCHITCHI ", "CATARINA   BELLA", bd, Sex::Female, None).unwrap();
+        let t = StrictTraits::new("  TCHITCHI ", "CATARINA   BELLA", bd, Sex::Female, None).unwrap();
         assert_eq!(t.birth_name, "TCHITCHI");
         assert_eq!(t.first_names, vec!["CATARINA", "BELLA"]);
         assert_eq!(t.first_first_name(), "CATARINA");
-        assert_eq!(
-            StrictTraits::new("", "A", bd, Sex::Male, None)
-                .unwrap_err()
-                .code,
-            "required"
-        );
-        assert_eq!(
-            StrictTraits::new("D'ARC-Lefèvre", "Zoé", bd, Sex::Male, None)
-                .unwrap()
-                .birth_name,
-            "D'ARC-Lefèvre"
-        );
-        assert_eq!(
-            StrictTraits::new("R0BERT", "A", bd, Sex::Male, None)
-                .unwrap_err()
-                .code,
-            "name-characters"
-        );
-        assert_eq!(
-            StrictTraits::new("<script>", "A", bd, Sex::Male, None)
-                .unwrap_err()
-                .code,
-            "name-characters"
-        );
-        assert_eq!(
-            StrictTraits::new(&"A".repeat(101), "A", bd, Sex::Male, None)
-                .unwrap_err()
-                .code,
-            "too-long"
-        );
+        assert_eq!(StrictTraits::new("", "A", bd, Sex::Male, None).unwrap_err().code, "required");
+        assert_eq!(StrictTraits::new("D'ARC-Lefèvre", "Zoé", bd, Sex::Male, None).unwrap().birth_name, "D'ARC-Lefèvre");
+        assert_eq!(StrictTraits::new("R0BERT", "A", bd, Sex::Male, None).unwrap_err().code, "name-characters");
+        assert_eq!(StrictTraits::new("<script>", "A", bd, Sex::Male, None).unwrap_err().code, "name-characters");
+        assert_eq!(StrictTraits::new(&"A".repeat(101), "A", bd, Sex::Male, None).unwrap_err().code, "too-long");
     }
 
     #[test]

@@ -61,11 +61,7 @@ impl Matricule {
     /// Parses a NIR/NIA with its key. Spaces are tolerated (people type "2 97 02 2A…").
     /// Corsica: `2A` and `2B` at positions 6–7 count as 19 and 18 for the key.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let compact: String = input
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
         let err = |code: &'static str, msg: &str| DomainError::new("ins", code, msg);
         if compact.len() != 15 || !compact.is_ascii() {
             return Err(err(
@@ -75,10 +71,7 @@ impl Matricule {
         }
         let bytes = compact.as_bytes();
         if !matches!(bytes[0], b'1'..=b'8') {
-            return Err(err(
-                "ins-format",
-                "le matricule INS doit commencer par un chiffre de 1 à 8",
-            ));
+            return Err(err("ins-format", "le matricule INS doit commencer par un chiffre de 1 à 8"));
         }
         let department = &compact[5..7];
         let corsica = match department {
@@ -86,9 +79,8 @@ impl Matricule {
             "2B" => Some("18"),
             _ => None,
         };
-        let digits_ok = compact
-            .char_indices()
-            .all(|(i, c)| c.is_ascii_digit() || (corsica.is_some() && (i == 5 || i == 6)));
+        let digits_ok =
+            compact.char_indices().all(|(i, c)| c.is_ascii_digit() || (corsica.is_some() && (i == 5 || i == 6)));
         if !digits_ok {
             return Err(err(
                 "ins-format",
@@ -99,17 +91,11 @@ impl Matricule {
         if let Some(replacement) = corsica {
             body.replace_range(5..7, replacement);
         }
-        let number: u64 = body
-            .parse()
-            .map_err(|_| err("ins-format", "le matricule INS est mal formé"))?;
-        let key: u64 = compact[13..]
-            .parse()
-            .map_err(|_| err("ins-format", "la clé du matricule INS est mal formée"))?;
+        let number: u64 = body.parse().map_err(|_| err("ins-format", "le matricule INS est mal formé"))?;
+        let key: u64 =
+            compact[13..].parse().map_err(|_| err("ins-format", "la clé du matricule INS est mal formée"))?;
         if 97 - (number % 97) != key {
-            return Err(err(
-                "ins-key",
-                "la clé du matricule INS est incorrecte : vérifiez la saisie",
-            ));
+            return Err(err("ins-key", "la clé du matricule INS est incorrecte : vérifiez la saisie"));
         }
         Ok(Self(compact))
     }
@@ -139,16 +125,10 @@ impl Ins {
             DomainError::new(
                 "ins",
                 "ins-oid",
-                format!(
-                    "l'OID « {} » n'est pas celui d'un INS",
-                    oid.chars().take(64).collect::<String>()
-                ),
+                format!("l'OID « {} » n'est pas celui d'un INS", oid.chars().take(64).collect::<String>()),
             )
         })?;
-        Ok(Self {
-            matricule: Matricule::parse(matricule)?,
-            authority,
-        })
+        Ok(Self { matricule: Matricule::parse(matricule)?, authority })
     }
 }
 
@@ -177,35 +157,22 @@ mod tests {
 
     #[test]
     fn lower_case_corsica_is_accepted() {
-        assert_eq!(
-            Matricule::parse("297022a02077878").unwrap().as_str(),
-            "297022A02077878"
-        );
+        assert_eq!(Matricule::parse("297022a02077878").unwrap().as_str(), "297022A02077878");
     }
 
     #[test]
     fn rejects_every_wrong_key() {
         for key in 0..100u32 {
             let candidate = format!("2360663220836{key:02}");
-            assert_eq!(
-                Matricule::parse(&candidate).is_ok(),
-                key == 56,
-                "{candidate}"
-            );
+            assert_eq!(Matricule::parse(&candidate).is_ok(), key == 56, "{candidate}");
         }
     }
 
     #[test]
     fn rejects_ig_examples_with_invalid_keys() {
         // FR Core and TDDUI IG examples carry keys that do not validate (INTEROP.md §1.2).
-        assert_eq!(
-            Matricule::parse("147720425367411").unwrap_err().code,
-            "ins-key"
-        );
-        assert_eq!(
-            Matricule::parse("123456789012244").unwrap_err().code,
-            "ins-key"
-        );
+        assert_eq!(Matricule::parse("147720425367411").unwrap_err().code, "ins-key");
+        assert_eq!(Matricule::parse("123456789012244").unwrap_err().code, "ins-key");
     }
 
     #[test]
@@ -236,11 +203,6 @@ mod tests {
     #[test]
     fn unknown_oid_is_refused() {
         // The NSS OID is not an INS authority.
-        assert_eq!(
-            Ins::parse("236066322083656", "1.2.250.1.213.1.4.13")
-                .unwrap_err()
-                .code,
-            "ins-oid"
-        );
+        assert_eq!(Ins::parse("236066322083656", "1.2.250.1.213.1.4.13").unwrap_err().code, "ins-oid");
     }
 }

@@ -20,20 +20,10 @@ pub struct NoteContent {
 fn optional(field: &'static str, value: &str, max: usize) -> Result<Option<String>, DomainError> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(DomainError::new(
-            field,
-            "too-long",
-            format!("{max} caractères au plus"),
-        ));
+        return Err(DomainError::new(field, "too-long", format!("{max} caractères au plus")));
     }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(DomainError::new(
-            field,
-            "characters",
-            "caractères de contrôle non admis",
-        ));
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(DomainError::new(field, "characters", "caractères de contrôle non admis"));
     }
     Ok((!v.is_empty()).then(|| v.replace("\r\n", "\n")))
 }
@@ -47,9 +37,8 @@ impl NoteContent {
         action: &str,
         result: &str,
     ) -> Result<Self, DomainError> {
-        let category = Category::from_code(category).ok_or_else(|| {
-            DomainError::new("category", "category-invalid", "catégorie inconnue")
-        })?;
+        let category = Category::from_code(category)
+            .ok_or_else(|| DomainError::new("category", "category-invalid", "catégorie inconnue"))?;
         let text = optional("text", text, MAX_TEXT_CHARS)?;
         let target = optional("target", target, MAX_TARGET_CHARS)?;
         let data = optional("data", data, MAX_TEXT_CHARS)?;
@@ -64,20 +53,9 @@ impl NoteContent {
             ));
         }
         if text.is_none() && !has_dar {
-            return Err(DomainError::new(
-                "text",
-                "required",
-                "la transmission est vide",
-            ));
+            return Err(DomainError::new("text", "required", "la transmission est vide"));
         }
-        Ok(Self {
-            category,
-            text: text.unwrap_or_default(),
-            target,
-            data,
-            action,
-            result,
-        })
+        Ok(Self { category, text: text.unwrap_or_default(), target, data, action, result })
     }
 }
 
@@ -85,18 +63,10 @@ impl NoteContent {
 pub fn correction_reason(reason: &str) -> Result<String, DomainError> {
     let r = reason.trim();
     if r.is_empty() {
-        return Err(DomainError::new(
-            "reason",
-            "required",
-            "indiquez le motif de la correction",
-        ));
+        return Err(DomainError::new("reason", "required", "indiquez le motif de la correction"));
     }
     if r.chars().count() > 500 {
-        return Err(DomainError::new(
-            "reason",
-            "too-long",
-            "500 caractères au plus",
-        ));
+        return Err(DomainError::new("reason", "too-long", "500 caractères au plus"));
     }
     Ok(r.to_string())
 }
@@ -118,36 +88,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(dar.target.as_deref(), Some("Chute"));
-        assert_eq!(
-            NoteContent::new("nursing_care", "", "", "x", "", "")
-                .unwrap_err()
-                .code,
-            "target-required"
-        );
-        assert_eq!(
-            NoteContent::new("nursing_care", "  ", "", "", "", "")
-                .unwrap_err()
-                .code,
-            "required"
-        );
-        assert_eq!(
-            NoteContent::new("bogus", "x", "", "", "", "")
-                .unwrap_err()
-                .code,
-            "category-invalid"
-        );
-        assert_eq!(
-            NoteContent::new("medical", &"x".repeat(20_001), "", "", "", "")
-                .unwrap_err()
-                .code,
-            "too-long"
-        );
-        assert_eq!(
-            NoteContent::new("medical", "a\u{0}b", "", "", "", "")
-                .unwrap_err()
-                .code,
-            "characters"
-        );
+        assert_eq!(NoteContent::new("nursing_care", "", "", "x", "", "").unwrap_err().code, "target-required");
+        assert_eq!(NoteContent::new("nursing_care", "  ", "", "", "", "").unwrap_err().code, "required");
+        assert_eq!(NoteContent::new("bogus", "x", "", "", "", "").unwrap_err().code, "category-invalid");
+        assert_eq!(NoteContent::new("medical", &"x".repeat(20_001), "", "", "", "").unwrap_err().code, "too-long");
+        assert_eq!(NoteContent::new("medical", "a\u{0}b", "", "", "", "").unwrap_err().code, "characters");
         assert_eq!(correction_reason(" ").unwrap_err().code, "required");
     }
 }

@@ -13,13 +13,8 @@ pub enum Sector {
 }
 
 impl Sector {
-    pub const ALL: [Sector; 5] = [
-        Self::Elderly,
-        Self::Disability,
-        Self::ChildProtection,
-        Self::Home,
-        Self::SpecificDifficulties,
-    ];
+    pub const ALL: [Sector; 5] =
+        [Self::Elderly, Self::Disability, Self::ChildProtection, Self::Home, Self::SpecificDifficulties];
     pub fn code(self) -> &'static str {
         match self {
             Self::Elderly => "elderly",
@@ -61,11 +56,7 @@ impl Finess {
         if ok {
             Ok(Self(s))
         } else {
-            Err(DomainError::new(
-                "finess",
-                "finess-invalid",
-                "numéro FINESS attendu : 9 caractères",
-            ))
+            Err(DomainError::new("finess", "finess-invalid", "numéro FINESS attendu : 9 caractères"))
         }
     }
     pub fn as_str(&self) -> &str {

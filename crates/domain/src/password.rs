@@ -31,23 +31,20 @@ pub fn check_new_password(password: &str, context: &[&str]) -> Result<(), Domain
         ));
     }
     if chars > MAX_CHARS {
-        return Err(err(
-            "password-too-long",
-            format!("le mot de passe ne peut dépasser {MAX_CHARS} caractères"),
-        ));
+        return Err(err("password-too-long", format!("le mot de passe ne peut dépasser {MAX_CHARS} caractères")));
     }
     let lower = password.to_lowercase();
     if blocklist().contains(lower.as_str()) {
-        return Err(err("password-common", "ce mot de passe fait partie des mots de passe les plus courants : choisissez-en un autre".into()));
+        return Err(err(
+            "password-common",
+            "ce mot de passe fait partie des mots de passe les plus courants : choisissez-en un autre".into(),
+        ));
     }
     let mut distinct: Vec<char> = lower.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
     if distinct.len() < 4 {
-        return Err(err(
-            "password-repetitive",
-            "ce mot de passe est trop répétitif".into(),
-        ));
+        return Err(err("password-repetitive", "ce mot de passe est trop répétitif".into()));
     }
     let folded = fold(password).replace(' ', "");
     for word in context {
@@ -68,47 +65,23 @@ mod tests {
 
     #[test]
     fn policy() {
+        assert_eq!(check_new_password("court", &[]).unwrap_err().code, "password-too-short");
+        assert_eq!(check_new_password("qzqzqzqzqzqzqzqzq", &[]).unwrap_err().code, "password-repetitive");
         assert_eq!(
-            check_new_password("court", &[]).unwrap_err().code,
-            "password-too-short"
-        );
-        assert_eq!(
-            check_new_password("qzqzqzqzqzqzqzqzq", &[])
-                .unwrap_err()
-                .code,
-            "password-repetitive"
-        );
-        assert_eq!(
-            check_new_password("jean.dupont-2026!", &["jdupont", "Dupont"])
-                .unwrap_err()
-                .code,
+            check_new_password("jean.dupont-2026!", &["jdupont", "Dupont"]).unwrap_err().code,
             "password-personal"
         );
-        assert_eq!(
-            check_new_password(&"ab1-".repeat(70), &[])
-                .unwrap_err()
-                .code,
-            "password-too-long"
-        );
+        assert_eq!(check_new_password(&"ab1-".repeat(70), &[]).unwrap_err().code, "password-too-long");
         // No composition rules: a long passphrase of lower-case words is fine.
         assert!(check_new_password("cheval agrafe pile correcte", &["jdupont"]).is_ok());
         // Counts characters, not bytes.
-        assert_eq!(
-            check_new_password("éééééàààà", &[]).unwrap_err().code,
-            "password-too-short"
-        );
+        assert_eq!(check_new_password("éééééàààà", &[]).unwrap_err().code, "password-too-short");
     }
 
     #[test]
     fn common_passwords_are_refused() {
-        assert_eq!(
-            check_new_password("123456789012", &[]).unwrap_err().code,
-            "password-common"
-        );
-        assert_eq!(
-            check_new_password("AZERTYUIOP123", &[]).unwrap_err().code,
-            "password-common"
-        );
+        assert_eq!(check_new_password("123456789012", &[]).unwrap_err().code, "password-common");
+        assert_eq!(check_new_password("AZERTYUIOP123", &[]).unwrap_err().code, "password-common");
         assert!(blocklist().len() > 100);
     }
 }

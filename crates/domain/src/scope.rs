@@ -50,18 +50,10 @@ impl Scopes {
                 r if RESOURCES.contains(&r) => Some(r.to_string()),
                 _ => return Err(err()),
             };
-            out.push(Scope {
-                resource,
-                read,
-                write,
-            });
+            out.push(Scope { resource, read, write });
         }
         if out.is_empty() {
-            return Err(DomainError::new(
-                "scope",
-                "scope-invalid",
-                "au moins un scope est requis",
-            ));
+            return Err(DomainError::new("scope", "scope-invalid", "au moins un scope est requis"));
         }
         Ok(Self(out))
     }
@@ -83,10 +75,9 @@ impl Scopes {
                 Some(r) => vec![r.as_str()],
                 None => RESOURCES.to_vec(),
             };
-            resources.iter().all(|r| {
-                (!s.read || self.allows(r, Access::Read))
-                    && (!s.write || self.allows(r, Access::Write))
-            })
+            resources
+                .iter()
+                .all(|r| (!s.read || self.allows(r, Access::Read)) && (!s.write || self.allows(r, Access::Write)))
         })
     }
 
@@ -127,20 +118,13 @@ mod tests {
                 .unwrap()
                 .covers(&Scopes::parse("system/Patient.*").unwrap())
         );
-        for bad in [
-            "",
-            "user/Patient.read",
-            "system/Patient",
-            "system/Patient.delete",
-            "system/Foo.read",
-            "patient/*.read",
-        ] {
+        for bad in
+            ["", "user/Patient.read", "system/Patient", "system/Patient.delete", "system/Foo.read", "patient/*.read"]
+        {
             assert!(Scopes::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            Scopes::parse("system/Patient.read  system/*.*")
-                .unwrap()
-                .to_string_list(),
+            Scopes::parse("system/Patient.read  system/*.*").unwrap().to_string_list(),
             "system/Patient.read system/*.*"
         );
     }

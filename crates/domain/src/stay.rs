@@ -13,12 +13,7 @@ pub enum StayMode {
 }
 
 impl StayMode {
-    pub const ALL: [StayMode; 4] = [
-        Self::PermanentResidential,
-        Self::TemporaryResidential,
-        Self::DayCare,
-        Self::Home,
-    ];
+    pub const ALL: [StayMode; 4] = [Self::PermanentResidential, Self::TemporaryResidential, Self::DayCare, Self::Home];
     pub fn code(self) -> &'static str {
         match self {
             Self::PermanentResidential => "permanent",
@@ -31,9 +26,7 @@ impl StayMode {
         Self::ALL
             .into_iter()
             .find(|m| m.code() == code)
-            .ok_or_else(|| {
-                DomainError::new("mode", "mode-invalid", "mode de prise en charge inconnu")
-            })
+            .ok_or_else(|| DomainError::new("mode", "mode-invalid", "mode de prise en charge inconnu"))
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -57,14 +50,8 @@ pub enum DischargeReason {
 }
 
 impl DischargeReason {
-    pub const ALL: [DischargeReason; 6] = [
-        Self::ReturnHome,
-        Self::OtherEstablishment,
-        Self::Transfer,
-        Self::Death,
-        Self::EndOfSupport,
-        Self::Other,
-    ];
+    pub const ALL: [DischargeReason; 6] =
+        [Self::ReturnHome, Self::OtherEstablishment, Self::Transfer, Self::Death, Self::EndOfSupport, Self::Other];
     pub fn code(self) -> &'static str {
         match self {
             Self::ReturnHome => "return_home",
@@ -95,11 +82,7 @@ impl DischargeReason {
 
 /// Checks an admission date against the person's other stays: one person has at most
 /// one current stay per establishment, and an admission is not set far in the future.
-pub fn check_admission(
-    start: Date,
-    today: Date,
-    open_in_same_establishment: bool,
-) -> Result<(), DomainError> {
+pub fn check_admission(start: Date, today: Date, open_in_same_establishment: bool) -> Result<(), DomainError> {
     if open_in_same_establishment {
         return Err(DomainError::new(
             "establishment",
@@ -107,23 +90,11 @@ pub fn check_admission(
             "la personne a déjà un séjour en cours dans cet établissement",
         ));
     }
-    if start
-        > today
-            .checked_add(jiff::Span::new().days(366))
-            .unwrap_or(Date::MAX)
-    {
-        return Err(DomainError::new(
-            "start",
-            "date-range",
-            "la date d'admission est trop lointaine",
-        ));
+    if start > today.checked_add(jiff::Span::new().days(366)).unwrap_or(Date::MAX) {
+        return Err(DomainError::new("start", "date-range", "la date d'admission est trop lointaine"));
     }
     if start.year() < 1900 {
-        return Err(DomainError::new(
-            "start",
-            "date-range",
-            "la date d'admission est invalide",
-        ));
+        return Err(DomainError::new("start", "date-range", "la date d'admission est invalide"));
     }
     Ok(())
 }
@@ -131,11 +102,7 @@ pub fn check_admission(
 /// A discharge date cannot precede the admission.
 pub fn check_discharge(start: Date, end: Date) -> Result<(), DomainError> {
     if end < start {
-        return Err(DomainError::new(
-            "end",
-            "date-order",
-            "la date de sortie précède la date d'admission",
-        ));
+        return Err(DomainError::new("end", "date-order", "la date de sortie précède la date d'admission"));
     }
     Ok(())
 }
@@ -149,25 +116,10 @@ mod tests {
     fn admission_and_discharge_rules() {
         let today = date(2026, 11, 26);
         assert!(check_admission(date(2026, 11, 1), today, false).is_ok());
-        assert_eq!(
-            check_admission(date(2026, 11, 1), today, true)
-                .unwrap_err()
-                .code,
-            "stay-open"
-        );
-        assert_eq!(
-            check_admission(date(2030, 1, 1), today, false)
-                .unwrap_err()
-                .code,
-            "date-range"
-        );
+        assert_eq!(check_admission(date(2026, 11, 1), today, true).unwrap_err().code, "stay-open");
+        assert_eq!(check_admission(date(2030, 1, 1), today, false).unwrap_err().code, "date-range");
         assert!(check_discharge(date(2026, 1, 1), date(2026, 1, 1)).is_ok());
-        assert_eq!(
-            check_discharge(date(2026, 1, 2), date(2026, 1, 1))
-                .unwrap_err()
-                .code,
-            "date-order"
-        );
+        assert_eq!(check_discharge(date(2026, 1, 2), date(2026, 1, 1)).unwrap_err().code, "date-order");
         for m in StayMode::ALL {
             assert_eq!(StayMode::from_code(m.code()).unwrap(), m);
         }

@@ -7,19 +7,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub const FHIR_VERSION: &str = "4.0.1";
-pub const IDENTITY_RELIABILITY: &str =
-    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability";
-pub const IDENTITY_STATUS_SYSTEM: &str =
-    "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status";
+pub const IDENTITY_RELIABILITY: &str = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-identity-reliability";
+pub const IDENTITY_STATUS_SYSTEM: &str = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identity-status";
 pub const BIRTH_LIST_GIVEN_NAME: &str =
     "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-birth-list-given-name";
 pub const BIRTH_PLACE: &str = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace";
-pub const ADDRESS_INSEE_CODE: &str =
-    "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code";
-pub const COMMUNE_SYSTEM: &str =
-    "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM";
-pub const IDENTIFIER_TYPE_SYSTEM: &str =
-    "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identifier-type";
+pub const ADDRESS_INSEE_CODE: &str = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code";
+pub const COMMUNE_SYSTEM: &str = "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM";
+pub const IDENTIFIER_TYPE_SYSTEM: &str = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-identifier-type";
 pub const LOCAL_ID_SYSTEM: &str = "urn:relais:person";
 
 /// Why a FHIR input was refused: 400 for what is not FHIR JSON, 422 for content that breaks a rule.
@@ -36,30 +31,15 @@ pub struct FhirError {
 
 impl FhirError {
     fn structure(msg: impl Into<String>) -> Self {
-        Self {
-            status: 400,
-            code: "structure",
-            diagnostics: msg.into(),
-            expression: None,
-        }
+        Self { status: 400, code: "structure", diagnostics: msg.into(), expression: None }
     }
     fn invalid(code: &'static str, msg: impl Into<String>, expr: &str) -> Self {
-        Self {
-            status: 422,
-            code,
-            diagnostics: msg.into(),
-            expression: Some(expr.to_string()),
-        }
+        Self { status: 422, code, diagnostics: msg.into(), expression: Some(expr.to_string()) }
     }
 }
 
 /// An OperationOutcome for one issue.
-pub fn operation_outcome(
-    severity: &str,
-    code: &str,
-    diagnostics: &str,
-    expression: Option<&str>,
-) -> Value {
+pub fn operation_outcome(severity: &str, code: &str, diagnostics: &str, expression: Option<&str>) -> Value {
     let mut issue = json!({ "severity": severity, "code": code, "diagnostics": diagnostics });
     if let Some(e) = expression {
         issue["expression"] = json!([e]);
@@ -163,23 +143,14 @@ pub struct PatientInput {
 
 /// Reads a Patient. Elements Relais does not keep are refused by name, never dropped silently.
 pub fn parse_patient(body: &[u8]) -> Result<PatientInput, FhirError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
     if value.get("resourceType").and_then(Value::as_str) != Some("Patient") {
-        return Err(FhirError::invalid(
-            "invalid",
-            "resourceType must be Patient",
-            "resourceType",
-        ));
+        return Err(FhirError::invalid("invalid", "resourceType must be Patient", "resourceType"));
     }
     let p: PatientJson = serde_json::from_value(value).map_err(|e| {
         let msg = e.to_string();
         if msg.contains("unknown field") {
-            FhirError::invalid(
-                "not-supported",
-                format!("element not supported by this server: {msg}"),
-                "Patient",
-            )
+            FhirError::invalid("not-supported", format!("element not supported by this server: {msg}"), "Patient")
         } else {
             FhirError::structure(format!("Patient does not match FHIR R4: {msg}"))
         }
@@ -191,49 +162,25 @@ pub fn parse_patient(body: &[u8]) -> Result<PatientInput, FhirError> {
         .iter()
         .find(|n| n.name_use.as_deref() == Some("official"))
         .or_else(|| p.name.iter().find(|n| n.name_use.is_none()))
-        .ok_or_else(|| {
-            FhirError::invalid(
-                "required",
-                "an official name (birth name) is required",
-                "Patient.name",
-            )
-        })?;
+        .ok_or_else(|| FhirError::invalid("required", "an official name (birth name) is required", "Patient.name"))?;
     out.birth_name = official.family.clone().unwrap_or_default();
-    let birth_list = official
-        .extension
-        .iter()
-        .find(|e| e.url == BIRTH_LIST_GIVEN_NAME)
-        .and_then(|e| e.value_string.clone());
+    let birth_list =
+        official.extension.iter().find(|e| e.url == BIRTH_LIST_GIVEN_NAME).and_then(|e| e.value_string.clone());
     out.first_names = birth_list.unwrap_or_else(|| official.given.join(" "));
     let _ = &official.text;
-    if let Some(usual) = p
-        .name
-        .iter()
-        .find(|n| n.name_use.as_deref() == Some("usual"))
-    {
+    if let Some(usual) = p.name.iter().find(|n| n.name_use.as_deref() == Some("usual")) {
         out.used_name = usual.family.clone().unwrap_or_default();
         out.used_first_name = usual.given.first().cloned().unwrap_or_default();
     }
-    out.birth_date = p.birth_date.ok_or_else(|| {
-        FhirError::invalid("required", "birthDate is required", "Patient.birthDate")
-    })?;
+    out.birth_date =
+        p.birth_date.ok_or_else(|| FhirError::invalid("required", "birthDate is required", "Patient.birthDate"))?;
     out.sex = match p.gender.as_deref() {
         Some(g) => Sex::from_fhir_gender(g)
-            .map_err(|_| {
-                FhirError::invalid(
-                    "value",
-                    "gender must be female, male or other",
-                    "Patient.gender",
-                )
-            })?
+            .map_err(|_| FhirError::invalid("value", "gender must be female, male or other", "Patient.gender"))?
             .code()
             .to_string(),
         None => {
-            return Err(FhirError::invalid(
-                "required",
-                "gender is required",
-                "Patient.gender",
-            ));
+            return Err(FhirError::invalid("required", "gender is required", "Patient.gender"));
         }
     };
     for ext in &p.extension {
@@ -267,10 +214,7 @@ pub fn parse_patient(body: &[u8]) -> Result<PatientInput, FhirError> {
         } else if system != LOCAL_ID_SYSTEM {
             return Err(FhirError::invalid(
                 "not-supported",
-                format!(
-                    "identifier system not supported: {}",
-                    system.chars().take(100).collect::<String>()
-                ),
+                format!("identifier system not supported: {}", system.chars().take(100).collect::<String>()),
                 "Patient.identifier",
             ));
         }
@@ -354,11 +298,7 @@ pub fn searchset(base: &str, self_link: &str, entries: Vec<Value>) -> Value {
     let entry: Vec<Value> = entries
         .into_iter()
         .map(|r| {
-            let url = format!(
-                "{base}/{}/{}",
-                r["resourceType"].as_str().unwrap_or(""),
-                r["id"].as_str().unwrap_or("")
-            );
+            let url = format!("{base}/{}/{}", r["resourceType"].as_str().unwrap_or(""), r["id"].as_str().unwrap_or(""));
             json!({ "fullUrl": url, "resource": r, "search": { "mode": "match" } })
         })
         .collect();
@@ -376,12 +316,7 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn view<'a>(
-        first: &'a [String],
-        bd: &'a BirthDate,
-        ins: &'a Ins,
-        status: IdentityStatus,
-    ) -> PatientView<'a> {
+    fn view<'a>(first: &'a [String], bd: &'a BirthDate, ins: &'a Ins, status: IdentityStatus) -> PatientView<'a> {
         PatientView {
             id: "0190".into(),
             birth_name: "TCHITCHI",
@@ -402,26 +337,16 @@ mod tests {
         let first = vec!["CATARINA".to_string(), "BELLA".to_string()];
         let bd = BirthDate::parse("1936-06-21", date(2026, 1, 1)).unwrap();
         let ins = Ins::parse("236066322083656", "1.2.250.1.213.1.4.10").unwrap();
-        for status in [
-            IdentityStatus::Provisional,
-            IdentityStatus::Retrieved,
-            IdentityStatus::Validated,
-        ] {
+        for status in [IdentityStatus::Provisional, IdentityStatus::Retrieved, IdentityStatus::Validated] {
             let out = patient(&view(&first, &bd, &ins, status)).to_string();
             assert!(!out.contains("236066322083656"), "{status:?}");
             assert!(!out.contains("1.2.250.1.213.1.4.10"), "{status:?}");
         }
         let out = patient(&view(&first, &bd, &ins, IdentityStatus::Qualified));
         assert_eq!(out["identifier"][1]["value"], "236066322083656");
-        assert_eq!(
-            out["identifier"][1]["system"],
-            "urn:oid:1.2.250.1.213.1.4.10"
-        );
+        assert_eq!(out["identifier"][1]["system"], "urn:oid:1.2.250.1.213.1.4.10");
         assert_eq!(out["name"][0]["given"][0], "CATARINA");
-        assert_eq!(
-            out["name"][0]["extension"][0]["valueString"],
-            "CATARINA BELLA"
-        );
+        assert_eq!(out["name"][0]["extension"][0]["valueString"], "CATARINA BELLA");
     }
 
     #[test]
@@ -442,12 +367,7 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_keep() {
         assert_eq!(parse_patient(b"{").unwrap_err().status, 400);
-        assert_eq!(
-            parse_patient(br#"{"resourceType":"Observation"}"#)
-                .unwrap_err()
-                .status,
-            422
-        );
+        assert_eq!(parse_patient(br#"{"resourceType":"Observation"}"#).unwrap_err().status, 422);
         let unknown = br#"{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"gender":"male","birthDate":"1990","telecom":[]}"#;
         assert_eq!(parse_patient(unknown).unwrap_err().code, "not-supported");
         let no_gender = br#"{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"birthDate":"1990"}"#;

@@ -19,8 +19,7 @@ fn sidecar(path: &Path) -> PathBuf {
 }
 
 fn file_sha256(path: &Path) -> anyhow::Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h)?;
     Ok(hex::encode(h.finalize()))
@@ -29,32 +28,21 @@ fn file_sha256(path: &Path) -> anyhow::Result<String> {
 /// Writes a consistent copy of the live database while it keeps serving.
 pub async fn backup(store: &Store, to: &Path) -> anyhow::Result<BackupReport> {
     if store.engine() != Engine::Sqlite {
-        bail!(
-            "on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or base backups and WAL archiving)"
-        );
+        bail!("on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or base backups and WAL archiving)");
     }
     if to.exists() {
         bail!("{} already exists: choose a new file name", to.display());
     }
     let path = to.to_str().context("the backup path is not valid UTF-8")?;
     let sql = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(store.pool())
-        .await
-        .context("VACUUM INTO failed")?;
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await.context("VACUUM INTO failed")?;
     let sha256 = file_sha256(to)?;
     let name = to.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
     std::fs::write(sidecar(to), format!("{sha256}  {name}\n"))?;
     let bytes = std::fs::metadata(to)?.len();
-    let audit_events: i64 = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
-    Ok(BackupReport {
-        bytes,
-        sha256,
-        audit_events,
-    })
+    let audit_events: i64 =
+        sqlx::query("SELECT seq FROM audit_head WHERE id = 1").fetch_one(store.pool()).await?.try_get(0)?;
+    Ok(BackupReport { bytes, sha256, audit_events })
 }
 
 pub struct RestoreReport {
@@ -66,10 +54,7 @@ pub struct RestoreReport {
 /// integrity and the audit chain. Refuses a non-empty target unless `force`.
 pub async fn restore(from: &Path, target: &Path, force: bool) -> anyhow::Result<RestoreReport> {
     let expected = std::fs::read_to_string(sidecar(from)).with_context(|| {
-        format!(
-            "no checksum file {} beside the backup: refusing an unverifiable backup",
-            sidecar(from).display()
-        )
+        format!("no checksum file {} beside the backup: refusing an unverifiable backup", sidecar(from).display())
     })?;
     let expected = expected.split_whitespace().next().unwrap_or("").to_string();
     let actual = file_sha256(from)?;
@@ -79,32 +64,20 @@ pub async fn restore(from: &Path, target: &Path, force: bool) -> anyhow::Result<
         );
     }
     if target.exists() && !force {
-        let url = format!(
-            "sqlite:{}",
-            target.to_str().context("target path is not valid UTF-8")?
-        );
+        let url = format!("sqlite:{}", target.to_str().context("target path is not valid UTF-8")?);
         let store = Store::connect(&url, false, 1).await?;
         let version = store.schema_version().await?;
         store.close().await;
         if version.is_some() {
-            bail!(
-                "{} already holds a Relais database: add --force to replace it",
-                target.display()
-            );
+            bail!("{} already holds a Relais database: add --force to replace it", target.display());
         }
     }
     let staging = target.with_extension("restoring");
     let _ = std::fs::remove_file(&staging);
     std::fs::copy(from, &staging).context("cannot copy the backup")?;
-    let url = format!(
-        "sqlite:{}",
-        staging.to_str().context("target path is not valid UTF-8")?
-    );
+    let url = format!("sqlite:{}", staging.to_str().context("target path is not valid UTF-8")?);
     let store = Store::connect(&url, false, 1).await?;
-    let check: String = sqlx::query("PRAGMA integrity_check")
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+    let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(store.pool()).await?.try_get(0)?;
     if check != "ok" {
         store.close().await;
         let _ = std::fs::remove_file(&staging);
@@ -116,10 +89,7 @@ pub async fn restore(from: &Path, target: &Path, force: bool) -> anyhow::Result<
         let _ = std::fs::remove_file(&staging);
         bail!("the backup's audit chain is broken at event {seq}: {why}; nothing was restored");
     }
-    let persons: i64 = sqlx::query("SELECT COUNT(*) FROM person")
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+    let persons: i64 = sqlx::query("SELECT COUNT(*) FROM person").fetch_one(store.pool()).await?.try_get(0)?;
     store.close().await;
     for suffix in ["-wal", "-shm"] {
         let mut p = target.as_os_str().to_owned();
@@ -127,8 +97,5 @@ pub async fn restore(from: &Path, target: &Path, force: bool) -> anyhow::Result<
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
     std::fs::rename(&staging, target).context("cannot move the restored database into place")?;
-    Ok(RestoreReport {
-        audit_events: verification.events,
-        persons,
-    })
+    Ok(RestoreReport { audit_events: verification.events, persons })
 }

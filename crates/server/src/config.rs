@@ -61,11 +61,7 @@ fn env(name: &str) -> Option<String> {
 fn env_parse<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
     match env(name) {
         None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid value")),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid value")),
     }
 }
 
@@ -73,15 +69,12 @@ impl Config {
     /// Reads the file (if any), then the environment. Flags are applied by the caller.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut c = Self::default();
-        let file = file
-            .map(Path::to_path_buf)
-            .or_else(|| env("RELAIS_CONFIG").map(PathBuf::from));
+        let file = file.map(Path::to_path_buf).or_else(|| env("RELAIS_CONFIG").map(PathBuf::from));
         if let Some(path) = file {
-            let text = std::fs::read_to_string(&path).with_context(|| {
-                format!("cannot read the configuration file {}", path.display())
-            })?;
-            let f: FileConfig = toml::from_str(&text)
-                .with_context(|| format!("invalid configuration file {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+            let f: FileConfig =
+                toml::from_str(&text).with_context(|| format!("invalid configuration file {}", path.display()))?;
             if let Some(v) = f.data_dir {
                 c.data_dir = v;
             }
@@ -126,22 +119,13 @@ impl Config {
     /// Checks values that would fail later in a confusing way.
     pub fn validate(&self) -> anyhow::Result<()> {
         if !(1..=24 * 60).contains(&self.session_idle_minutes) {
-            bail!(
-                "session_idle_minutes must be between 1 and 1440 (got {})",
-                self.session_idle_minutes
-            );
+            bail!("session_idle_minutes must be between 1 and 1440 (got {})", self.session_idle_minutes);
         }
         if !(1..=72).contains(&self.session_absolute_hours) {
-            bail!(
-                "session_absolute_hours must be between 1 and 72 (got {})",
-                self.session_absolute_hours
-            );
+            bail!("session_absolute_hours must be between 1 and 72 (got {})", self.session_absolute_hours);
         }
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            bail!(
-                "listen must be an address and port such as 127.0.0.1:8080 (got {:?})",
-                self.listen
-            );
+            bail!("listen must be an address and port such as 127.0.0.1:8080 (got {:?})", self.listen);
         }
         if let Some(m) = &self.metrics_listen
             && m.parse::<std::net::SocketAddr>().is_err()
@@ -149,14 +133,9 @@ impl Config {
             bail!("metrics_listen must be an address and port such as 127.0.0.1:9090 (got {m:?})");
         }
         if let Some(url) = &self.database_url
-            && !(url.starts_with("sqlite:")
-                || url.starts_with("postgres://")
-                || url.starts_with("postgresql://"))
+            && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
-            bail!(
-                "database_url must start with sqlite: or postgres:// (got {})",
-                self.redacted_url()
-            );
+            bail!("database_url must start with sqlite: or postgres:// (got {})", self.redacted_url());
         }
         if !(1..=256).contains(&self.max_connections) {
             bail!("max_connections must be between 1 and 256");
@@ -170,9 +149,7 @@ impl Config {
             Some(u) => Ok((u.clone(), false)),
             None => {
                 let path = self.data_dir.join("relais.db");
-                let path = path
-                    .to_str()
-                    .context("the data directory path is not valid UTF-8")?;
+                let path = path.to_str().context("the data directory path is not valid UTF-8")?;
                 Ok((format!("sqlite:{path}"), true))
             }
         }
@@ -193,10 +170,7 @@ impl Config {
     }
 
     pub fn web(&self) -> relais_web::WebConfig {
-        relais_web::WebConfig {
-            secure_cookies: self.secure_cookies,
-            trust_forwarded_for: self.trust_forwarded_for,
-        }
+        relais_web::WebConfig { secure_cookies: self.secure_cookies, trust_forwarded_for: self.trust_forwarded_for }
     }
 }
 
@@ -220,31 +194,17 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            redact("postgres://relais:s3cret@db/relais"),
-            "postgres://relais:***@db/relais"
-        );
+        assert_eq!(redact("postgres://relais:s3cret@db/relais"), "postgres://relais:***@db/relais");
         assert_eq!(redact("postgres://db/relais"), "postgres://db/relais");
         assert_eq!(redact("sqlite:data/relais.db"), "sqlite:data/relais.db");
     }
 
     #[test]
     fn validation_is_actionable() {
-        let c = Config {
-            listen: "nowhere".into(),
-            ..Config::default()
-        };
+        let c = Config { listen: "nowhere".into(), ..Config::default() };
         assert!(c.validate().unwrap_err().to_string().contains("listen"));
-        let c = Config {
-            database_url: Some("mysql://x".into()),
-            ..Config::default()
-        };
-        assert!(
-            c.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("database_url")
-        );
+        let c = Config { database_url: Some("mysql://x".into()), ..Config::default() };
+        assert!(c.validate().unwrap_err().to_string().contains("database_url"));
         assert!(Config::default().validate().is_ok());
     }
 }

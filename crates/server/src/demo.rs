@@ -118,10 +118,8 @@ pub const MALE_NAMES: &[&str] = &[
     "Joël",
     "François",
 ];
-pub const COMMUNES: &[&str] = &[
-    "75056", "69123", "13055", "31555", "06088", "44109", "67482", "34172", "33063", "59350",
-    "2A004", "99134",
-];
+pub const COMMUNES: &[&str] =
+    &["75056", "69123", "13055", "31555", "06088", "44109", "67482", "34172", "33063", "59350", "2A004", "99134"];
 
 /// A small deterministic generator (xorshift64*): the same seed gives the same data.
 pub struct Rng(u64);
@@ -152,75 +150,25 @@ pub struct DemoLogin {
 }
 
 const NOTES: &[(&str, &str)] = &[
-    (
-        "nursing_care",
-        "A bien dormi. Toilette faite au lavabo avec aide partielle.",
-    ),
-    (
-        "nursing_care",
-        "Refus du petit-déjeuner, a accepté un yaourt à 10 h.",
-    ),
-    (
-        "shared_with_family",
-        "Visite de sa fille cet après-midi, moment agréable.",
-    ),
-    (
-        "educational",
-        "Atelier cuisine : a participé avec plaisir à la préparation du goûter.",
-    ),
-    (
-        "social",
-        "Dossier APA : le renouvellement est à déposer avant la fin du mois.",
-    ),
-    (
-        "medical",
-        "Tension à surveiller deux fois par jour pendant une semaine.",
-    ),
-    (
-        "nursing_care",
-        "Pansement talon gauche refait, plaie propre.",
-    ),
-    (
-        "administrative",
-        "Attestation de mutuelle reçue et classée.",
-    ),
+    ("nursing_care", "A bien dormi. Toilette faite au lavabo avec aide partielle."),
+    ("nursing_care", "Refus du petit-déjeuner, a accepté un yaourt à 10 h."),
+    ("shared_with_family", "Visite de sa fille cet après-midi, moment agréable."),
+    ("educational", "Atelier cuisine : a participé avec plaisir à la préparation du goûter."),
+    ("social", "Dossier APA : le renouvellement est à déposer avant la fin du mois."),
+    ("medical", "Tension à surveiller deux fois par jour pendant une semaine."),
+    ("nursing_care", "Pansement talon gauche refait, plaie propre."),
+    ("administrative", "Attestation de mutuelle reçue et classée."),
 ];
 
 /// Creates the demo organisation. Returns the logins with passwords generated now.
 pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
-    let org = app
-        .create_organisation("Association Les Tilleuls (démonstration)", "750000018")
-        .await?;
+    let org = app.create_organisation("Association Les Tilleuls (démonstration)", "750000018").await?;
     let by = || AdminBy::CommandLine;
-    let ehpad = app
-        .create_establishment(
-            by(),
-            org,
-            "EHPAD Les Tilleuls",
-            "750000026",
-            "elderly",
-            "500",
-        )
-        .await?;
-    let ssiad = app
-        .create_establishment(by(), org, "SSIAD du Val", "750000034", "home", "354")
-        .await?;
-    let ime = app
-        .create_establishment(
-            by(),
-            org,
-            "IME Les Sources",
-            "750000042",
-            "disability",
-            "183",
-        )
-        .await?;
-    let bleuets = app
-        .create_unit(by(), org, ehpad, "Unité Les Bleuets")
-        .await?;
-    let coquelicots = app
-        .create_unit(by(), org, ehpad, "Unité Les Coquelicots")
-        .await?;
+    let ehpad = app.create_establishment(by(), org, "EHPAD Les Tilleuls", "750000026", "elderly", "500").await?;
+    let ssiad = app.create_establishment(by(), org, "SSIAD du Val", "750000034", "home", "354").await?;
+    let ime = app.create_establishment(by(), org, "IME Les Sources", "750000042", "disability", "183").await?;
+    let bleuets = app.create_unit(by(), org, ehpad, "Unité Les Bleuets").await?;
+    let coquelicots = app.create_unit(by(), org, ehpad, "Unité Les Coquelicots").await?;
     let protegee = app.create_unit(by(), org, ehpad, "Unité protégée").await?;
     let nord = app.create_unit(by(), org, ssiad, "Tournée Nord").await?;
     let sud = app.create_unit(by(), org, ssiad, "Tournée Sud").await?;
@@ -231,102 +179,39 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
 
     type GrantSpec = (Profile, EstablishmentId, Option<UnitId>);
     let accounts: Vec<(&str, &str, &str, Vec<GrantSpec>)> = vec![
-        (
-            "admin",
-            "Admin",
-            "Système",
-            vec![(Profile::Administrator, ehpad, None)],
-        ),
+        ("admin", "Admin", "Système", vec![(Profile::Administrator, ehpad, None)]),
         (
             "directrice",
             "Claire",
             "Marchand",
-            vec![
-                (Profile::Director, ehpad, None),
-                (Profile::Director, ssiad, None),
-                (Profile::Director, ime, None),
-            ],
+            vec![(Profile::Director, ehpad, None), (Profile::Director, ssiad, None), (Profile::Director, ime, None)],
         ),
-        (
-            "idec",
-            "Sophie",
-            "Lemoine",
-            vec![(Profile::CareCoordinator, ehpad, None)],
-        ),
-        (
-            "infirmier",
-            "Karim",
-            "Benali",
-            vec![(Profile::Nurse, ehpad, None)],
-        ),
-        (
-            "aide.soignante",
-            "Julie",
-            "Caron",
-            vec![(Profile::CareAide, ehpad, Some(bleuets))],
-        ),
-        (
-            "medecin",
-            "Paul",
-            "Adam",
-            vec![(Profile::CoordinatingPhysician, ehpad, None)],
-        ),
-        (
-            "secretariat",
-            "Nadia",
-            "Perret",
-            vec![
-                (Profile::Secretary, ehpad, None),
-                (Profile::Secretary, ssiad, None),
-            ],
-        ),
+        ("idec", "Sophie", "Lemoine", vec![(Profile::CareCoordinator, ehpad, None)]),
+        ("infirmier", "Karim", "Benali", vec![(Profile::Nurse, ehpad, None)]),
+        ("aide.soignante", "Julie", "Caron", vec![(Profile::CareAide, ehpad, Some(bleuets))]),
+        ("medecin", "Paul", "Adam", vec![(Profile::CoordinatingPhysician, ehpad, None)]),
+        ("secretariat", "Nadia", "Perret", vec![(Profile::Secretary, ehpad, None), (Profile::Secretary, ssiad, None)]),
         (
             "ssiad.as",
             "Lucie",
             "Renaud",
-            vec![
-                (Profile::CareAide, ssiad, Some(nord)),
-                (Profile::CareAide, ssiad, Some(sud)),
-            ],
+            vec![(Profile::CareAide, ssiad, Some(nord)), (Profile::CareAide, ssiad, Some(sud))],
         ),
-        (
-            "educateur",
-            "Yanis",
-            "Colin",
-            vec![(Profile::Educator, ime, None)],
-        ),
-        (
-            "psychologue",
-            "Emma",
-            "Vidal",
-            vec![(Profile::Psychologist, ime, None)],
-        ),
-        (
-            "travailleur.social",
-            "Omar",
-            "Diallo",
-            vec![(Profile::SocialWorker, ime, None)],
-        ),
+        ("educateur", "Yanis", "Colin", vec![(Profile::Educator, ime, None)]),
+        ("psychologue", "Emma", "Vidal", vec![(Profile::Psychologist, ime, None)]),
+        ("travailleur.social", "Omar", "Diallo", vec![(Profile::SocialWorker, ime, None)]),
         (
             "dpo",
             "Hélène",
             "Brun",
-            vec![
-                (Profile::Dpo, ehpad, None),
-                (Profile::Dpo, ssiad, None),
-                (Profile::Dpo, ime, None),
-            ],
+            vec![(Profile::Dpo, ehpad, None), (Profile::Dpo, ssiad, None), (Profile::Dpo, ime, None)],
         ),
     ];
     let mut logins = Vec::new();
     let mut authors: Vec<(AccountId, String)> = Vec::new();
     for (username, given, family, grants) in &accounts {
         let password = generate_password()?;
-        let role = grants
-            .first()
-            .map(|g| g.0.label())
-            .unwrap_or_default()
-            .to_string();
+        let role = grants.first().map(|g| g.0.label()).unwrap_or_default().to_string();
         let id = app
             .create_account(
                 by(),
@@ -336,19 +221,12 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                     family_name: family,
                     given_name: given,
                     password: &password,
-                    grants: grants
-                        .iter()
-                        .map(|(p, e, u)| open_grant(*p, *e, *u, from))
-                        .collect(),
+                    grants: grants.iter().map(|(p, e, u)| open_grant(*p, *e, *u, from)).collect(),
                 },
             )
             .await?;
         authors.push((id, format!("{given} {family}")));
-        logins.push(DemoLogin {
-            username: username.to_string(),
-            password,
-            role,
-        });
+        logins.push(DemoLogin { username: username.to_string(), password, role });
     }
 
     let placements: Vec<(EstablishmentId, UnitId, StayMode, usize)> = vec![
@@ -369,22 +247,9 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
             let female = rng.below(2) == 0;
             let (year_from, span) = if est == ime { (2008, 14) } else { (1925, 30) };
             let year = year_from + rng.below(span) as i16;
-            let birth = BirthDate::new(
-                year,
-                1 + rng.below(12) as i8,
-                1 + rng.below(28) as i8,
-                today,
-            )?;
-            let first = if female {
-                rng.pick(FEMALE_NAMES)
-            } else {
-                rng.pick(MALE_NAMES)
-            };
-            let second = if female {
-                rng.pick(FEMALE_NAMES)
-            } else {
-                rng.pick(MALE_NAMES)
-            };
+            let birth = BirthDate::new(year, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8, today)?;
+            let first = if female { rng.pick(FEMALE_NAMES) } else { rng.pick(MALE_NAMES) };
+            let second = if female { rng.pick(FEMALE_NAMES) } else { rng.pick(MALE_NAMES) };
             let traits = StrictTraits::new(
                 rng.pick(FAMILY_NAMES),
                 &format!("{first} {second}"),
@@ -403,11 +268,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                 registered_at: Some(est),
                 traits,
                 used,
-                status: if rng.below(3) == 0 {
-                    IdentityStatus::Validated
-                } else {
-                    IdentityStatus::Provisional
-                },
+                status: if rng.below(3) == 0 { IdentityStatus::Validated } else { IdentityStatus::Provisional },
                 ins: None,
                 created_at: now,
                 updated_at: now,
@@ -465,11 +326,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
         &mut tx,
         NewAuditEvent {
             organisation_id: Some(org),
-            actor: AuditActor {
-                kind: "system",
-                id: None,
-                label: "relais demo".into(),
-            },
+            actor: AuditActor { kind: "system", id: None, label: "relais demo".into() },
             action: "demo.seed",
             outcome: "ok",
             person_id: None,

@@ -22,27 +22,15 @@ pub use config::Config;
 pub async fn open_store(config: &Config, create: bool) -> anyhow::Result<Store> {
     let (url, default_path) = config.database_url()?;
     if default_path && create {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     }
-    let store = Store::connect(
-        &url,
-        create && default_path || config.create,
-        config.max_connections,
-    )
-    .await
-    .with_context(|| format!("cannot open the database ({})", config.redacted_url()))?;
+    let store = Store::connect(&url, create && default_path || config.create, config.max_connections)
+        .await
+        .with_context(|| format!("cannot open the database ({})", config.redacted_url()))?;
     let applied = store.migrate().await.context("database migration failed")?;
     if applied > 0 {
-        tracing::info!(
-            applied,
-            engine = store.engine().name(),
-            "migrations applied"
-        );
+        tracing::info!(applied, engine = store.engine().name(), "migrations applied");
     }
     Ok(store)
 }
@@ -75,12 +63,9 @@ pub async fn serve(
         }
     });
     let router = router(app, web);
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     janitor.abort();
     result.context("server failed")
 }
@@ -97,7 +82,5 @@ pub async fn serve_metrics(
             async move { h.render() }
         }),
     );
-    axum::serve(listener, router)
-        .await
-        .context("metrics server failed")
+    axum::serve(listener, router).await.context("metrics server failed")
 }

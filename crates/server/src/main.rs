@@ -13,11 +13,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(
-    name = "relais",
-    version,
-    about = "Relais : dossier usager informatisé pour les ESMS"
-)]
+#[command(name = "relais", version, about = "Relais : dossier usager informatisé pour les ESMS")]
 struct Cli {
     /// Configuration file (TOML). Also RELAIS_CONFIG.
     #[arg(long, global = true)]
@@ -181,12 +177,9 @@ enum AuditCommand {
 
 fn init_logs() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("RELAIS_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -217,10 +210,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-async fn organisation(
-    app: &App,
-    finess: Option<&str>,
-) -> anyhow::Result<relais_domain::ids::OrganisationId> {
+async fn organisation(app: &App, finess: Option<&str>) -> anyhow::Result<relais_domain::ids::OrganisationId> {
     let all = app.organisations().await?;
     match finess {
         Some(f) => all
@@ -239,11 +229,7 @@ async fn organisation(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&cli)?;
     match cli.command {
-        Command::Serve {
-            listen,
-            metrics_listen,
-            demo,
-        } => {
+        Command::Serve { listen, metrics_listen, demo } => {
             if let Some(l) = listen {
                 config.listen = l;
             }
@@ -271,9 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     bail!("--demo needs an empty database; this one already holds an organisation");
                 }
                 let logins = demo::seed(&app).await?;
-                println!(
-                    "Relais — données de démonstration. Comptes (mots de passe générés maintenant) :"
-                );
+                println!("Relais — données de démonstration. Comptes (mots de passe générés maintenant) :");
                 for l in &logins {
                     println!("  {:<20} {:<22} {}", l.username, l.password, l.role);
                 }
@@ -282,9 +266,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
                     .install_recorder()
                     .context("metrics recorder")?;
-                let ml = TcpListener::bind(m)
-                    .await
-                    .with_context(|| format!("cannot listen on {m}"))?;
+                let ml = TcpListener::bind(m).await.with_context(|| format!("cannot listen on {m}"))?;
                 tokio::spawn(async move {
                     if let Err(e) = serve_metrics(ml, handle).await {
                         tracing::error!(error = %e, "metrics listener stopped");
@@ -297,9 +279,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let ctrl_c = tokio::signal::ctrl_c();
                 #[cfg(unix)]
                 let term = async {
-                    if let Ok(mut s) =
-                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    {
+                    if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
                         s.recv().await;
                     }
                 };
@@ -317,15 +297,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config.create = create;
             config.validate()?;
             let store = open_store(&config, true).await?;
-            println!(
-                "schema version {}",
-                store.schema_version().await?.unwrap_or(0)
-            );
+            println!("schema version {}", store.schema_version().await?.unwrap_or(0));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             config.validate()?;
             let store = open_store(&config, false).await?;
             let v = store.verify_audit().await?;
@@ -335,10 +310,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Some((seq, why)) => {
-                    println!(
-                        "audit chain BROKEN at event {seq}: {why} ({} events verified before it)",
-                        v.events
-                    );
+                    println!("audit chain BROKEN at event {seq}: {why} ({} events verified before it)", v.events);
                     Ok(ExitCode::from(2))
                 }
             }
@@ -362,13 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let target = url
                 .strip_prefix("sqlite:")
                 .context("restore writes a SQLite database; for PostgreSQL use its own tools")?;
-            let target = PathBuf::from(
-                target
-                    .trim_start_matches("//")
-                    .split('?')
-                    .next()
-                    .unwrap_or(""),
-            );
+            let target = PathBuf::from(target.trim_start_matches("//").split('?').next().unwrap_or(""));
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)?;
             }
@@ -399,35 +365,17 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
     let by = || AdminBy::CommandLine;
     match command {
         AdminCommand::CreateOrganisation { name, finess } => {
-            let id = app
-                .create_organisation(&name, &finess)
-                .await
-                .map_err(explain)?;
+            let id = app.create_organisation(&name, &finess).await.map_err(explain)?;
             println!("organisation created: {id}");
         }
-        AdminCommand::CreateEstablishment {
-            finess,
-            name,
-            sector,
-            category,
-            organisation: org,
-        } => {
+        AdminCommand::CreateEstablishment { finess, name, sector, category, organisation: org } => {
             let org = organisation(app, org.as_deref()).await?;
-            let id = app
-                .create_establishment(by(), org, &name, &finess, &sector, &category)
-                .await
-                .map_err(explain)?;
+            let id = app.create_establishment(by(), org, &name, &finess, &sector, &category).await.map_err(explain)?;
             println!("establishment created: {id}");
         }
-        AdminCommand::CreateUnit {
-            establishment,
-            name,
-        } => {
+        AdminCommand::CreateUnit { establishment, name } => {
             let e = find_establishment(app, &establishment).await?;
-            let id = app
-                .create_unit(by(), e.organisation_id, e.id, &name)
-                .await
-                .map_err(explain)?;
+            let id = app.create_unit(by(), e.organisation_id, e.id, &name).await.map_err(explain)?;
             println!("unit created: {id}");
         }
         AdminCommand::CreateAccount {
@@ -440,8 +388,7 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let e = find_establishment(app, &establishment).await?;
-            let profile = Profile::from_code(&profile)
-                .with_context(|| format!("unknown profile {profile}"))?;
+            let profile = Profile::from_code(&profile).with_context(|| format!("unknown profile {profile}"))?;
             let unit = match unit {
                 Some(name) => Some(
                     app.units(e.organisation_id)
@@ -480,54 +427,27 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             println!("account created: {id}");
             if generated {
                 println!("password={password}");
-                eprintln!(
-                    "This password is shown once: hand it over, then ask the person to enrol a second factor."
-                );
+                eprintln!("This password is shown once: hand it over, then ask the person to enrol a second factor.");
             }
         }
         AdminCommand::DisableAccount { username } => {
-            let a = app
-                .account_by_username(&username)
-                .await?
-                .with_context(|| format!("no account {username}"))?;
-            app.set_account_disabled(by(), a.id, true)
-                .await
-                .map_err(explain)?;
+            let a = app.account_by_username(&username).await?.with_context(|| format!("no account {username}"))?;
+            app.set_account_disabled(by(), a.id, true).await.map_err(explain)?;
             println!("account disabled, sessions ended: {username}");
         }
         AdminCommand::EnableAccount { username } => {
-            let a = app
-                .account_by_username(&username)
-                .await?
-                .with_context(|| format!("no account {username}"))?;
-            app.set_account_disabled(by(), a.id, false)
-                .await
-                .map_err(explain)?;
+            let a = app.account_by_username(&username).await?.with_context(|| format!("no account {username}"))?;
+            app.set_account_disabled(by(), a.id, false).await.map_err(explain)?;
             println!("account enabled: {username}");
         }
-        AdminCommand::RequireTotp {
-            value,
-            organisation: org,
-        } => {
+        AdminCommand::RequireTotp { value, organisation: org } => {
             let org = organisation(app, org.as_deref()).await?;
-            app.set_totp_required(by(), org, value == "on")
-                .await
-                .map_err(explain)?;
+            app.set_totp_required(by(), org, value == "on").await.map_err(explain)?;
             println!("second factor required: {value}");
         }
-        AdminCommand::Client {
-            command:
-                ClientCommand::Create {
-                    name,
-                    scope,
-                    organisation: org,
-                },
-        } => {
+        AdminCommand::Client { command: ClientCommand::Create { name, scope, organisation: org } } => {
             let org = organisation(app, org.as_deref()).await?;
-            let (id, secret) = app
-                .create_api_client(org, &name, &scope)
-                .await
-                .map_err(explain)?;
+            let (id, secret) = app.create_api_client(org, &name, &scope).await.map_err(explain)?;
             println!("client_id={id}");
             println!("client_secret={secret}");
         }
@@ -536,10 +456,7 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn find_establishment(
-    app: &App,
-    finess: &str,
-) -> anyhow::Result<relais_app::store::org::Establishment> {
+async fn find_establishment(app: &App, finess: &str) -> anyhow::Result<relais_app::store::org::Establishment> {
     let mut conn = app.store.read().await?;
     relais_app::store::org::establishment_by_finess(&mut conn, finess.trim())
         .await?
@@ -550,13 +467,7 @@ async fn find_establishment(
 fn explain(e: relais_app::AppError) -> anyhow::Error {
     match e {
         relais_app::AppError::Invalid(errors) => {
-            anyhow::anyhow!(
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
+            anyhow::anyhow!(errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n"))
         }
         other => anyhow::anyhow!(other),
     }

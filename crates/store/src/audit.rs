@@ -18,11 +18,7 @@ pub struct AuditActor {
 
 impl AuditActor {
     pub fn system() -> Self {
-        Self {
-            kind: "system",
-            id: None,
-            label: "relais".into(),
-        }
+        Self { kind: "system", id: None, label: "relais".into() }
     }
 }
 
@@ -44,13 +40,7 @@ impl NewAuditEvent {
     /// their ids go in the hashed detail and in the person index.
     pub fn listing(mut self, persons: &[PersonId]) -> Self {
         if !persons.is_empty() {
-            self.detail = Some(
-                persons
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
+            self.detail = Some(persons.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","));
         }
         self
     }
@@ -60,12 +50,7 @@ impl NewAuditEvent {
         if self.person_id.is_none()
             && let Some(detail) = &self.detail
         {
-            out.extend(
-                detail
-                    .split(',')
-                    .filter(|s| s.parse::<uuid::Uuid>().is_ok())
-                    .map(str::to_string),
-            );
+            out.extend(detail.split(',').filter(|s| s.parse::<uuid::Uuid>().is_ok()).map(str::to_string));
         }
         out.sort();
         out.dedup();
@@ -172,10 +157,7 @@ pub async fn append(conn: &mut Conn, event: NewAuditEvent) -> Result<i64> {
         hash: String::new(),
     };
     stored.hash = stored.compute_hash();
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&stored.hash)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&stored.hash).execute(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO audit_event (seq, id, occurred_at, organisation_id, actor_kind, actor_id, actor_label, action, outcome, person_id, resource, detail, client_ip, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -198,14 +180,10 @@ pub async fn append(conn: &mut Conn, event: NewAuditEvent) -> Result<i64> {
     .execute(&mut *conn)
     .await?;
     if !persons.is_empty() {
-        let values = (0..persons.len())
-            .map(|i| format!("(${}, $1)", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO audit_person (person_id, seq) VALUES {values}"
-        )))
-        .bind(seq);
+        let values = (0..persons.len()).map(|i| format!("(${}, $1)", i + 2)).collect::<Vec<_>>().join(", ");
+        let mut q =
+            sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO audit_person (person_id, seq) VALUES {values}")))
+                .bind(seq);
         // `$1` is the sequence; persons follow.
         q = persons.iter().fold(q, |q, p| q.bind(p.clone()));
         q.execute(&mut *conn).await?;
@@ -227,31 +205,20 @@ impl Store {
         let mut conn = self.read().await?;
         let mut expected_seq = 1i64;
         let mut prev_hash = "0".repeat(64);
-        let sql =
-            format!("SELECT {COLUMNS} FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT 5000");
+        let sql = format!("SELECT {COLUMNS} FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT 5000");
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(expected_seq)
-                .fetch_all(&mut *conn)
-                .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(expected_seq).fetch_all(&mut *conn).await?;
             if rows.is_empty() {
                 break;
             }
             for row in &rows {
                 let ev = AuditEvent::from_row(row)?;
-                let bad = |why: &str| {
-                    Ok(Verification {
-                        events: ev.seq - 1,
-                        first_bad: Some((ev.seq, why.to_string())),
-                    })
-                };
+                let bad =
+                    |why: &str| Ok(Verification { events: ev.seq - 1, first_bad: Some((ev.seq, why.to_string())) });
                 if ev.seq != expected_seq {
                     return Ok(Verification {
                         events: expected_seq - 1,
-                        first_bad: Some((
-                            expected_seq,
-                            format!("event {expected_seq} is missing (deleted)"),
-                        )),
+                        first_bad: Some((expected_seq, format!("event {expected_seq} is missing (deleted)"))),
                     });
                 }
                 if ev.prev_hash != prev_hash {
@@ -264,25 +231,17 @@ impl Store {
                 expected_seq += 1;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
         let head_seq: i64 = head.try_get(0)?;
         let head_hash: String = head.try_get(1)?;
         let last = expected_seq - 1;
         if head_seq != last || head_hash != prev_hash {
             return Ok(Verification {
                 events: last,
-                first_bad: Some((
-                    last + 1,
-                    format!("events after {last} are missing (the head says {head_seq})"),
-                )),
+                first_bad: Some((last + 1, format!("events after {last} are missing (the head says {head_seq})"))),
             });
         }
-        Ok(Verification {
-            events: last,
-            first_bad: None,
-        })
+        Ok(Verification { events: last, first_bad: None })
     }
 }
 
@@ -306,18 +265,9 @@ pub async fn for_person(
 }
 
 /// The newest events of an organisation.
-pub async fn recent(
-    conn: &mut Conn,
-    organisation: OrganisationId,
-    limit: i64,
-) -> Result<Vec<AuditEvent>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_event WHERE organisation_id = $1 ORDER BY seq DESC LIMIT $2"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(organisation.to_string())
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+pub async fn recent(conn: &mut Conn, organisation: OrganisationId, limit: i64) -> Result<Vec<AuditEvent>> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_event WHERE organisation_id = $1 ORDER BY seq DESC LIMIT $2");
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.to_string()).bind(limit).fetch_all(&mut *conn).await?;
     rows.iter().map(AuditEvent::from_row).collect()
 }

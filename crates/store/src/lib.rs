@@ -70,17 +70,13 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Engine::Postgres
         } else {
-            return Err(StoreError::Url(
-                "expected sqlite:PATH or postgres://…".into(),
-            ));
+            return Err(StoreError::Url("expected sqlite:PATH or postgres://…".into()));
         };
         let url = match engine {
             Engine::Sqlite => sqlite_url(url, create)?,
             Engine::Postgres => url.to_string(),
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
         let options = if engine == Engine::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -136,14 +132,10 @@ impl Store {
 
 /// Builds the SQLite URL: `mode=rwc` only when creation is wanted, else `mode=rw`.
 fn sqlite_url(url: &str, create: bool) -> Result<String> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     if path.is_empty() || path.contains(":memory:") {
-        return Err(StoreError::Url(
-            "an in-memory SQLite database would lose every record: give a file path".into(),
-        ));
+        return Err(StoreError::Url("an in-memory SQLite database would lose every record: give a file path".into()));
     }
     if !create && !std::path::Path::new(path).exists() {
         return Err(StoreError::Url(format!(
@@ -159,8 +151,5 @@ fn sqlite_url(url: &str, create: bool) -> Result<String> {
 
 /// `$first, $first+1, …` placeholders for an `IN (…)` list of `n` values.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

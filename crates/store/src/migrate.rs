@@ -49,20 +49,14 @@ impl Store {
                 Engine::Sqlite => m.sqlite,
                 Engine::Postgres => m.postgres,
             };
-            sqlx::raw_sql(AssertSqlSafe(m.portable))
+            sqlx::raw_sql(AssertSqlSafe(m.portable)).execute(&mut *tx).await?;
+            sqlx::raw_sql(AssertSqlSafe(specific)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(now_micros())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::raw_sql(AssertSqlSafe(specific))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_micros())
-            .execute(&mut *tx)
-            .await?;
             tx.commit().await?;
             applied += 1;
         }
@@ -72,24 +66,17 @@ impl Store {
     /// The applied schema version, or `None` on an empty database.
     pub async fn schema_version(&self) -> Result<Option<i64>> {
         let exists = match self.engine {
-            Engine::Sqlite => {
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'"
-            }
+            Engine::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'",
             Engine::Postgres => {
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'"
             }
         };
-        let n: i64 = sqlx::query(exists)
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?;
+        let n: i64 = sqlx::query(exists).fetch_one(self.pool()).await?.try_get(0)?;
         if n == 0 {
             return Ok(None);
         }
-        let v: Option<i64> = sqlx::query("SELECT MAX(version) FROM schema_migration")
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?;
+        let v: Option<i64> =
+            sqlx::query("SELECT MAX(version) FROM schema_migration").fetch_one(self.pool()).await?.try_get(0)?;
         Ok(v)
     }
 }

@@ -92,41 +92,24 @@ pub async fn supersede(conn: &mut Conn, expected: NoteId) -> Result<bool> {
 
 pub async fn note(conn: &mut Conn, org: OrganisationId, note: NoteId) -> Result<Option<Note>> {
     let sql = format!("SELECT {COLUMNS} FROM note n WHERE n.id = $1 AND n.organisation_id = $2");
-    let r = sqlx::query(AssertSqlSafe(sql))
-        .bind(note.to_string())
-        .bind(org.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let r = sqlx::query(AssertSqlSafe(sql)).bind(note.to_string()).bind(org.to_string()).fetch_optional(conn).await?;
     r.as_ref().map(from_row).transpose()
 }
 
 /// Every version of a lineage, oldest first.
 pub async fn history(conn: &mut Conn, org: OrganisationId, lineage: NoteId) -> Result<Vec<Note>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM note n WHERE n.lineage_id = $1 AND n.organisation_id = $2 ORDER BY n.version"
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(lineage.to_string())
-        .bind(org.to_string())
-        .fetch_all(conn)
-        .await?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM note n WHERE n.lineage_id = $1 AND n.organisation_id = $2 ORDER BY n.version");
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(lineage.to_string()).bind(org.to_string()).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
 
 fn category_list(categories: &[Category], first: usize) -> (String, Vec<&'static str>) {
-    (
-        placeholders(first, categories.len()),
-        categories.iter().map(|c| c.code()).collect(),
-    )
+    (placeholders(first, categories.len()), categories.iter().map(|c| c.code()).collect())
 }
 
 /// Current notes of a person in the given categories, newest first.
-pub async fn for_person(
-    conn: &mut Conn,
-    person: PersonId,
-    categories: &[Category],
-    limit: i64,
-) -> Result<Vec<Note>> {
+pub async fn for_person(conn: &mut Conn, person: PersonId, categories: &[Category], limit: i64) -> Result<Vec<Note>> {
     if categories.is_empty() {
         return Ok(vec![]);
     }
@@ -134,9 +117,7 @@ pub async fn for_person(
     let sql = format!(
         "SELECT {COLUMNS} FROM note n WHERE n.person_id = $1 AND n.is_current = 1 AND n.category IN ({list}) ORDER BY n.recorded_at DESC LIMIT $2"
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(person.to_string())
-        .bind(limit);
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(limit);
     for c in codes {
         q = q.bind(c);
     }
@@ -160,10 +141,7 @@ pub async fn for_unit(
         "SELECT {COLUMNS} FROM note n WHERE n.unit_id = $1 AND n.is_current = 1 AND n.recorded_at >= $2 AND n.category IN ({list}) \
          ORDER BY n.recorded_at DESC LIMIT $3"
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(unit.to_string())
-        .bind(since)
-        .bind(limit);
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(unit.to_string()).bind(since).bind(limit);
     for c in codes {
         q = q.bind(c);
     }

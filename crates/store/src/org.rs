@@ -61,14 +61,16 @@ pub struct GrantRow {
 }
 
 pub async fn insert_organisation(conn: &mut Conn, o: &Organisation) -> Result<()> {
-    sqlx::query("INSERT INTO organisation (id, name, finess_legal, totp_required, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(o.id.to_string())
-        .bind(&o.name)
-        .bind(&o.finess_legal)
-        .bind(o.totp_required as i16)
-        .bind(now_micros())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO organisation (id, name, finess_legal, totp_required, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(o.id.to_string())
+    .bind(&o.name)
+    .bind(&o.finess_legal)
+    .bind(o.totp_required as i16)
+    .bind(now_micros())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -82,20 +84,18 @@ fn organisation_from_row(r: &AnyRow) -> Result<Organisation> {
 }
 
 pub async fn organisation(conn: &mut Conn, org: OrganisationId) -> Result<Organisation> {
-    let r =
-        sqlx::query("SELECT id, name, finess_legal, totp_required FROM organisation WHERE id = $1")
-            .bind(org.to_string())
-            .fetch_optional(conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    let r = sqlx::query("SELECT id, name, finess_legal, totp_required FROM organisation WHERE id = $1")
+        .bind(org.to_string())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     organisation_from_row(&r)
 }
 
 pub async fn organisations(conn: &mut Conn) -> Result<Vec<Organisation>> {
-    let rows =
-        sqlx::query("SELECT id, name, finess_legal, totp_required FROM organisation ORDER BY name")
-            .fetch_all(conn)
-            .await?;
+    let rows = sqlx::query("SELECT id, name, finess_legal, totp_required FROM organisation ORDER BY name")
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(organisation_from_row).collect()
 }
 
@@ -127,14 +127,10 @@ pub async fn insert_establishment(conn: &mut Conn, e: &Establishment) -> Result<
 fn establishment_from_row(r: &AnyRow) -> Result<Establishment> {
     Ok(Establishment {
         id: id(&r.try_get::<String, _>("id")?, "establishment id")?,
-        organisation_id: id(
-            &r.try_get::<String, _>("organisation_id")?,
-            "organisation id",
-        )?,
+        organisation_id: id(&r.try_get::<String, _>("organisation_id")?, "organisation id")?,
         name: r.try_get("name")?,
         finess: r.try_get("finess")?,
-        sector: Sector::from_code(&r.try_get::<String, _>("sector")?)
-            .map_err(|_| corrupt("sector"))?,
+        sector: Sector::from_code(&r.try_get::<String, _>("sector")?).map_err(|_| corrupt("sector"))?,
         category: r.try_get("category")?,
     })
 }
@@ -149,36 +145,34 @@ pub async fn establishments(conn: &mut Conn, org: OrganisationId) -> Result<Vec<
     rows.iter().map(establishment_from_row).collect()
 }
 
-pub async fn establishment_by_finess(
-    conn: &mut Conn,
-    finess: &str,
-) -> Result<Option<Establishment>> {
-    let r = sqlx::query("SELECT id, organisation_id, name, finess, sector, category FROM establishment WHERE finess = $1")
-        .bind(finess)
-        .fetch_optional(conn)
-        .await?;
+pub async fn establishment_by_finess(conn: &mut Conn, finess: &str) -> Result<Option<Establishment>> {
+    let r =
+        sqlx::query("SELECT id, organisation_id, name, finess, sector, category FROM establishment WHERE finess = $1")
+            .bind(finess)
+            .fetch_optional(conn)
+            .await?;
     r.as_ref().map(establishment_from_row).transpose()
 }
 
 pub async fn insert_unit(conn: &mut Conn, org: OrganisationId, u: &Unit) -> Result<()> {
-    sqlx::query("INSERT INTO unit (id, organisation_id, establishment_id, name, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(u.id.to_string())
-        .bind(org.to_string())
-        .bind(u.establishment_id.to_string())
-        .bind(&u.name)
-        .bind(now_micros())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO unit (id, organisation_id, establishment_id, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(u.id.to_string())
+    .bind(org.to_string())
+    .bind(u.establishment_id.to_string())
+    .bind(&u.name)
+    .bind(now_micros())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn units(conn: &mut Conn, org: OrganisationId) -> Result<Vec<Unit>> {
-    let rows = sqlx::query(
-        "SELECT id, establishment_id, name FROM unit WHERE organisation_id = $1 ORDER BY name",
-    )
-    .bind(org.to_string())
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT id, establishment_id, name FROM unit WHERE organisation_id = $1 ORDER BY name")
+        .bind(org.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Unit {
@@ -231,9 +225,7 @@ pub async fn insert_account(conn: &mut Conn, a: &Account) -> Result<()> {
     .execute(conn)
     .await;
     match res {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            Err(StoreError::Conflict("username".into()))
-        }
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict("username".into())),
         Err(e) => Err(e.into()),
         Ok(_) => Ok(()),
     }
@@ -265,21 +257,13 @@ pub async fn account_by_username(conn: &mut Conn, username: &str) -> Result<Opti
 
 pub async fn account_by_id(conn: &mut Conn, account: AccountId) -> Result<Option<Account>> {
     let sql = sqlx::AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.id = $1"));
-    let r = sqlx::query(sql)
-        .bind(account.to_string())
-        .fetch_optional(conn)
-        .await?;
+    let r = sqlx::query(sql).bind(account.to_string()).fetch_optional(conn).await?;
     r.as_ref().map(account_from_row).transpose()
 }
 
 pub async fn accounts(conn: &mut Conn, org: OrganisationId) -> Result<Vec<Account>> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "{ACCOUNT_SELECT} WHERE a.organisation_id = $1 ORDER BY a.username"
-    ));
-    let rows = sqlx::query(sql)
-        .bind(org.to_string())
-        .fetch_all(conn)
-        .await?;
+    let sql = sqlx::AssertSqlSafe(format!("{ACCOUNT_SELECT} WHERE a.organisation_id = $1 ORDER BY a.username"));
+    let rows = sqlx::query(sql).bind(org.to_string()).fetch_all(conn).await?;
     rows.iter().map(account_from_row).collect()
 }
 
@@ -293,12 +277,7 @@ pub async fn set_password_hash(conn: &mut Conn, account: AccountId, hash: &str) 
     Ok(())
 }
 
-pub async fn set_totp(
-    conn: &mut Conn,
-    account: AccountId,
-    secret: Option<&str>,
-    enabled: bool,
-) -> Result<()> {
+pub async fn set_totp(conn: &mut Conn, account: AccountId, secret: Option<&str>, enabled: bool) -> Result<()> {
     sqlx::query("UPDATE account SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
         .bind(secret)
         .bind(enabled as i16)
@@ -324,12 +303,7 @@ pub async fn set_disabled(conn: &mut Conn, account: AccountId, disabled: bool) -
     Ok(())
 }
 
-pub async fn insert_grant(
-    conn: &mut Conn,
-    org: OrganisationId,
-    account: AccountId,
-    g: &GrantRow,
-) -> Result<()> {
+pub async fn insert_grant(conn: &mut Conn, org: OrganisationId, account: AccountId, g: &GrantRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_grant (id, organisation_id, account_id, profile, establishment_id, unit_id, valid_from, valid_until, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -360,8 +334,7 @@ pub async fn grants(conn: &mut Conn, account: AccountId) -> Result<Vec<GrantRow>
             Ok(GrantRow {
                 id: id(&r.try_get::<String, _>(0)?, "grant id")?,
                 grant: Grant {
-                    profile: Profile::from_code(&r.try_get::<String, _>(1)?)
-                        .ok_or_else(|| corrupt("profile"))?,
+                    profile: Profile::from_code(&r.try_get::<String, _>(1)?).ok_or_else(|| corrupt("profile"))?,
                     establishment: id(&r.try_get::<String, _>(2)?, "establishment id")?,
                     unit: opt_id(r.try_get(3)?, "unit id")?,
                     valid_from: date(&r.try_get::<String, _>(4)?, "grant start")?,
@@ -374,11 +347,10 @@ pub async fn grants(conn: &mut Conn, account: AccountId) -> Result<Vec<GrantRow>
 
 /// Accepts a TOTP step once: true when `step` is newer than the last one used.
 pub async fn use_totp_step(conn: &mut Conn, account: AccountId, step: i64) -> Result<bool> {
-    let r =
-        sqlx::query("UPDATE account SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-            .bind(step)
-            .bind(account.to_string())
-            .execute(conn)
-            .await?;
+    let r = sqlx::query("UPDATE account SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+        .bind(step)
+        .bind(account.to_string())
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -5,9 +5,7 @@ use crate::{Conn, Micros, Result, now_micros, placeholders};
 use jiff::civil::Date;
 use relais_domain::access::{PersonScope, StayScope};
 use relais_domain::date::BirthDate;
-use relais_domain::identity::{
-    EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames,
-};
+use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::stay::{DischargeReason, StayMode};
@@ -44,12 +42,7 @@ pub struct Stay {
 
 impl Stay {
     pub fn scope(&self) -> StayScope {
-        StayScope {
-            establishment: self.establishment_id,
-            unit: self.unit_id,
-            start: self.start,
-            end: self.end,
-        }
+        StayScope { establishment: self.establishment_id, unit: self.unit_id, start: self.start, end: self.end }
     }
     pub fn is_open(&self) -> bool {
         self.end.is_none()
@@ -57,41 +50,28 @@ impl Stay {
 }
 
 pub fn scope_of(person: &Person, stays: &[Stay]) -> PersonScope {
-    PersonScope {
-        registered_at: person.registered_at,
-        stays: stays.iter().map(Stay::scope).collect(),
-    }
+    PersonScope { registered_at: person.registered_at, stays: stays.iter().map(Stay::scope).collect() }
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at";
 
 fn person_from_row(r: &AnyRow) -> Result<Person> {
-    let birth_date =
-        BirthDate::from_storage(&r.try_get::<String, _>(5)?).map_err(|_| corrupt("birth date"))?;
+    let birth_date = BirthDate::from_storage(&r.try_get::<String, _>(5)?).map_err(|_| corrupt("birth date"))?;
     let sex = Sex::from_code(&r.try_get::<String, _>(6)?).map_err(|_| corrupt("sex"))?;
     let birthplace = r
         .try_get::<Option<String>, _>(7)?
         .map(|b| InseeCode::parse(&b).map_err(|_| corrupt("birthplace")))
         .transpose()?;
-    let traits = StrictTraits::new(
-        &r.try_get::<String, _>(3)?,
-        &r.try_get::<String, _>(4)?,
-        birth_date,
-        sex,
-        birthplace,
-    )
-    .map_err(|_| corrupt("strict traits"))?;
+    let traits =
+        StrictTraits::new(&r.try_get::<String, _>(3)?, &r.try_get::<String, _>(4)?, birth_date, sex, birthplace)
+            .map_err(|_| corrupt("strict traits"))?;
     let used = UsedNames::new(
         &r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
         &r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
     )
     .map_err(|_| corrupt("used names"))?;
-    let status = IdentityStatus::from_code(&r.try_get::<String, _>(10)?)
-        .ok_or_else(|| corrupt("identity status"))?;
-    let ins = match (
-        r.try_get::<Option<String>, _>(11)?,
-        r.try_get::<Option<String>, _>(12)?,
-    ) {
+    let status = IdentityStatus::from_code(&r.try_get::<String, _>(10)?).ok_or_else(|| corrupt("identity status"))?;
+    let ins = match (r.try_get::<Option<String>, _>(11)?, r.try_get::<Option<String>, _>(12)?) {
         (Some(m), Some(o)) => Some(Ins::parse(&m, &o).map_err(|_| corrupt("ins"))?),
         _ => None,
     };
@@ -146,11 +126,7 @@ pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_identity_status(
-    conn: &mut Conn,
-    person: PersonId,
-    status: IdentityStatus,
-) -> Result<()> {
+pub async fn set_identity_status(conn: &mut Conn, person: PersonId, status: IdentityStatus) -> Result<()> {
     sqlx::query("UPDATE person SET identity_status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.code())
         .bind(now_micros())
@@ -160,18 +136,9 @@ pub async fn set_identity_status(
     Ok(())
 }
 
-pub async fn person(
-    conn: &mut Conn,
-    org: OrganisationId,
-    person: PersonId,
-) -> Result<Option<Person>> {
-    let sql =
-        format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.id = $1 AND p.organisation_id = $2");
-    let r = sqlx::query(AssertSqlSafe(sql))
-        .bind(person.to_string())
-        .bind(org.to_string())
-        .fetch_optional(conn)
-        .await?;
+pub async fn person(conn: &mut Conn, org: OrganisationId, person: PersonId) -> Result<Option<Person>> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.id = $1 AND p.organisation_id = $2");
+    let r = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(org.to_string()).fetch_optional(conn).await?;
     r.as_ref().map(person_from_row).transpose()
 }
 
@@ -202,11 +169,7 @@ fn prefix_end(prefix: &str) -> String {
     String::from(char::MAX)
 }
 
-pub async fn search_persons(
-    conn: &mut Conn,
-    org: OrganisationId,
-    q: &PersonQuery,
-) -> Result<Vec<Person>> {
+pub async fn search_persons(conn: &mut Conn, org: OrganisationId, q: &PersonQuery) -> Result<Vec<Person>> {
     let mut sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.organisation_id = $1");
     let mut binds: Vec<String> = vec![org.to_string()];
     let next = |binds: &mut Vec<String>, v: String| {
@@ -214,22 +177,14 @@ pub async fn search_persons(
         format!("${}", binds.len())
     };
     if let Some(family) = q.family.as_deref().map(fold).filter(|s| !s.is_empty()) {
-        let (a, b) = (
-            next(&mut binds, family.clone()),
-            next(&mut binds, prefix_end(&family)),
-        );
+        let (a, b) = (next(&mut binds, family.clone()), next(&mut binds, prefix_end(&family)));
         sql.push_str(&format!(
             " AND ((p.search_birth_name >= {a} AND p.search_birth_name < {b}) OR (p.search_used_name >= {a} AND p.search_used_name < {b}))"
         ));
     }
     if let Some(given) = q.given.as_deref().map(fold).filter(|s| !s.is_empty()) {
-        let (a, b) = (
-            next(&mut binds, given.clone()),
-            next(&mut binds, format!("% {given}%")),
-        );
-        sql.push_str(&format!(
-            " AND (p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {b})"
-        ));
+        let (a, b) = (next(&mut binds, given.clone()), next(&mut binds, format!("% {given}%")));
+        sql.push_str(&format!(" AND (p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {b})"));
     }
     if let Some(name) = q.name.as_deref().map(fold).filter(|s| !s.is_empty()) {
         let (a, b, c) = (
@@ -261,10 +216,7 @@ pub async fn search_persons(
             " AND (p.registered_establishment_id IN ({list}) OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.establishment_id IN ({list})))"
         ));
     }
-    sql.push_str(&format!(
-        " ORDER BY p.search_birth_name, p.id LIMIT {}",
-        q.limit.clamp(1, 1000)
-    ));
+    sql.push_str(&format!(" ORDER BY p.search_birth_name, p.id LIMIT {}", q.limit.clamp(1, 1000)));
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for b in binds {
         query = query.bind(b);
@@ -281,8 +233,7 @@ fn stay_from_row(r: &AnyRow, offset: usize) -> Result<Stay> {
         person_id: id(&r.try_get::<String, _>(offset + 1)?, "person id")?,
         establishment_id: id(&r.try_get::<String, _>(offset + 2)?, "establishment id")?,
         unit_id: opt_id(r.try_get(offset + 3)?, "unit id")?,
-        mode: StayMode::from_code(&r.try_get::<String, _>(offset + 4)?)
-            .map_err(|_| corrupt("stay mode"))?,
+        mode: StayMode::from_code(&r.try_get::<String, _>(offset + 4)?).map_err(|_| corrupt("stay mode"))?,
         start: date(&r.try_get::<String, _>(offset + 5)?, "stay start")?,
         end: opt_date(r.try_get(offset + 6)?, "stay end")?,
         discharge_reason: r
@@ -314,31 +265,19 @@ pub async fn insert_stay(conn: &mut Conn, org: OrganisationId, s: &Stay) -> Resu
     Ok(())
 }
 
-pub async fn close_stay(
-    conn: &mut Conn,
-    stay: StayId,
-    end: Date,
-    reason: DischargeReason,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE stay SET end_date = $1, discharge_reason = $2 WHERE id = $3 AND end_date IS NULL",
-    )
-    .bind(end.to_string())
-    .bind(reason.code())
-    .bind(stay.to_string())
-    .execute(conn)
-    .await?;
+pub async fn close_stay(conn: &mut Conn, stay: StayId, end: Date, reason: DischargeReason) -> Result<()> {
+    sqlx::query("UPDATE stay SET end_date = $1, discharge_reason = $2 WHERE id = $3 AND end_date IS NULL")
+        .bind(end.to_string())
+        .bind(reason.code())
+        .bind(stay.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn stays(conn: &mut Conn, person: PersonId) -> Result<Vec<Stay>> {
-    let sql = format!(
-        "SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id = $1 ORDER BY s.start_date DESC, s.id DESC"
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(person.to_string())
-        .fetch_all(conn)
-        .await?;
+    let sql = format!("SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id = $1 ORDER BY s.start_date DESC, s.id DESC");
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).fetch_all(conn).await?;
     rows.iter().map(|r| stay_from_row(r, 0)).collect()
 }
 
@@ -347,10 +286,7 @@ pub async fn stays_of(conn: &mut Conn, persons: &[PersonId]) -> Result<Vec<Stay>
     if persons.is_empty() {
         return Ok(vec![]);
     }
-    let sql = format!(
-        "SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id IN ({})",
-        placeholders(1, persons.len())
-    );
+    let sql = format!("SELECT {STAY_COLUMNS} FROM stay s WHERE s.person_id IN ({})", placeholders(1, persons.len()));
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for p in persons {
         q = q.bind(p.to_string());
@@ -366,28 +302,20 @@ pub async fn current_residents(
     establishment: EstablishmentId,
     unit: Option<UnitId>,
 ) -> Result<Vec<(Person, Stay)>> {
-    let filter = if unit.is_some() {
-        "s.unit_id = $3"
-    } else {
-        "s.establishment_id = $3"
-    };
+    let filter = if unit.is_some() { "s.unit_id = $3" } else { "s.establishment_id = $3" };
     let sql = format!(
         "SELECT {PERSON_COLUMNS}, {STAY_COLUMNS} FROM stay s JOIN person p ON p.id = s.person_id \
          WHERE p.organisation_id = $1 AND s.establishment_id = $2 AND {filter} AND s.end_date IS NULL \
          ORDER BY p.search_birth_name, p.id"
     );
-    let target = unit
-        .map(|u| u.to_string())
-        .unwrap_or_else(|| establishment.to_string());
+    let target = unit.map(|u| u.to_string()).unwrap_or_else(|| establishment.to_string());
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(org.to_string())
         .bind(establishment.to_string())
         .bind(target)
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|r| Ok((person_from_row(r)?, stay_from_row(r, 15)?)))
-        .collect()
+    rows.iter().map(|r| Ok((person_from_row(r)?, stay_from_row(r, 15)?))).collect()
 }
 
 #[derive(Debug, Clone)]
@@ -428,8 +356,7 @@ pub async fn evidence(conn: &mut Conn, person: PersonId) -> Result<Vec<Evidence>
             Ok(Evidence {
                 id: id(&r.try_get::<String, _>(0)?, "evidence id")?,
                 person_id: id(&r.try_get::<String, _>(1)?, "person id")?,
-                kind: EvidenceKind::from_code(&r.try_get::<String, _>(2)?)
-                    .map_err(|_| corrupt("evidence kind"))?,
+                kind: EvidenceKind::from_code(&r.try_get::<String, _>(2)?).map_err(|_| corrupt("evidence kind"))?,
                 expires_on: opt_date(r.try_get(3)?, "evidence expiry")?,
                 checked_by: id(&r.try_get::<String, _>(4)?, "account id")?,
                 checked_at: r.try_get(5)?,

@@ -66,19 +66,12 @@ pub async fn complete_second_factor(conn: &mut Conn, token_hash: &str) -> Result
 }
 
 pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM web_session WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM web_session WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
     Ok(())
 }
 
 /// Removes sessions idle or older than the limits.
-pub async fn purge_sessions(
-    conn: &mut Conn,
-    idle_before: Micros,
-    created_before: Micros,
-) -> Result<u64> {
+pub async fn purge_sessions(conn: &mut Conn, idle_before: Micros, created_before: Micros) -> Result<u64> {
     let r = sqlx::query("DELETE FROM web_session WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_before)
         .bind(created_before)
@@ -99,19 +92,13 @@ pub async fn record_login_failure(conn: &mut Conn, username: &str, ip: &str) -> 
 }
 
 /// Failures since `since` for this login, and for this address.
-pub async fn login_failures(
-    conn: &mut Conn,
-    username: &str,
-    ip: &str,
-    since: Micros,
-) -> Result<(i64, i64)> {
-    let by_user: i64 =
-        sqlx::query("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
-            .bind(username)
-            .bind(since)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
+pub async fn login_failures(conn: &mut Conn, username: &str, ip: &str, since: Micros) -> Result<(i64, i64)> {
+    let by_user: i64 = sqlx::query("SELECT COUNT(*) FROM login_failure WHERE username = $1 AND at >= $2")
+        .bind(username)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
     let by_ip: i64 = sqlx::query("SELECT COUNT(*) FROM login_failure WHERE ip = $1 AND at >= $2")
         .bind(ip)
         .bind(since)
@@ -122,10 +109,7 @@ pub async fn login_failures(
 }
 
 pub async fn clear_login_failures(conn: &mut Conn, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failure WHERE username = $1")
-        .bind(username)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM login_failure WHERE username = $1").bind(username).execute(conn).await?;
     Ok(())
 }
 
@@ -155,18 +139,13 @@ pub async fn insert_api_client(conn: &mut Conn, c: &ApiClient) -> Result<()> {
     .execute(conn)
     .await;
     match res {
-        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-            Err(StoreError::Conflict("client_id".into()))
-        }
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict("client_id".into())),
         Err(e) => Err(e.into()),
         Ok(_) => Ok(()),
     }
 }
 
-pub async fn api_client_by_client_id(
-    conn: &mut Conn,
-    client_id: &str,
-) -> Result<Option<ApiClient>> {
+pub async fn api_client_by_client_id(conn: &mut Conn, client_id: &str) -> Result<Option<ApiClient>> {
     let r = sqlx::query(
         "SELECT id, organisation_id, name, client_id, secret_hash, scopes, disabled FROM api_client WHERE client_id = $1",
     )
@@ -202,19 +181,12 @@ pub async fn insert_api_token(
         .execute(&mut *conn)
         .await?;
     // Expired tokens are useless: drop them as new ones come.
-    sqlx::query("DELETE FROM api_token WHERE expires_at < $1")
-        .bind(now_micros())
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM api_token WHERE expires_at < $1").bind(now_micros()).execute(conn).await?;
     Ok(())
 }
 
 /// A valid token: the client (still enabled) and the granted scopes.
-pub async fn api_token(
-    conn: &mut Conn,
-    token_hash: &str,
-    now: Micros,
-) -> Result<Option<(ApiClient, String)>> {
+pub async fn api_token(conn: &mut Conn, token_hash: &str, now: Micros) -> Result<Option<(ApiClient, String)>> {
     let r = sqlx::query(
         "SELECT c.id, c.organisation_id, c.name, c.client_id, c.secret_hash, c.scopes, c.disabled, t.scopes \
          FROM api_token t JOIN api_client c ON c.id = t.api_client_id WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.disabled = 0",

@@ -30,8 +30,7 @@ pub struct FakeClock {
 
 impl FakeClock {
     pub fn advance(&self, d: SignedDuration) {
-        self.offset_us
-            .fetch_add(d.as_micros() as i64, Ordering::SeqCst);
+        self.offset_us.fetch_add(d.as_micros() as i64, Ordering::SeqCst);
     }
 }
 
@@ -43,8 +42,7 @@ impl Clock for FakeClock {
 
 /// Everything the server logged during the test run (all tests of the binary share it).
 pub fn captured_logs() -> String {
-    String::from_utf8_lossy(&log_buffer().lock().map(|b| b.clone()).unwrap_or_default())
-        .into_owned()
+    String::from_utf8_lossy(&log_buffer().lock().map(|b| b.clone()).unwrap_or_default()).into_owned()
 }
 
 fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
@@ -129,10 +127,7 @@ fn postgres_base_url() -> String {
 }
 
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(b, q)| (b, format!("?{q}")))
-        .unwrap_or((url, String::new()));
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
     let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base);
     format!("{prefix}/{db}{query}")
 }
@@ -156,9 +151,7 @@ impl TestApp {
             Engine::Postgres => {
                 let admin = postgres_base_url();
                 let db = format!("relais_test_{}", uuid::Uuid::now_v7().simple());
-                let store = Store::connect(&admin, false, 1)
-                    .await
-                    .expect("PostgreSQL reachable");
+                let store = Store::connect(&admin, false, 1).await.expect("PostgreSQL reachable");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
                     .execute(store.pool())
                     .await
@@ -168,24 +161,17 @@ impl TestApp {
                 with_database(&admin, &db)
             }
         };
-        let store = Store::connect(&url, true, 8)
-            .await
-            .expect("open test database");
+        let store = Store::connect(&url, true, 8).await.expect("open test database");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(FakeClock::default());
         let app = relais_server::build_app(store, settings, clock.clone());
         let fixture = seed(&app).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = app.clone();
         tokio::spawn(async move {
-            let web = relais_web::WebConfig {
-                secure_cookies: false,
-                trust_forwarded_for: false,
-            };
+            let web = relais_web::WebConfig { secure_cookies: false, trust_forwarded_for: false };
             let _ = relais_server::serve(served, web, listener, async {
                 let _ = rx.await;
             })
@@ -223,57 +209,28 @@ impl TestApp {
         self.login_with(username, PASSWORD).await.expect("login")
     }
 
-    pub async fn login_with(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Browser, reqwest::Response> {
+    pub async fn login_with(&self, username: &str, password: &str) -> Result<Browser, reqwest::Response> {
         let client = self.client();
-        let page = client
-            .get(self.url("/login"))
-            .send()
-            .await
-            .expect("login page")
-            .text()
-            .await
-            .expect("body");
+        let page = client.get(self.url("/login")).send().await.expect("login page").text().await.expect("body");
         let pre = extract(&page, "name=\"pre_token\" value=\"").expect("pre token");
         let res = client
             .post(self.url("/login"))
-            .form(&[
-                ("pre_token", pre.as_str()),
-                ("username", username),
-                ("password", password),
-            ])
+            .form(&[("pre_token", pre.as_str()), ("username", username), ("password", password)])
             .send()
             .await
             .expect("post login");
         if res.status() != reqwest::StatusCode::SEE_OTHER {
             return Err(res);
         }
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let session = res
             .headers()
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| {
-                c.strip_prefix("relais_session=")
-                    .map(|v| v.split(';').next().unwrap_or("").to_string())
-            })
+            .find_map(|c| c.strip_prefix("relais_session=").map(|v| v.split(';').next().unwrap_or("").to_string()))
             .unwrap_or_default();
-        let mut b = Browser {
-            client,
-            base: self.base.clone(),
-            csrf: String::new(),
-            landing: location,
-            session,
-        };
+        let mut b = Browser { client, base: self.base.clone(), csrf: String::new(), landing: location, session };
         if b.landing == "/" {
             b.refresh_csrf().await;
         }
@@ -282,11 +239,7 @@ impl TestApp {
 
     /// Creates an API client and gets a token for it.
     pub async fn api_token(&self, scopes: &str) -> String {
-        let (id, secret) = self
-            .app
-            .create_api_client(self.fixture.org, "test client", scopes)
-            .await
-            .expect("client");
+        let (id, secret) = self.app.create_api_client(self.fixture.org, "test client", scopes).await.expect("client");
         let res = reqwest::Client::new()
             .post(self.url("/oauth/token"))
             .basic_auth(&id, Some(&secret))
@@ -296,19 +249,11 @@ impl TestApp {
             .expect("token");
         assert_eq!(res.status(), 200, "token endpoint");
         let v: serde_json::Value = res.json().await.expect("json");
-        v["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        v["access_token"].as_str().expect("access_token").to_string()
     }
 
     pub async fn account(&self, username: &str) -> AccountId {
-        self.app
-            .account_by_username(username)
-            .await
-            .expect("lookup")
-            .expect("account")
-            .id
+        self.app.account_by_username(username).await.expect("lookup").expect("account").id
     }
 }
 
@@ -321,20 +266,15 @@ impl Drop for TestApp {
             let store = self.app.store.clone();
             // Drop the test database from a separate thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                     return;
                 };
                 rt.block_on(async move {
                     store.close().await;
                     if let Ok(s) = Store::connect(&admin, false, 1).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                        )))
-                        .execute(s.pool())
-                        .await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")))
+                            .execute(s.pool())
+                            .await;
                         s.close().await;
                     }
                 });
@@ -357,11 +297,7 @@ pub struct Browser {
 
 impl Browser {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{}", self.base, path))
-            .send()
-            .await
-            .expect("get")
+        self.client.get(format!("{}{}", self.base, path)).send().await.expect("get")
     }
 
     pub async fn text(&self, path: &str) -> (u16, String) {
@@ -374,26 +310,12 @@ impl Browser {
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &self.csrf));
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .form(&all)
-            .send()
-            .await
-            .expect("post")
+        self.client.post(format!("{}{}", self.base, path)).form(&all).send().await.expect("post")
     }
 
     /// Posts without the CSRF token.
-    pub async fn post_without_csrf(
-        &self,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .form(fields)
-            .send()
-            .await
-            .expect("post")
+    pub async fn post_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(format!("{}{}", self.base, path)).form(fields).send().await.expect("post")
     }
 
     pub async fn refresh_csrf(&mut self) {
@@ -423,39 +345,14 @@ pub fn person_links(page: &str) -> Vec<String> {
 }
 
 async fn seed(app: &App) -> Fixture {
-    let org = app
-        .create_organisation("Organisme de test", "750000018")
-        .await
-        .expect("org");
+    let org = app.create_organisation("Organisme de test", "750000018").await.expect("org");
     let by = || AdminBy::CommandLine;
-    let ehpad = app
-        .create_establishment(by(), org, "EHPAD Test", "750000026", "elderly", "500")
-        .await
-        .expect("ehpad");
-    let ime = app
-        .create_establishment(by(), org, "IME Test", "750000042", "disability", "183")
-        .await
-        .expect("ime");
-    let north = app
-        .create_unit(by(), org, ehpad, "Nord")
-        .await
-        .expect("unit");
-    let south = app
-        .create_unit(by(), org, ehpad, "Sud")
-        .await
-        .expect("unit");
-    let group = app
-        .create_unit(by(), org, ime, "Groupe")
-        .await
-        .expect("unit");
-    let f = Fixture {
-        org,
-        ehpad,
-        north,
-        south,
-        ime,
-        group,
-    };
+    let ehpad = app.create_establishment(by(), org, "EHPAD Test", "750000026", "elderly", "500").await.expect("ehpad");
+    let ime = app.create_establishment(by(), org, "IME Test", "750000042", "disability", "183").await.expect("ime");
+    let north = app.create_unit(by(), org, ehpad, "Nord").await.expect("unit");
+    let south = app.create_unit(by(), org, ehpad, "Sud").await.expect("unit");
+    let group = app.create_unit(by(), org, ime, "Groupe").await.expect("unit");
+    let f = Fixture { org, ehpad, north, south, ime, group };
     let from = app.today().saturating_sub(jiff::Span::new().days(30));
     for (username, spec) in ACCOUNTS {
         let (profile, places) = spec.split_once('@').expect("spec");
@@ -463,10 +360,7 @@ async fn seed(app: &App) -> Fixture {
         let grants = places
             .split(',')
             .map(|p| {
-                let (e, u) = p
-                    .split_once('/')
-                    .map(|(e, u)| (e, Some(u)))
-                    .unwrap_or((p, None));
+                let (e, u) = p.split_once('/').map(|(e, u)| (e, Some(u))).unwrap_or((p, None));
                 let est = if e == "ehpad" { f.ehpad } else { f.ime };
                 let unit = u.map(|u| match u {
                     "north" => f.north,

@@ -40,13 +40,9 @@ impl From<AppError> for WebError {
             AppError::Unauthenticated => Self::Login,
             AppError::TooManyAttempts => Self::TooManyAttempts,
             AppError::Conflict(m) => Self::Conflict(m),
-            AppError::Invalid(errors) => Self::BadRequest(
-                errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join(" ; "),
-            ),
+            AppError::Invalid(errors) => {
+                Self::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ; "))
+            }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 Self::Internal
@@ -60,14 +56,8 @@ impl From<AppError> for WebError {
 }
 
 fn page(status: StatusCode, heading: &str, message: &str) -> Response {
-    let body = ErrorPage {
-        title: heading,
-        nav: None,
-        heading,
-        message,
-    }
-    .render()
-    .unwrap_or_else(|_| message.to_string());
+    let body =
+        ErrorPage { title: heading, nav: None, heading, message }.render().unwrap_or_else(|_| message.to_string());
     (status, Html(body)).into_response()
 }
 
@@ -79,19 +69,13 @@ impl IntoResponse for WebError {
                 "Introuvable",
                 "Cette page ou ce dossier n'existe pas, ou ne fait pas partie de votre périmètre.",
             ),
-            Self::Forbidden => page(
-                StatusCode::FORBIDDEN,
-                "Accès refusé",
-                "Votre profil ne permet pas cette action sur ce dossier.",
-            ),
+            Self::Forbidden => {
+                page(StatusCode::FORBIDDEN, "Accès refusé", "Votre profil ne permet pas cette action sur ce dossier.")
+            }
             Self::Login => {
                 let mut r = Redirect::to("/login").into_response();
-                r.headers_mut()
-                    .insert("HX-Redirect", HeaderValue::from_static("/login"));
-                r.headers_mut().insert(
-                    header::SET_COOKIE,
-                    HeaderValue::from_static(crate::session::CLEAR_COOKIE),
-                );
+                r.headers_mut().insert("HX-Redirect", HeaderValue::from_static("/login"));
+                r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(crate::session::CLEAR_COOKIE));
                 r
             }
             Self::Redirect(to) => Redirect::to(&to).into_response(),
@@ -100,11 +84,9 @@ impl IntoResponse for WebError {
                 "Formulaire expiré",
                 "Ce formulaire n'est plus valide (jeton de sécurité absent ou périmé). Rechargez la page et recommencez : rien n'a été enregistré.",
             ),
-            Self::BadRequest(m) => page(
-                StatusCode::BAD_REQUEST,
-                "Requête invalide",
-                &format!("Rien n'a été enregistré : {m}"),
-            ),
+            Self::BadRequest(m) => {
+                page(StatusCode::BAD_REQUEST, "Requête invalide", &format!("Rien n'a été enregistré : {m}"))
+            }
             Self::TooLarge => page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Envoi trop volumineux",

@@ -39,12 +39,7 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(status: StatusCode, code: &'static str, diagnostics: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            diagnostics: diagnostics.into(),
-            expression: None,
-        }
+        Self { status, code, diagnostics: diagnostics.into(), expression: None }
     }
 }
 
@@ -62,34 +57,20 @@ impl From<FhirError> for Outcome {
 impl From<AppError> for Outcome {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound => {
-                Self::new(StatusCode::NOT_FOUND, "not-found", "resource not found")
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not-found", "resource not found"),
+            AppError::Forbidden => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "the token's scopes do not allow this interaction")
             }
-            AppError::Forbidden => Self::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "the token's scopes do not allow this interaction",
-            ),
-            AppError::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "login",
-                "a valid bearer token is required",
-            ),
-            AppError::TooManyAttempts => Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "throttled",
-                "too many attempts",
-            ),
+            AppError::Unauthenticated => {
+                Self::new(StatusCode::UNAUTHORIZED, "login", "a valid bearer token is required")
+            }
+            AppError::TooManyAttempts => Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "too many attempts"),
             AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             AppError::Invalid(errors) => {
                 let first = errors.first();
                 Self {
                     status: StatusCode::UNPROCESSABLE_ENTITY,
-                    code: if first.is_some_and(|e| e.code == "required") {
-                        "required"
-                    } else {
-                        "value"
-                    },
+                    code: if first.is_some_and(|e| e.code == "required") { "required" } else { "value" },
                     diagnostics: errors
                         .iter()
                         .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
@@ -100,19 +81,11 @@ impl From<AppError> for Outcome {
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "exception",
-                    "internal error; nothing was written",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "exception", "internal error; nothing was written")
             }
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal failure");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "exception",
-                    "internal error; nothing was written",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "exception", "internal error; nothing was written")
             }
         }
     }
@@ -133,21 +106,10 @@ fn fhir_path(field: &str) -> &'static str {
 
 impl IntoResponse for Outcome {
     fn into_response(self) -> Response {
-        let body = operation_outcome(
-            "error",
-            self.code,
-            &self.diagnostics,
-            self.expression.as_deref(),
-        );
-        let mut res = (
-            self.status,
-            [(header::CONTENT_TYPE, FHIR_JSON)],
-            body.to_string(),
-        )
-            .into_response();
+        let body = operation_outcome("error", self.code, &self.diagnostics, self.expression.as_deref());
+        let mut res = (self.status, [(header::CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
     }
@@ -159,18 +121,12 @@ pub struct ApiActor(Actor);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = Outcome;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Outcome::from(AppError::Unauthenticated))?;
@@ -186,12 +142,8 @@ impl FromRequest<AppState> for FhirBody {
     type Rejection = Outcome;
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ct =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         if !(ct.starts_with("application/fhir+json") || ct.starts_with("application/json")) {
             return Err(Outcome::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -199,32 +151,19 @@ impl FromRequest<AppState> for FhirBody {
                 "Content-Type must be application/fhir+json",
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-            .await
-            .map_err(|_| {
-                Outcome::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too-long",
-                    format!("the body exceeds {BODY_LIMIT} bytes"),
-                )
-            })?;
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await.map_err(|_| {
+            Outcome::new(StatusCode::PAYLOAD_TOO_LARGE, "too-long", format!("the body exceeds {BODY_LIMIT} bytes"))
+        })?;
         Ok(Self(bytes))
     }
 }
 
 fn fhir_response(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, FHIR_JSON)],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, FHIR_JSON)], body.to_string()).into_response()
 }
 
 fn patient_json(p: &Person) -> Value {
-    let last_updated = jiff::Timestamp::from_microsecond(p.updated_at)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let last_updated = jiff::Timestamp::from_microsecond(p.updated_at).map(|t| t.to_string()).unwrap_or_default();
     fhir::patient(&PatientView {
         id: p.id.to_string(),
         birth_name: &p.traits.birth_name,
@@ -299,12 +238,9 @@ async fn create_patient(
     // Returning the resource is a read: a write-only client gets an OperationOutcome instead.
     let body = match state.app.person_identity(&actor, id).await {
         Ok(person) => patient_json(&person),
-        Err(AppError::Forbidden) => operation_outcome(
-            "information",
-            "informational",
-            "created; this token may not read it back",
-            None,
-        ),
+        Err(AppError::Forbidden) => {
+            operation_outcome("information", "informational", "created; this token may not read it back", None)
+        }
         Err(e) => return Err(e.into()),
     };
     let mut res = fhir_response(StatusCode::CREATED, body);
@@ -330,10 +266,7 @@ async fn search_patients(
     uri: axum::http::Uri,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, Outcome> {
-    let mut query = PersonQuery {
-        limit: 20,
-        ..Default::default()
-    };
+    let mut query = PersonQuery { limit: 20, ..Default::default() };
     let mut local_id: Option<String> = None;
     for (k, v) in form_pairs(raw.as_deref().unwrap_or(""))? {
         let v = v.trim().to_string();
@@ -343,15 +276,10 @@ async fn search_patients(
             "name" => query.name = Some(v),
             "birthdate" => {
                 let d = v.strip_prefix("eq").unwrap_or(&v);
-                query.birth_date =
-                    Some(BirthDate::parse(d, state.app.today()).map_err(|e| Outcome {
-                        expression: Some("birthdate".into()),
-                        ..Outcome::new(
-                            StatusCode::BAD_REQUEST,
-                            "value",
-                            format!("birthdate: {}", e.message),
-                        )
-                    })?);
+                query.birth_date = Some(BirthDate::parse(d, state.app.today()).map_err(|e| Outcome {
+                    expression: Some("birthdate".into()),
+                    ..Outcome::new(StatusCode::BAD_REQUEST, "value", format!("birthdate: {}", e.message))
+                })?);
             }
             "identifier" => {
                 let (system, value) = v.split_once('|').unwrap_or(("", v.as_str()));
@@ -368,26 +296,15 @@ async fn search_patients(
                 }
             }
             "_count" => {
-                query.limit = v
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| {
-                        Outcome::new(
-                            StatusCode::BAD_REQUEST,
-                            "value",
-                            "_count must be a number from 1 to 100",
-                        )
-                    })?;
+                query.limit = v.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
+                    Outcome::new(StatusCode::BAD_REQUEST, "value", "_count must be a number from 1 to 100")
+                })?;
             }
             other => {
                 return Err(Outcome::new(
                     StatusCode::BAD_REQUEST,
                     "not-supported",
-                    format!(
-                        "search parameter not supported: {}",
-                        other.chars().take(60).collect::<String>()
-                    ),
+                    format!("search parameter not supported: {}", other.chars().take(60).collect::<String>()),
                 ));
             }
         }
@@ -414,20 +331,11 @@ async fn search_patients(
             .collect()
     };
     let entries = people.iter().map(patient_json).collect();
-    Ok(fhir_response(
-        StatusCode::OK,
-        fhir::searchset("/fhir", &uri.to_string(), entries),
-    ))
+    Ok(fhir_response(StatusCode::OK, fhir::searchset("/fhir", &uri.to_string(), entries)))
 }
 
 fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, Outcome> {
-    let bad = || {
-        Outcome::new(
-            StatusCode::BAD_REQUEST,
-            "structure",
-            "the query string is not valid UTF-8",
-        )
-    };
+    let bad = || Outcome::new(StatusCode::BAD_REQUEST, "structure", "the query string is not valid UTF-8");
     raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
@@ -452,21 +360,14 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"relais\""),
-        );
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"relais\""));
     }
     res
 }
 
 async fn token(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let ct = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("application/x-www-form-urlencoded") {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -475,55 +376,29 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
         );
     }
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024).await else {
-        return oauth_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            "body too large",
-        );
+        return oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "body too large");
     };
     let Ok(fields) = crate::forms::parse_fields(&bytes) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "body is not valid form data",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "body is not valid form data");
     };
     let f: HashMap<String, String> = fields.0;
     if f.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "only client_credentials is supported",
-        );
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported");
     }
     let basic = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| {
-            s.split_once(':')
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        });
+        .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())));
     let (id, secret) = match basic {
         Some(pair) => pair,
-        None => (
-            f.get("client_id").cloned().unwrap_or_default(),
-            f.get("client_secret").cloned().unwrap_or_default(),
-        ),
+        None => (f.get("client_id").cloned().unwrap_or_default(), f.get("client_secret").cloned().unwrap_or_default()),
     };
     if id.is_empty() || secret.is_empty() {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication is required",
-        );
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication is required");
     }
     let ip = client_ip(&parts, state.config.trust_forwarded_for);
     match state.app.issue_token(&id, &secret, f.get("scope").map(String::as_str), &ip).await {

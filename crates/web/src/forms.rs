@@ -23,19 +23,12 @@ fn decode(part: &str) -> Result<String, WebError> {
     percent_encoding::percent_decode_str(&plus)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| {
-            WebError::BadRequest(
-                "le formulaire contient des caractères invalides (UTF-8 attendu)".into(),
-            )
-        })
+        .map_err(|_| WebError::BadRequest("le formulaire contient des caractères invalides (UTF-8 attendu)".into()))
 }
 
 pub fn parse_fields(body: &[u8]) -> Result<Fields, WebError> {
-    let text = std::str::from_utf8(body).map_err(|_| {
-        WebError::BadRequest(
-            "le formulaire contient des caractères invalides (UTF-8 attendu)".into(),
-        )
-    })?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| WebError::BadRequest("le formulaire contient des caractères invalides (UTF-8 attendu)".into()))?;
     let mut out = HashMap::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -46,17 +39,11 @@ pub fn parse_fields(body: &[u8]) -> Result<Fields, WebError> {
 
 async fn read_form(req: Request) -> Result<(axum::http::request::Parts, Fields), WebError> {
     let (parts, body) = req.into_parts();
-    let ct = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ct = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("application/x-www-form-urlencoded") {
         return Err(WebError::UnsupportedMediaType);
     }
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| WebError::TooLarge)?;
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| WebError::TooLarge)?;
     Ok((parts, parse_fields(&bytes)?))
 }
 
@@ -101,11 +88,7 @@ impl FromRequest<AppState> for PlainForm {
     }
 }
 
-fn check_csrf(
-    parts: &axum::http::request::Parts,
-    fields: &Fields,
-    expected: &str,
-) -> Result<(), WebError> {
+fn check_csrf(parts: &axum::http::request::Parts, fields: &Fields, expected: &str) -> Result<(), WebError> {
     let sent = parts
         .headers
         .get("x-csrf-token")
@@ -131,12 +114,7 @@ impl FormView {
             values: fields.0.clone(),
             errors: errors
                 .iter()
-                .map(|e| {
-                    (
-                        e.field.to_string(),
-                        format!("{} : {}", field_label(e.field), e.message),
-                    )
-                })
+                .map(|e| (e.field.to_string(), format!("{} : {}", field_label(e.field), e.message)))
                 .collect(),
         }
     }
@@ -144,10 +122,7 @@ impl FormView {
         self.values.get(k).map(String::as_str).unwrap_or("")
     }
     pub fn err(&self, k: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, m)| m.as_str())
+        self.errors.iter().find(|(f, _)| f == k).map(|(_, m)| m.as_str())
     }
 }
 

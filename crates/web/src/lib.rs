@@ -40,10 +40,7 @@ pub struct AppState {
 
 /// Every route of Relais.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let state = AppState {
-        app,
-        config: Arc::new(config),
-    };
+    let state = AppState { app, config: Arc::new(config) };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -60,34 +57,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if state.app.store.ping().await {
         "ready".into_response()
     } else {
-        (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "database unreachable",
-        )
-            .into_response()
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
     }
 }
 
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, mime): (&'static [u8], &str) = match file.as_str() {
-        "app.css" => (
-            include_bytes!("../static/app.css"),
-            "text/css; charset=utf-8",
-        ),
-        "htmx.min.js" => (
-            include_bytes!("../static/htmx.min.js"),
-            "text/javascript; charset=utf-8",
-        ),
+        "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
+        "htmx.min.js" => (include_bytes!("../static/htmx.min.js"), "text/javascript; charset=utf-8"),
         _ => return WebError::NotFound.into_response(),
     };
-    (
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
 }
 
 /// Headers that every answer carries: no framing, no sniffing, no referrer, a strict CSP.
@@ -101,15 +81,9 @@ async fn security_headers(req: Request, next: Next) -> Response {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if !is_static && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -119,19 +93,16 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// Logs and measures each request by its route template: never the raw path or query,
 /// which can carry names typed in a search.
 async fn observe(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
     let start = Instant::now();
     let res = next.run(req).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    metrics::counter!("relais_http_requests_total", "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("relais_http_request_seconds", "route" => route.clone())
-        .record(elapsed.as_secs_f64());
+    metrics::counter!("relais_http_requests_total", "route" => route.clone(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("relais_http_request_seconds", "route" => route.clone()).record(elapsed.as_secs_f64());
     if status >= 500 {
         tracing::error!(%method, %route, status, ms = elapsed.as_millis() as u64, "request failed");
     } else {

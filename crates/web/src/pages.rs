@@ -3,9 +3,7 @@
 use crate::AppState;
 use crate::error::WebError;
 use crate::forms::{CsrfForm, Fields, FormView, PlainForm, SessionForm};
-use crate::session::{
-    AnySession, PRE_LOGIN_COOKIE, SESSION_COOKIE, Staff, client_ip, cookie, set_cookie,
-};
+use crate::session::{AnySession, PRE_LOGIN_COOKIE, SESSION_COOKIE, Staff, client_ip, cookie, set_cookie};
 use crate::views::{Banner, Nav, NoteView, PersonRow, french_date, when};
 use askama::Template;
 use axum::Router;
@@ -48,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
         .route("/units/{id}", get(unit_page))
+        .route("/establishments/{id}", get(establishment_page))
         .route("/admin/accounts", get(accounts))
         .route("/admin/accounts/{id}/{action}", post(account_action))
 }
@@ -80,17 +79,10 @@ struct Places {
 
 impl Places {
     async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
-        Ok(Self {
-            establishments: state.app.establishments(org).await?,
-            units: state.app.units(org).await?,
-        })
+        Ok(Self { establishments: state.app.establishments(org).await?, units: state.app.units(org).await? })
     }
     fn establishment(&self, id: EstablishmentId) -> String {
-        self.establishments
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| e.name.clone())
-            .unwrap_or_default()
+        self.establishments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_default()
     }
     fn place(&self, e: EstablishmentId, u: Option<UnitId>) -> String {
         match u.and_then(|u| self.units.iter().find(|x| x.id == u)) {
@@ -105,19 +97,12 @@ impl Places {
             if !may_register_person(staff.actor().grants(), e.id, today) {
                 continue;
             }
-            let units: Vec<&Unit> = self
-                .units
-                .iter()
-                .filter(|u| u.establishment_id == e.id)
-                .collect();
+            let units: Vec<&Unit> = self.units.iter().filter(|u| u.establishment_id == e.id).collect();
             if units.is_empty() {
                 out.push((format!("{}:", e.id), e.name.clone()));
             }
             for u in units {
-                out.push((
-                    format!("{}:{}", e.id, u.id),
-                    format!("{} — {}", e.name, u.name),
-                ));
+                out.push((format!("{}:{}", e.id, u.id), format!("{} — {}", e.name, u.name)));
             }
         }
         out
@@ -125,19 +110,12 @@ impl Places {
 }
 
 fn parse_target(v: &str) -> Result<(EstablishmentId, Option<UnitId>), WebError> {
-    let (e, u) = v
-        .split_once(':')
-        .ok_or_else(|| WebError::BadRequest("établissement non reconnu".into()))?;
-    let e: EstablishmentId = e
-        .parse()
-        .map_err(|_| WebError::BadRequest("établissement non reconnu".into()))?;
+    let (e, u) = v.split_once(':').ok_or_else(|| WebError::BadRequest("établissement non reconnu".into()))?;
+    let e: EstablishmentId = e.parse().map_err(|_| WebError::BadRequest("établissement non reconnu".into()))?;
     let u = if u.is_empty() {
         None
     } else {
-        Some(
-            u.parse()
-                .map_err(|_| WebError::BadRequest("unité non reconnue".into()))?,
-        )
+        Some(u.parse().map_err(|_| WebError::BadRequest("unité non reconnue".into()))?)
     };
     Ok((e, u))
 }
@@ -154,28 +132,10 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn login_form(
-    state: &AppState,
-    username: String,
-    error: Option<String>,
-    status: StatusCode,
-) -> PageResult {
+fn login_form(state: &AppState, username: String, error: Option<String>, status: StatusCode) -> PageResult {
     let pre = random_token()?;
-    let mut res = render(
-        LoginPage {
-            title: "Connexion",
-            nav: None,
-            pre_token: pre.clone(),
-            username,
-            error,
-        },
-        status,
-    )?;
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(
-        PRE_LOGIN_COOKIE,
-        &pre,
-        state.config.secure_cookies,
-    )) {
+    let mut res = render(LoginPage { title: "Connexion", nav: None, pre_token: pre.clone(), username, error }, status)?;
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_LOGIN_COOKIE, &pre, state.config.secure_cookies)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -206,9 +166,12 @@ async fn login(State(state): State<AppState>, PlainForm(parts, f): PlainForm) ->
             }
             Ok(res)
         }
-        Err(AppError::Unauthenticated) => {
-            login_form(&state, username, Some("Identifiant ou mot de passe incorrect.".into()), StatusCode::UNAUTHORIZED)
-        }
+        Err(AppError::Unauthenticated) => login_form(
+            &state,
+            username,
+            Some("Identifiant ou mot de passe incorrect.".into()),
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(AppError::TooManyAttempts) => login_form(
             &state,
             username,
@@ -233,12 +196,7 @@ async fn totp_page(AnySession(s): AnySession) -> PageResult {
         SessionStage::Ready => Ok(see_other("/")),
         SessionStage::NeedsEnrolment => Ok(see_other("/account/totp")),
         SessionStage::NeedsTotp => render(
-            TotpPage {
-                title: "Code de vérification",
-                nav: None,
-                csrf: s.csrf_token,
-                error: None,
-            },
+            TotpPage { title: "Code de vérification", nav: None, csrf: s.csrf_token, error: None },
             StatusCode::OK,
         ),
     }
@@ -278,14 +236,10 @@ async fn enrol_render(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let e = state
-        .app
-        .begin_totp_enrolment(s)
-        .await
-        .map_err(|e| match e {
-            AppError::Conflict(_) => WebError::Redirect("/".into()),
-            other => other.into(),
-        })?;
+    let e = state.app.begin_totp_enrolment(s).await.map_err(|e| match e {
+        AppError::Conflict(_) => WebError::Redirect("/".into()),
+        other => other.into(),
+    })?;
     render(
         EnrolPage {
             title: "Double authentification",
@@ -307,21 +261,14 @@ async fn enrol_page(State(state): State<AppState>, AnySession(s): AnySession) ->
     enrol_render(&state, &s, None, StatusCode::OK).await
 }
 
-async fn enrol_confirm(
-    State(state): State<AppState>,
-    SessionForm(s, f): SessionForm,
-) -> PageResult {
+async fn enrol_confirm(State(state): State<AppState>, SessionForm(s, f): SessionForm) -> PageResult {
     if s.stage == SessionStage::NeedsTotp {
         return Ok(see_other("/login/totp"));
     }
     match state.app.confirm_totp_enrolment(&s, f.get("code")).await {
         Ok(()) => Ok(see_other("/")),
         Err(AppError::Invalid(e)) => {
-            let msg = e
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = e.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ");
             enrol_render(&state, &s, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
@@ -331,10 +278,7 @@ async fn enrol_confirm(
 async fn logout(State(state): State<AppState>, SessionForm(s, _): SessionForm) -> PageResult {
     state.app.logout(&s).await?;
     let mut res = see_other("/login");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static(crate::session::CLEAR_COOKIE),
-    );
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static(crate::session::CLEAR_COOKIE));
     Ok(res)
 }
 
@@ -347,6 +291,7 @@ struct HomePage {
     nav: Option<Nav>,
     greeting: String,
     units: Vec<(String, String, String)>,
+    establishments: Vec<(String, String)>,
     registering: Vec<String>,
 }
 
@@ -357,18 +302,8 @@ async fn home(State(state): State<AppState>, staff: Staff) -> PageResult {
     let units = places
         .units
         .iter()
-        .filter(|u| {
-            grants
-                .iter()
-                .any(|g| g.is_active(today) && g.covers_unit(u.establishment_id, u.id))
-        })
-        .map(|u| {
-            (
-                u.id.to_string(),
-                u.name.clone(),
-                places.establishment(u.establishment_id),
-            )
-        })
+        .filter(|u| grants.iter().any(|g| g.is_active(today) && g.covers_unit(u.establishment_id, u.id)))
+        .map(|u| (u.id.to_string(), u.name.clone(), places.establishment(u.establishment_id)))
         .collect();
     let registering = places
         .establishments
@@ -376,18 +311,18 @@ async fn home(State(state): State<AppState>, staff: Staff) -> PageResult {
         .filter(|e| may_register_person(grants, e.id, today))
         .map(|e| e.name.clone())
         .collect();
+    let establishments = places
+        .establishments
+        .iter()
+        .filter(|e| grants.iter().any(|g| g.is_active(today) && g.establishment == e.id && g.unit.is_none()))
+        .map(|e| (e.id.to_string(), e.name.clone()))
+        .collect();
     let greeting = match &staff.actor().principal {
         relais_app::Principal::Staff { display_name, .. } => display_name.clone(),
         _ => String::new(),
     };
     render(
-        HomePage {
-            title: "Accueil",
-            nav: nav(&state, &staff),
-            greeting,
-            units,
-            registering,
-        },
+        HomePage { title: "Accueil", nav: nav(&state, &staff), greeting, units, establishments, registering },
         StatusCode::OK,
     )
 }
@@ -400,29 +335,16 @@ struct UnitPage {
     unit_name: String,
     establishment_name: String,
     residents: Vec<PersonRow>,
+    show_logbook: bool,
     notes: Vec<NoteView>,
 }
 
-async fn unit_page(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn unit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let unit_id: UnitId = parse_id(&id)?;
     let places = Places::load(&state, staff.actor().organisation_id).await?;
-    let unit = places
-        .units
-        .iter()
-        .find(|u| u.id == unit_id)
-        .ok_or(WebError::NotFound)?;
-    let residents = state
-        .app
-        .residents(staff.actor(), unit.establishment_id, Some(unit.id))
-        .await?;
-    let notes = state
-        .app
-        .unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24)
-        .await?;
+    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
+    let residents = state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)).await?;
+    let notes = state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24).await?;
     let tz = state.app.time_zone();
     render(
         UnitPage {
@@ -430,14 +352,32 @@ async fn unit_page(
             nav: nav(&state, &staff),
             unit_name: unit.name.clone(),
             establishment_name: places.establishment(unit.establishment_id),
+            residents: residents.iter().map(|(p, _)| PersonRow::of(p, String::new())).collect(),
+            show_logbook: true,
+            notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// Everyone currently supported by an establishment, for establishment-wide grants.
+async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+    let est: EstablishmentId = parse_id(&id)?;
+    let places = Places::load(&state, staff.actor().organisation_id).await?;
+    let name = places.establishments.iter().find(|e| e.id == est).map(|e| e.name.clone()).ok_or(WebError::NotFound)?;
+    let residents = state.app.residents(staff.actor(), est, None).await?;
+    render(
+        UnitPage {
+            title: name.clone(),
+            nav: nav(&state, &staff),
+            unit_name: name,
+            establishment_name: "tous les lieux".into(),
             residents: residents
                 .iter()
-                .map(|(p, _)| PersonRow::of(p, String::new()))
+                .map(|(p, s)| PersonRow::of(p, places.place(s.establishment_id, s.unit_id)))
                 .collect(),
-            notes: notes
-                .iter()
-                .map(|(n, p)| NoteView::of(n, Some(p), tz, false))
-                .collect(),
+            show_logbook: false,
+            notes: vec![],
         },
         StatusCode::OK,
     )
@@ -472,14 +412,8 @@ async fn search(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let q = params
-        .get("q")
-        .map(|s| s.trim().chars().take(100).collect::<String>())
-        .unwrap_or_default();
-    let bd = params
-        .get("birth_date")
-        .map(|s| s.trim().chars().take(20).collect::<String>())
-        .unwrap_or_default();
+    let q = params.get("q").map(|s| s.trim().chars().take(100).collect::<String>()).unwrap_or_default();
+    let bd = params.get("birth_date").map(|s| s.trim().chars().take(20).collect::<String>()).unwrap_or_default();
     let today = state.app.today();
     let mut search_error = None;
     let birth_date = if bd.is_empty() {
@@ -497,35 +431,17 @@ async fn search(
     let mut results = Vec::new();
     if searched {
         let places = Places::load(&state, staff.actor().organisation_id).await?;
-        let query = PersonQuery {
-            name: (!q.is_empty()).then(|| q.clone()),
-            birth_date,
-            limit: 50,
-            ..Default::default()
-        };
+        let query =
+            PersonQuery { name: (!q.is_empty()).then(|| q.clone()), birth_date, limit: 50, ..Default::default() };
         for (p, stays) in state.app.search_persons(staff.actor(), query).await? {
-            let open: Vec<String> = stays
-                .iter()
-                .filter(|s| s.is_open())
-                .map(|s| places.place(s.establishment_id, s.unit_id))
-                .collect();
-            let where_ = if open.is_empty() {
-                "sans séjour en cours".to_string()
-            } else {
-                open.join(", ")
-            };
+            let open: Vec<String> =
+                stays.iter().filter(|s| s.is_open()).map(|s| places.place(s.establishment_id, s.unit_id)).collect();
+            let where_ = if open.is_empty() { "sans séjour en cours".to_string() } else { open.join(", ") };
             results.push(PersonRow::of(&p, where_));
         }
     }
     if headers.contains_key("hx-request") && !headers.contains_key("hx-boosted") {
-        return render(
-            SearchResults {
-                searched,
-                search_error,
-                results,
-            },
-            StatusCode::OK,
-        );
+        return render(SearchResults { searched, search_error, results }, StatusCode::OK);
     }
     let may_register = state
         .app
@@ -558,12 +474,7 @@ struct NewPersonPage {
     form: FormView,
 }
 
-async fn new_person_render(
-    state: &AppState,
-    staff: &Staff,
-    form: FormView,
-    status: StatusCode,
-) -> PageResult {
+async fn new_person_render(state: &AppState, staff: &Staff, form: FormView, status: StatusCode) -> PageResult {
     let today = state.app.today();
     let establishments: Vec<(String, String)> = state
         .app
@@ -608,13 +519,7 @@ async fn register(State(state): State<AppState>, CsrfForm(staff, f): CsrfForm) -
     match state.app.register_person(staff.actor(), &input).await {
         Ok(id) => Ok(see_other(&format!("/persons/{id}?ok=created"))),
         Err(AppError::Invalid(errors)) => {
-            new_person_render(
-                &state,
-                &staff,
-                FormView::with(&f, &errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            new_person_render(&state, &staff, FormView::with(&f, &errors), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -658,9 +563,7 @@ fn flash_message(code: Option<&String>) -> Option<&'static str> {
     match code.map(String::as_str) {
         Some("created") => Some("Identité enregistrée (statut provisoire)."),
         Some("note") => Some("Transmission enregistrée."),
-        Some("corrected") => {
-            Some("Correction enregistrée ; la version précédente reste dans l'historique.")
-        }
+        Some("corrected") => Some("Correction enregistrée ; la version précédente reste dans l'historique."),
         Some("admitted") => Some("Admission enregistrée."),
         Some("discharged") => Some("Sortie enregistrée."),
         Some("transferred") => Some("Transfert enregistré."),
@@ -681,16 +584,9 @@ async fn person_render(
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
-    let writable: Vec<(&'static str, &'static str)> = file
-        .writable
-        .iter()
-        .map(|c| (c.code(), c.label()))
-        .collect();
-    let notes = file
-        .notes
-        .iter()
-        .map(|n| NoteView::of(n, None, tz, file.writable.contains(&n.content.category)))
-        .collect();
+    let writable: Vec<(&'static str, &'static str)> = file.writable.iter().map(|c| (c.code(), c.label())).collect();
+    let notes =
+        file.notes.iter().map(|n| NoteView::of(n, None, tz, file.writable.contains(&n.content.category))).collect();
     let stays = file
         .stays
         .iter()
@@ -711,9 +607,7 @@ async fn person_render(
                 "{} — contrôlé le {}{}",
                 e.kind.label(),
                 when(e.checked_at, tz),
-                e.expires_on
-                    .map(|d| format!(", expire le {}", french_date(d)))
-                    .unwrap_or_default()
+                e.expires_on.map(|d| format!(", expire le {}", french_date(d))).unwrap_or_default()
             )
         })
         .collect();
@@ -732,27 +626,16 @@ async fn person_render(
             may_edit_identity: file.may_edit_identity,
             may_view_access_log: file.may_view_access_log,
             admit_targets: places.admit_targets(staff, today),
-            modes: StayMode::ALL
-                .iter()
-                .map(|m| (m.code(), m.label()))
-                .collect(),
+            modes: StayMode::ALL.iter().map(|m| (m.code(), m.label())).collect(),
             discharge_reasons: DischargeReason::ALL
                 .iter()
                 .filter(|r| **r != DischargeReason::Transfer)
                 .map(|r| (r.code(), r.label()))
                 .collect(),
-            evidence_kinds: EvidenceKind::ALL
-                .iter()
-                .map(|k| (k.code(), k.label()))
-                .collect(),
+            evidence_kinds: EvidenceKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             evidence,
             first_names: file.person.traits.first_names_joined(),
-            birthplace: file
-                .person
-                .traits
-                .birthplace
-                .as_ref()
-                .map(|b| b.as_str().to_string()),
+            birthplace: file.person.traits.birthplace.as_ref().map(|b| b.as_str().to_string()),
             today: french_date(today),
             banner,
         },
@@ -767,15 +650,7 @@ async fn person_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    person_render(
-        &state,
-        &staff,
-        id,
-        FormView::default(),
-        flash_message(q.get("ok")),
-        StatusCode::OK,
-    )
-    .await
+    person_render(&state, &staff, id, FormView::default(), flash_message(q.get("ok")), StatusCode::OK).await
 }
 
 /// After a post: redirect on success, the page again with the errors on invalid input.
@@ -790,15 +665,7 @@ async fn after_post(
     match r {
         Ok(()) => Ok(see_other(&format!("/persons/{id}?ok={ok}"))),
         Err(AppError::Invalid(errors)) => {
-            person_render(
-                state,
-                staff,
-                id,
-                FormView::with(f, &errors),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            person_render(state, staff, id, FormView::with(f, &errors), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -815,32 +682,16 @@ fn note_input(f: &Fields) -> NoteInput {
     }
 }
 
-async fn write_note(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(staff, f): CsrfForm,
-) -> PageResult {
+async fn write_note(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    let r = state
-        .app
-        .write_note(staff.actor(), id, &note_input(&f))
-        .await
-        .map(|_| ());
+    let r = state.app.write_note(staff.actor(), id, &note_input(&f)).await.map(|_| ());
     after_post(&state, &staff, id, &f, r, "note").await
 }
 
-async fn admit(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(staff, f): CsrfForm,
-) -> PageResult {
+async fn admit(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
     let id: PersonId = parse_id(&id)?;
     let (e, u) = parse_target(f.get("target"))?;
-    let r = state
-        .app
-        .admit(staff.actor(), id, e, u, f.get("mode"), f.get("start"))
-        .await
-        .map(|_| ());
+    let r = state.app.admit(staff.actor(), id, e, u, f.get("mode"), f.get("start")).await.map(|_| ());
     after_post(&state, &staff, id, &f, r, "admitted").await
 }
 
@@ -851,10 +702,7 @@ async fn discharge(
 ) -> PageResult {
     let id: PersonId = parse_id(&id)?;
     let stay: StayId = parse_id(&stay)?;
-    let r = state
-        .app
-        .discharge(staff.actor(), id, stay, f.get("end"), f.get("reason"))
-        .await;
+    let r = state.app.discharge(staff.actor(), id, stay, f.get("end"), f.get("reason")).await;
     after_post(&state, &staff, id, &f, r, "discharged").await
 }
 
@@ -866,25 +714,13 @@ async fn transfer(
     let id: PersonId = parse_id(&id)?;
     let stay: StayId = parse_id(&stay)?;
     let (e, u) = parse_target(f.get("target"))?;
-    let r = state
-        .app
-        .transfer(staff.actor(), id, stay, e, u, f.get("date"))
-        .await
-        .map(|_| ());
+    let r = state.app.transfer(staff.actor(), id, stay, e, u, f.get("date")).await.map(|_| ());
     after_post(&state, &staff, id, &f, r, "transferred").await
 }
 
-async fn evidence(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(staff, f): CsrfForm,
-) -> PageResult {
+async fn evidence(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    let r = state
-        .app
-        .record_evidence(staff.actor(), id, f.get("kind"), f.get("expires_on"))
-        .await
-        .map(|_| ());
+    let r = state.app.record_evidence(staff.actor(), id, f.get("kind"), f.get("expires_on")).await.map(|_| ());
     after_post(&state, &staff, id, &f, r, "evidence").await
 }
 
@@ -897,11 +733,7 @@ struct AccessLogPage {
     events: Vec<(String, String, String, String, String)>,
 }
 
-async fn access_log(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn access_log(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id: PersonId = parse_id(&id)?;
     let (person, events) = state.app.access_log(staff.actor(), id).await?;
     let tz = state.app.time_zone();
@@ -918,12 +750,7 @@ async fn access_log(
         })
         .collect();
     render(
-        AccessLogPage {
-            title: "Accès au dossier",
-            nav: nav(&state, &staff),
-            banner: Banner::of(&person),
-            events,
-        },
+        AccessLogPage { title: "Accès au dossier", nav: nav(&state, &staff), banner: Banner::of(&person), events },
         StatusCode::OK,
     )
 }
@@ -939,11 +766,7 @@ struct HistoryPage {
     versions: Vec<NoteView>,
 }
 
-async fn note_history(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn note_history(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id: NoteId = parse_id(&id)?;
     let (person, versions) = state.app.note_history(staff.actor(), id).await?;
     let tz = state.app.time_zone();
@@ -952,10 +775,7 @@ async fn note_history(
             title: "Historique",
             nav: nav(&state, &staff),
             banner: Banner::of(&person),
-            versions: versions
-                .iter()
-                .map(|n| NoteView::of(n, None, tz, false))
-                .collect(),
+            versions: versions.iter().map(|n| NoteView::of(n, None, tz, false)).collect(),
         },
         StatusCode::OK,
     )
@@ -981,26 +801,15 @@ async fn correct_render(
     status: StatusCode,
 ) -> PageResult {
     let (person, versions) = state.app.note_history(staff.actor(), id).await?;
-    let current = versions
-        .iter()
-        .find(|n| n.is_current)
-        .ok_or(WebError::NotFound)?;
+    let current = versions.iter().find(|n| n.is_current).ok_or(WebError::NotFound)?;
     if current.id != id {
         return Ok(see_other(&format!("/notes/{}/correct", current.id)));
     }
-    let file_writable: Vec<(&'static str, &'static str)> = state
-        .app
-        .writable_categories(staff.actor(), person.id)
-        .await?
-        .iter()
-        .map(|c| (c.code(), c.label()))
-        .collect();
+    let file_writable: Vec<(&'static str, &'static str)> =
+        state.app.writable_categories(staff.actor(), person.id).await?.iter().map(|c| (c.code(), c.label())).collect();
     let form = form.unwrap_or_else(|| {
         let mut v = HashMap::new();
-        v.insert(
-            "category".to_string(),
-            current.content.category.code().to_string(),
-        );
+        v.insert("category".to_string(), current.content.category.code().to_string());
         v.insert("text".to_string(), current.content.text.clone());
         for (k, val) in [
             ("target", &current.content.target),
@@ -1010,10 +819,7 @@ async fn correct_render(
         ] {
             v.insert(k.to_string(), val.clone().unwrap_or_default());
         }
-        FormView {
-            values: v,
-            errors: vec![],
-        }
+        FormView { values: v, errors: vec![] }
     });
     render(
         CorrectPage {
@@ -1029,39 +835,21 @@ async fn correct_render(
     )
 }
 
-async fn correct_page(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> PageResult {
+async fn correct_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id: NoteId = parse_id(&id)?;
     correct_render(&state, &staff, id, None, StatusCode::OK).await
 }
 
-async fn correct(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm(staff, f): CsrfForm,
-) -> PageResult {
+async fn correct(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
     let id: NoteId = parse_id(&id)?;
-    match state
-        .app
-        .correct_note(staff.actor(), id, &note_input(&f), f.get("reason"))
-        .await
-    {
+    match state.app.correct_note(staff.actor(), id, &note_input(&f), f.get("reason")).await {
         Ok(new_id) => {
             let (person, _) = state.app.note_history(staff.actor(), new_id).await?;
             Ok(see_other(&format!("/persons/{}?ok=corrected", person.id)))
         }
         Err(AppError::Invalid(errors)) => {
-            correct_render(
-                &state,
-                &staff,
-                id,
-                Some(FormView::with(&f, &errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            correct_render(&state, &staff, id, Some(FormView::with(&f, &errors)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
         }
         Err(e) => Err(e.into()),
     }
@@ -1087,11 +875,7 @@ struct AccountRow {
     disabled: bool,
 }
 
-async fn accounts(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
+async fn accounts(State(state): State<AppState>, staff: Staff, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let list = state.app.accounts(staff.actor()).await?;
     let flash = match q.get("ok").map(String::as_str) {
         Some("disabled") => Some("Compte désactivé : ses sessions sont fermées."),
@@ -1130,13 +914,6 @@ async fn account_action(
         "enable" => false,
         _ => return Err(WebError::NotFound),
     };
-    state
-        .app
-        .set_account_disabled(AdminBy::Actor(staff.actor()), id, disabled)
-        .await?;
-    Ok(see_other(if disabled {
-        "/admin/accounts?ok=disabled"
-    } else {
-        "/admin/accounts?ok=enabled"
-    }))
+    state.app.set_account_disabled(AdminBy::Actor(staff.actor()), id, disabled).await?;
+    Ok(see_other(if disabled { "/admin/accounts?ok=disabled" } else { "/admin/accounts?ok=enabled" }))
 }

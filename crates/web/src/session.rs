@@ -13,22 +13,14 @@ pub const PRE_LOGIN_COOKIE: &str = "relais_pre";
 pub const CLEAR_COOKIE: &str = "relais_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
 }
 
 pub fn set_cookie(name: &str, value: &str, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
 }
 
 /// The client's address, for throttling and the audit trail.
@@ -44,11 +36,7 @@ pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> String {
     {
         return ip;
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 /// A session at any stage (used by the second-factor pages).
@@ -57,22 +45,13 @@ pub struct AnySession(pub SessionInfo);
 impl FromRequestParts<AppState> for AnySession {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(info) = parts.extensions.get::<SessionInfo>() {
             return Ok(Self(info.clone()));
         }
-        let token = cookie(&parts.headers, SESSION_COOKIE)
-            .filter(|t| !t.is_empty())
-            .ok_or(WebError::Login)?;
+        let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()).ok_or(WebError::Login)?;
         let ip = client_ip(parts, state.config.trust_forwarded_for);
-        let info = state
-            .app
-            .session(&token, &ip)
-            .await
-            .map_err(WebError::from)?;
+        let info = state.app.session(&token, &ip).await.map_err(WebError::from)?;
         parts.extensions.insert(info.clone());
         Ok(Self(info))
     }
@@ -93,10 +72,7 @@ impl Staff {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let AnySession(info) = AnySession::from_request_parts(parts, state).await?;
         match info.stage {
             SessionStage::Ready => Ok(Self(info)),

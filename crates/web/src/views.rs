@@ -18,17 +18,9 @@ pub struct Nav {
 impl Nav {
     pub fn of(actor: &Actor, csrf: &str, today: jiff::civil::Date) -> Self {
         let name = match &actor.principal {
-            relais_app::Principal::Staff {
-                display_name,
-                grants,
-                ..
-            } => {
+            relais_app::Principal::Staff { display_name, grants, .. } => {
                 let profiles: Vec<&str> = {
-                    let mut p: Vec<Profile> = grants
-                        .iter()
-                        .filter(|g| g.is_active(today))
-                        .map(|g| g.profile)
-                        .collect();
+                    let mut p: Vec<Profile> = grants.iter().filter(|g| g.is_active(today)).map(|g| g.profile).collect();
                     p.sort();
                     p.dedup();
                     p.into_iter().map(|p| p.label()).collect()
@@ -37,11 +29,7 @@ impl Nav {
             }
             relais_app::Principal::ApiClient { name, .. } => name.clone(),
         };
-        Self {
-            name,
-            csrf: csrf.to_string(),
-            is_admin: may_administer(actor.grants(), today),
-        }
+        Self { name, csrf: csrf.to_string(), is_admin: may_administer(actor.grants(), today) }
     }
 }
 
@@ -65,13 +53,9 @@ impl Banner {
         let used = match (&p.used.used_name, &p.used.used_first_name) {
             (None, None) => None,
             (n, f) => Some(
-                format!(
-                    "{} {}",
-                    n.as_deref().unwrap_or(&p.traits.birth_name),
-                    f.as_deref().unwrap_or("")
-                )
-                .trim()
-                .to_string(),
+                format!("{} {}", n.as_deref().unwrap_or(&p.traits.birth_name), f.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_string(),
             ),
         };
         Self {
@@ -159,13 +143,7 @@ impl NoteView {
             id: n.id.to_string(),
             person_id: n.person_id.to_string(),
             person: person
-                .map(|p| {
-                    format!(
-                        "{} {}",
-                        p.traits.birth_name.to_uppercase(),
-                        p.traits.first_first_name()
-                    )
-                })
+                .map(|p| format!("{} {}", p.traits.birth_name.to_uppercase(), p.traits.first_first_name()))
                 .unwrap_or_default(),
             when: when(n.recorded_at, tz),
             author: n.author_label.clone(),
@@ -177,9 +155,7 @@ impl NoteView {
             data: n.content.data.clone(),
             action: n.content.action.clone(),
             result: n.content.result.clone(),
-            has_dar: n.content.data.is_some()
-                || n.content.action.is_some()
-                || n.content.result.is_some(),
+            has_dar: n.content.data.is_some() || n.content.action.is_some() || n.content.result.is_some(),
             reason: n.correction_reason.clone(),
             correctable,
         }

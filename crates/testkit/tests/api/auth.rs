@@ -6,6 +6,7 @@ use relais_app::admin::AdminBy;
 use relais_testkit::{PASSWORD, TestApp, extract};
 
 both_engines!(
+    absolute_timeout,
     login_and_logout,
     wrong_password_and_throttling,
     disabled_account_loses_its_sessions,
@@ -38,53 +39,28 @@ async fn login_and_logout(t: TestApp) {
 }
 
 async fn wrong_password_and_throttling(t: TestApp) {
-    let err = t
-        .login_with("infirmier", "not the password at all")
-        .await
-        .err()
-        .expect("refused");
+    let err = t.login_with("infirmier", "not the password at all").await.err().expect("refused");
     assert_eq!(err.status(), 401);
-    assert!(
-        err.text()
-            .await
-            .unwrap_or_default()
-            .contains("Identifiant ou mot de passe incorrect")
-    );
+    assert!(err.text().await.unwrap_or_default().contains("Identifiant ou mot de passe incorrect"));
     // Unknown logins answer the same.
-    let err = t
-        .login_with("nobody", "not the password at all")
-        .await
-        .err()
-        .expect("refused");
+    let err = t.login_with("nobody", "not the password at all").await.err().expect("refused");
     assert_eq!(err.status(), 401);
     for _ in 0..4 {
         let _ = t.login_with("infirmier", "still not the password").await;
     }
     // Five failures: the right password is refused for the window.
-    let err = t
-        .login_with("infirmier", PASSWORD)
-        .await
-        .err()
-        .expect("throttled");
+    let err = t.login_with("infirmier", PASSWORD).await.err().expect("throttled");
     assert_eq!(err.status(), 429);
     t.clock.advance(SignedDuration::from_mins(16));
     assert!(t.login_with("infirmier", PASSWORD).await.is_ok());
     let mut conn = t.app.store.read().await.unwrap();
-    let events = relais_app::store::audit::recent(&mut conn, t.fixture.org, 100)
-        .await
-        .unwrap();
-    assert!(
-        events
-            .iter()
-            .any(|e| e.action == "login" && e.outcome == "ok")
-    );
+    let events = relais_app::store::audit::recent(&mut conn, t.fixture.org, 100).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "login" && e.outcome == "ok"));
     let all: i64 = sqlx::Row::try_get(
-        &sqlx::query(
-            "SELECT COUNT(*) FROM audit_event WHERE action = 'login' AND outcome = 'failed'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap(),
+        &sqlx::query("SELECT COUNT(*) FROM audit_event WHERE action = 'login' AND outcome = 'failed'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
         0,
     )
     .unwrap();
@@ -96,25 +72,15 @@ async fn disabled_account_loses_its_sessions(t: TestApp) {
     assert_eq!(nurse.get("/").await.status(), 200);
     let admin = t.login("admin").await;
     let id = t.account("infirmier").await;
-    let res = admin
-        .post(&format!("/admin/accounts/{id}/disable"), &[])
-        .await;
+    let res = admin.post(&format!("/admin/accounts/{id}/disable"), &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(nurse.get("/").await.status(), 303, "session ended at once");
-    assert!(
-        t.login_with("infirmier", PASSWORD).await.is_err(),
-        "a disabled account cannot log in"
-    );
+    assert!(t.login_with("infirmier", PASSWORD).await.is_err(), "a disabled account cannot log in");
     // A non-administrator cannot disable accounts.
     let other = t.login("directrice").await;
-    let res = other
-        .post(&format!("/admin/accounts/{id}/enable"), &[])
-        .await;
+    let res = other.post(&format!("/admin/accounts/{id}/enable"), &[]).await;
     assert_eq!(res.status(), 403);
-    t.app
-        .set_account_disabled(AdminBy::CommandLine, id, false)
-        .await
-        .unwrap();
+    t.app.set_account_disabled(AdminBy::CommandLine, id, false).await.unwrap();
     assert!(t.login_with("infirmier", PASSWORD).await.is_ok());
 }
 
@@ -126,14 +92,24 @@ async fn idle_timeout(t: TestApp) {
     assert_eq!(b.get("/").await.status(), 303, "16 minutes idle: out");
 }
 
+async fn absolute_timeout(first: TestApp) {
+    // Idle limit out of the way: only the 12-hour absolute limit applies.
+    let settings = relais_app::Settings { session_idle: SignedDuration::from_hours(24), ..Default::default() };
+    let engine = first.engine;
+    drop(first);
+    let t = TestApp::spawn_with(engine, settings).await;
+    let b = t.login("infirmier").await;
+    t.clock.advance(SignedDuration::from_hours(11));
+    assert_eq!(b.get("/").await.status(), 200);
+    t.clock.advance(SignedDuration::from_mins(61));
+    assert_eq!(b.get("/").await.status(), 303, "12 hours after login: out");
+}
+
 async fn csrf_is_required(t: TestApp) {
     let id = crate::resident(&t, "CSRFTEST").await;
     let b = t.login("infirmier").await;
     let path = format!("/persons/{id}/notes");
-    let fields = [
-        ("category", "nursing_care"),
-        ("text", "Ne doit pas être enregistrée"),
-    ];
+    let fields = [("category", "nursing_care"), ("text", "Ne doit pas être enregistrée")];
     let res = b.post_without_csrf(&path, &fields).await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("Formulaire expiré"));
@@ -141,10 +117,7 @@ async fn csrf_is_required(t: TestApp) {
     with_bad.push(("csrf_token", "forged"));
     assert_eq!(b.post_without_csrf(&path, &with_bad).await.status(), 403);
     let (_, page) = b.text(&format!("/persons/{id}")).await;
-    assert!(
-        !page.contains("Ne doit pas être enregistrée"),
-        "nothing was written"
-    );
+    assert!(!page.contains("Ne doit pas être enregistrée"), "nothing was written");
     assert_eq!(b.post(&path, &fields).await.status(), 303);
 }
 
@@ -163,16 +136,9 @@ async fn totp_enrolment_and_login(t: TestApp) {
     let (status, page) = b.text("/account/totp").await;
     assert_eq!(status, 200);
     assert!(page.contains("<svg"), "QR code shown");
-    let secret = extract(&page, "<code id=\"totp-secret\">")
-        .map(|s| s.split('<').next().unwrap_or("").to_string());
+    let secret = extract(&page, "<code id=\"totp-secret\">").map(|s| s.split('<').next().unwrap_or("").to_string());
     let secret = secret.unwrap_or_else(|| {
-        page.split("<code id=\"totp-secret\">")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .to_string()
+        page.split("<code id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string()
     });
     let csrf = extract(&page, "name=\"csrf_token\" value=\"").unwrap();
     let bad = b
@@ -225,10 +191,7 @@ async fn totp_enrolment_and_login(t: TestApp) {
 }
 
 async fn totp_required_by_organisation(t: TestApp) {
-    t.app
-        .set_totp_required(AdminBy::CommandLine, t.fixture.org, true)
-        .await
-        .unwrap();
+    t.app.set_totp_required(AdminBy::CommandLine, t.fixture.org, true).await.unwrap();
     let b = t.login("infirmier").await;
     assert_eq!(b.landing, "/account/totp");
     let res = b.get("/persons").await;

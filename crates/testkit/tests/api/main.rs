@@ -46,67 +46,30 @@ pub async fn register(
             ],
         )
         .await;
-    assert_eq!(
-        res.status(),
-        303,
-        "register: {}",
-        res.text().await.unwrap_or_default()
-    );
-    let loc = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    loc.trim_start_matches("/persons/")
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    assert_eq!(res.status(), 303, "register: {}", res.text().await.unwrap_or_default());
+    let loc = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    loc.trim_start_matches("/persons/").split('?').next().unwrap_or_default().to_string()
 }
 
 /// Admits a person in `establishment:unit` today.
 pub async fn admit(b: &Browser, person: &str, target: &str) {
     let today = crate::today();
     let res = b
-        .post(
-            &format!("/persons/{person}/stays"),
-            &[("target", target), ("mode", "permanent"), ("start", &today)],
-        )
+        .post(&format!("/persons/{person}/stays"), &[("target", target), ("mode", "permanent"), ("start", &today)])
         .await;
-    assert_eq!(
-        res.status(),
-        303,
-        "admit: {}",
-        res.text().await.unwrap_or_default()
-    );
+    assert_eq!(res.status(), 303, "admit: {}", res.text().await.unwrap_or_default());
 }
 
 /// A person admitted to the EHPAD's north unit by the secretary.
 pub async fn resident(t: &TestApp, birth_name: &str) -> String {
     let sec = t.login("secretariat").await;
-    let id = register(
-        &sec,
-        &t.fixture.ehpad.to_string(),
-        birth_name,
-        "Jeanne Marie",
-        "12/03/1938",
-    )
-    .await;
-    admit(
-        &sec,
-        &id,
-        &format!("{}:{}", t.fixture.ehpad, t.fixture.north),
-    )
-    .await;
+    let id = register(&sec, &t.fixture.ehpad.to_string(), birth_name, "Jeanne Marie", "12/03/1938").await;
+    admit(&sec, &id, &format!("{}:{}", t.fixture.ehpad, t.fixture.north)).await;
     id
 }
 
 /// Today in Europe/Paris, as typed in forms.
 pub fn today() -> String {
     let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
-    tz.to_datetime(jiff::Timestamp::now())
-        .date()
-        .strftime("%d/%m/%Y")
-        .to_string()
+    tz.to_datetime(jiff::Timestamp::now()).date().strftime("%d/%m/%Y").to_string()
 }

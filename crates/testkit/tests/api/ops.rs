@@ -5,67 +5,28 @@ use relais_store::Store;
 use relais_testkit::{Engine, TestApp, captured_logs};
 use serde_json::json;
 
-both_engines!(
-    health_and_headers,
-    no_personal_data_in_logs,
-    backup_and_restore
-);
+both_engines!(health_and_headers, no_personal_data_in_logs, backup_and_restore);
 
 async fn health_and_headers(t: TestApp) {
     let c = reqwest::Client::new();
     assert_eq!(c.get(t.url("/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(
-        c.get(t.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "ready"
-    );
+    assert_eq!(c.get(t.url("/readyz")).send().await.unwrap().text().await.unwrap(), "ready");
     let r = c.get(t.url("/login")).send().await.unwrap();
     let h = r.headers();
-    assert!(
-        h["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'self'")
-    );
+    assert!(h["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["cache-control"], "no-store");
     let css = c.get(t.url("/static/app.css")).send().await.unwrap();
     assert_eq!(css.status(), 200);
-    assert_eq!(
-        c.get(t.url("/static/../Cargo.toml"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(c.get(t.url("/static/../Cargo.toml")).send().await.unwrap().status(), 404);
     let b = t.login("infirmier").await;
     let r = b.get("/").await;
-    let cookie_flags = t
-        .login_with("infirmier", relais_testkit::PASSWORD)
-        .await
-        .ok()
-        .map(|_| ())
-        .is_some();
+    let cookie_flags = t.login_with("infirmier", relais_testkit::PASSWORD).await.ok().map(|_| ()).is_some();
     assert!(cookie_flags);
     assert_eq!(r.status(), 200);
-    let login = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let login = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = login.get(t.url("/login")).send().await.unwrap();
-    let set = page
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let set = page.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"));
 }
 
@@ -90,22 +51,11 @@ async fn no_personal_data_in_logs(t: TestApp) {
     let sec = t.login("secretariat").await;
     sec.text("/persons?q=canarizou").await;
     sec.text(&format!("/persons/{id}")).await;
-    reqwest::Client::new()
-        .get(t.url("/fhir/Patient?family=canarizou"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    reqwest::Client::new().get(t.url("/fhir/Patient?family=canarizou")).bearer_auth(&token).send().await.unwrap();
     let logs = captured_logs().to_lowercase();
     assert!(logs.contains("request"), "the server did log requests");
-    for secret in [
-        "canarizou",
-        "pimprenelle",
-        "297022a02077878",
-        "1997-02-26",
-        "cheval agrafe",
-        &token.to_lowercase(),
-    ] {
+    for secret in ["canarizou", "pimprenelle", "297022a02077878", "1997-02-26", "cheval agrafe", &token.to_lowercase()]
+    {
         assert!(!logs.contains(secret), "the logs contain {secret:?}");
     }
 }
@@ -121,24 +71,15 @@ async fn backup_and_restore(t: TestApp) {
     }
     let report = result.unwrap();
     assert!(report.bytes > 0 && report.audit_events > 0);
-    assert!(
-        relais_server::backup::backup(&t.app.store, &file)
-            .await
-            .is_err(),
-        "never overwrites"
-    );
+    assert!(relais_server::backup::backup(&t.app.store, &file).await.is_err(), "never overwrites");
     let target = dir.path().join("restored.db");
-    let r = relais_server::backup::restore(&file, &target, false)
-        .await
-        .unwrap();
+    let r = relais_server::backup::restore(&file, &target, false).await.unwrap();
     assert!(r.persons >= 1);
     assert_eq!(r.audit_events, report.audit_events);
     // A second restore onto a database that holds data needs --force.
     let again = relais_server::backup::restore(&file, &target, false).await;
     assert!(again.err().unwrap().to_string().contains("--force"));
-    relais_server::backup::restore(&file, &target, true)
-        .await
-        .unwrap();
+    relais_server::backup::restore(&file, &target, true).await.unwrap();
     // One flipped byte: refused.
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;
@@ -153,21 +94,13 @@ async fn backup_and_restore(t: TestApp) {
 async fn wrong_database_urls_fail_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope").join("relais.db");
-    let err = Store::connect(&format!("sqlite:{}", missing.display()), false, 1)
-        .await
-        .unwrap_err();
+    let err = Store::connect(&format!("sqlite:{}", missing.display()), false, 1).await.unwrap_err();
     assert!(err.to_string().contains("no SQLite database"));
     assert!(!missing.exists(), "no empty database was created");
-    let err = Store::connect("sqlite::memory:", true, 1)
-        .await
-        .unwrap_err();
+    let err = Store::connect("sqlite::memory:", true, 1).await.unwrap_err();
     assert!(err.to_string().contains("in-memory"));
-    let err = Store::connect("postgres://postgres@127.0.0.1:1/relais", false, 1)
-        .await
-        .unwrap_err();
+    let err = Store::connect("postgres://postgres@127.0.0.1:1/relais", false, 1).await.unwrap_err();
     assert!(err.to_string().contains("not usable"));
-    let err = Store::connect("mysql://localhost/x", false, 1)
-        .await
-        .unwrap_err();
+    let err = Store::connect("mysql://localhost/x", false, 1).await.unwrap_err();
     assert!(err.to_string().contains("sqlite:PATH or postgres"));
 }

@@ -1,0 +1,261 @@
+//! The `relais` command line, run as a real process.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn relais(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(args)
+        .env("RELAIS_DATA_DIR", dir)
+        .env_remove("RELAIS_DATABASE_URL")
+        .env_remove("RELAIS_CONFIG")
+        .output()
+        .expect("run relais")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn line_value(o: &Output, key: &str) -> Option<String> {
+    String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+fn first_install(dir: &Path) {
+    let o = relais(dir, &["admin", "create-organisation", "--name", "Association Exemple", "--finess", "750000018"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = relais(
+        dir,
+        &[
+            "admin",
+            "create-establishment",
+            "--finess",
+            "750000026",
+            "--name",
+            "EHPAD Exemple",
+            "--sector",
+            "elderly",
+            "--category",
+            "500",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = relais(dir, &["admin", "create-unit", "--establishment", "750000026", "--name", "Nord"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn first_installation_accounts_and_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    first_install(dir.path());
+    let o = relais(
+        dir.path(),
+        &[
+            "admin",
+            "create-account",
+            "--username",
+            "admin",
+            "--given-name",
+            "Anne",
+            "--family-name",
+            "Martin",
+            "--profile",
+            "administrator",
+            "--establishment",
+            "750000026",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let password = line_value(&o, "password").expect("generated password printed");
+    assert_eq!(password.len(), 20);
+    // A weak typed password is refused with the policy's message.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "admin",
+            "create-account",
+            "--username",
+            "nurse",
+            "--given-name",
+            "Karim",
+            "--family-name",
+            "Benali",
+            "--profile",
+            "nurse",
+            "--establishment",
+            "750000026",
+            "--unit",
+            "Nord",
+            "--password-stdin",
+        ])
+        .env("RELAIS_DATA_DIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"azertyuiop123\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("mots de passe les plus courants"), "{}", text(&o));
+    // Duplicate login.
+    let o = relais(
+        dir.path(),
+        &[
+            "admin",
+            "create-account",
+            "--username",
+            "ADMIN",
+            "--given-name",
+            "A",
+            "--family-name",
+            "B",
+            "--profile",
+            "nurse",
+            "--establishment",
+            "750000026",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("déjà utilisé"));
+    let o = relais(
+        dir.path(),
+        &[
+            "admin",
+            "client",
+            "create",
+            "--name",
+            "Logiciel partenaire",
+            "--scope",
+            "system/Patient.read system/Patient.write",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(line_value(&o, "client_id").is_some_and(|v| !v.is_empty()));
+    assert!(line_value(&o, "client_secret").is_some_and(|v| v.len() >= 40));
+    let o = relais(dir.path(), &["admin", "client", "create", "--name", "X", "--scope", "user/Patient.read"]);
+    assert!(!o.status.success());
+    let o = relais(dir.path(), &["admin", "disable-account", "--username", "admin"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = relais(dir.path(), &["admin", "access-matrix"]);
+    assert!(text(&o).contains("| Aide-soignant |"));
+}
+
+#[test]
+fn audit_verify_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    first_install(dir.path());
+    let o = relais(dir.path(), &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("audit chain intact: 3 events"), "{}", text(&o));
+    let db = dir.path().join("relais.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = relais_store::Store::connect(&format!("sqlite:{}", db.display()), false, 1).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_event_no_update").execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE audit_event SET detail = 'edited' WHERE seq = 2").execute(store.pool()).await.unwrap();
+        store.close().await;
+    });
+    let o = relais(dir.path(), &["audit", "verify"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(text(&o).contains("BROKEN at event 2"), "{}", text(&o));
+}
+
+#[test]
+fn wrong_database_or_settings_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo").join("relais.db");
+    let url = format!("sqlite:{}", missing.display());
+    let o = relais(dir.path(), &["--database-url", &url, "audit", "verify"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no SQLite database"), "{}", text(&o));
+    assert!(!missing.exists());
+    let o = relais(dir.path(), &["--database-url", "postgres://postgres@127.0.0.1:1/none", "audit", "verify"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("cannot open the database"), "{}", text(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["serve"])
+        .env("RELAIS_DATA_DIR", dir.path())
+        .env("RELAIS_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o).contains("listen must be an address"), "{}", text(&o));
+    let cfg = dir.path().join("relais.toml");
+    std::fs::write(&cfg, "listen = \"127.0.0.1:0\"\nunknown_key = 1\n").unwrap();
+    let o = relais(dir.path(), &["--config", cfg.to_str().unwrap(), "audit", "verify"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("unknown field"), "{}", text(&o));
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    first_install(dir.path());
+    let file = dir.path().join("copy.backup");
+    let o = relais(dir.path(), &["backup", "--to", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let other = tempfile::tempdir().unwrap();
+    let o = relais(other.path(), &["restore", "--from", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = relais(other.path(), &["restore", "--from", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--force"));
+    let o = relais(other.path(), &["audit", "verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn demo_server_starts_answers_and_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .env("RELAIS_DATA_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut logins = 0;
+    let mut addr = None;
+    while addr.is_none() {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("server output");
+        if line.starts_with("  ") && line.split_whitespace().count() >= 3 {
+            logins += 1;
+        }
+        if let Some(a) = line.strip_prefix("Relais écoute sur http://") {
+            addr = Some(a.to_string());
+        }
+    }
+    assert!(logins >= 12, "a dozen demo logins printed");
+    let addr = addr.unwrap();
+    let ready = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            s.write_all(b"GET /readyz HTTP/1.0\r\n\r\n").unwrap();
+            let mut buf = String::new();
+            let _ = std::io::Read::read_to_string(&mut s, &mut buf);
+            if buf.contains("200 OK") {
+                break start.elapsed();
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    println!("serve --demo answered /readyz after {} ms", ready.as_millis());
+    send_sigterm(child.id());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0");
+}
+
+fn send_sigterm(pid: u32) {
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+}
