@@ -222,7 +222,8 @@ export async function loginReady(page, server, username) {
 
 /**
  * Asserts that every visible touch target on the page (buttons, button-styled
- * links, form controls, disclosure summaries, big list links) is at least 44 px high.
+ * links, form controls, disclosure summaries, big list links) is at least 44 px high
+ * (for a checkbox or radio button, its enclosing label).
  * Returns the number of elements checked.
  */
 export async function expectTouchTargets(page, { minHeight = 44 } = {}) {
@@ -240,7 +241,9 @@ export async function expectTouchTargets(page, { minHeight = 44 } = {}) {
     ].join(',');
     const out = [];
     for (const el of document.querySelectorAll(selector)) {
-      const r = el.getBoundingClientRect();
+      // A checkbox or radio button is touched through its label.
+      const box = el.matches('input[type=checkbox], input[type=radio]') ? el.closest('label') || el : el;
+      const r = box.getBoundingClientRect();
       const style = getComputedStyle(el);
       if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || style.display === 'none') {
         continue;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod notes;
+pub mod observations;
 pub mod persons;
 pub mod secret;
 

@@ -37,6 +37,8 @@ pub struct PersonFile {
     pub stays: Vec<Stay>,
     pub evidence: Vec<Evidence>,
     pub notes: Vec<Note>,
+    /// Recent measures, when the actor may read care data.
+    pub observations: Vec<relais_store::observations::Observation>,
     pub readable: Vec<Category>,
     pub writable: Vec<Category>,
     pub may_manage_stays: bool,
@@ -157,7 +159,14 @@ impl App {
         let writable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Write(*c))).collect();
         let evidence = persons::evidence(&mut conn, id).await?;
         let notes = notes::for_person(&mut conn, id, &readable, 100).await?;
+        let observations = if readable.contains(&Category::NursingCare) {
+            let q = relais_store::observations::ObservationQuery { limit: 20, ..Default::default() };
+            relais_store::observations::for_person(&mut conn, id, &q).await?
+        } else {
+            vec![]
+        };
         let file = PersonFile {
+            observations,
             may_manage_stays: allowed(PersonAction::ManageStays),
             may_edit_identity: allowed(PersonAction::EditIdentity),
             may_view_access_log: allowed(PersonAction::ViewAccessLog),

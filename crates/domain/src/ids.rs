@@ -43,4 +43,5 @@ typed_id!(
     NoteId,
     EvidenceId,
     ApiClientId,
+    ObservationId,
 );

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod ids;
 pub mod ins;
 pub mod note;
+pub mod observation;
 pub mod organisation;
 pub mod password;
 pub mod scope;

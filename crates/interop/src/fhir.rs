@@ -376,3 +376,231 @@ mod tests {
         assert_eq!(parse_patient(bad_system).unwrap_err().code, "not-supported");
     }
 }
+
+pub mod observation {
+    //! FHIR Observation (vital-signs profile) in and out.
+
+    use super::FhirError;
+    use relais_domain::observation::{DIASTOLIC_LOINC, SYSTOLIC_LOINC, VitalSign};
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    pub const LOINC: &str = "http://loinc.org";
+    pub const UCUM: &str = "http://unitsofmeasure.org";
+    pub const VITAL_SIGNS_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/vitalsigns";
+    pub const CATEGORY_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct ObservationJson {
+        resource_type: String,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        meta: Option<Value>,
+        #[serde(default)]
+        text: Option<Value>,
+        status: String,
+        #[serde(default)]
+        category: Vec<Value>,
+        code: CodeableConcept,
+        subject: Reference,
+        effective_date_time: Option<String>,
+        #[serde(default)]
+        value_quantity: Option<Quantity>,
+        #[serde(default)]
+        component: Vec<Component>,
+    }
+
+    #[derive(Deserialize)]
+    struct CodeableConcept {
+        #[serde(default)]
+        coding: Vec<Coding>,
+    }
+
+    #[derive(Deserialize)]
+    struct Coding {
+        #[serde(default)]
+        system: Option<String>,
+        #[serde(default)]
+        code: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct Reference {
+        reference: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    struct Quantity {
+        value: Option<f64>,
+        #[serde(default)]
+        system: Option<String>,
+        #[serde(default)]
+        code: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Component {
+        code: CodeableConcept,
+        value_quantity: Option<Quantity>,
+    }
+
+    /// An Observation read from a client, still to be checked by the domain rules.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ObservationInput {
+        pub patient_id: String,
+        pub kind: VitalSign,
+        pub value: f64,
+        pub value2: Option<f64>,
+        /// `effectiveDateTime` as sent.
+        pub effective: String,
+    }
+
+    fn loinc_of(c: &CodeableConcept) -> Option<&str> {
+        c.coding.iter().find(|c| c.system.as_deref() == Some(LOINC)).and_then(|c| c.code.as_deref())
+    }
+
+    fn quantity(q: Option<&Quantity>, unit: &str, path: &str) -> Result<f64, FhirError> {
+        let q = q.ok_or_else(|| FhirError::invalid("required", format!("{path} is required"), path))?;
+        if q.system.as_deref() != Some(UCUM) || q.code.as_deref() != Some(unit) {
+            return Err(FhirError::invalid("value", format!("{path} must be in UCUM unit {unit}"), path));
+        }
+        q.value.ok_or_else(|| FhirError::invalid("required", format!("{path}.value is required"), path))
+    }
+
+    pub fn parse(body: &[u8]) -> Result<ObservationInput, FhirError> {
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
+        if value.get("resourceType").and_then(Value::as_str) != Some("Observation") {
+            return Err(FhirError::invalid("invalid", "resourceType must be Observation", "resourceType"));
+        }
+        let o: ObservationJson = serde_json::from_value(value).map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("unknown field") {
+                FhirError::invalid(
+                    "not-supported",
+                    format!("element not supported by this server: {msg}"),
+                    "Observation",
+                )
+            } else {
+                FhirError::structure(format!("Observation does not match FHIR R4: {msg}"))
+            }
+        })?;
+        let _ = (&o.resource_type, &o.id, &o.meta, &o.text, &o.category);
+        if !matches!(o.status.as_str(), "final" | "amended" | "corrected") {
+            return Err(FhirError::invalid(
+                "value",
+                "status must be final, amended or corrected",
+                "Observation.status",
+            ));
+        }
+        let code = loinc_of(&o.code)
+            .ok_or_else(|| FhirError::invalid("required", "a LOINC code is required", "Observation.code"))?;
+        let kind = VitalSign::from_loinc(code).ok_or_else(|| {
+            FhirError::invalid(
+                "not-supported",
+                format!("LOINC code not supported: {}", code.chars().take(20).collect::<String>()),
+                "Observation.code",
+            )
+        })?;
+        let patient_id =
+            o.subject.reference.as_deref().and_then(|r| r.strip_prefix("Patient/")).map(str::to_string).ok_or_else(
+                || FhirError::invalid("required", "subject must reference Patient/{id}", "Observation.subject"),
+            )?;
+        let effective = o.effective_date_time.ok_or_else(|| {
+            FhirError::invalid("required", "effectiveDateTime is required", "Observation.effectiveDateTime")
+        })?;
+        let (value, value2) = if kind == VitalSign::BloodPressure {
+            let find = |loinc: &str| o.component.iter().find(|c| loinc_of(&c.code) == Some(loinc));
+            let sys = find(SYSTOLIC_LOINC).ok_or_else(|| {
+                FhirError::invalid("required", "systolic component (8480-6) is required", "Observation.component")
+            })?;
+            let dia = find(DIASTOLIC_LOINC).ok_or_else(|| {
+                FhirError::invalid("required", "diastolic component (8462-4) is required", "Observation.component")
+            })?;
+            (
+                quantity(sys.value_quantity.as_ref(), kind.unit(), "Observation.component.valueQuantity")?,
+                Some(quantity(dia.value_quantity.as_ref(), kind.unit(), "Observation.component.valueQuantity")?),
+            )
+        } else {
+            if !o.component.is_empty() {
+                return Err(FhirError::invalid(
+                    "not-supported",
+                    "components are only read for blood pressure",
+                    "Observation.component",
+                ));
+            }
+            (quantity(o.value_quantity.as_ref(), kind.unit(), "Observation.valueQuantity")?, None)
+        };
+        Ok(ObservationInput { patient_id, kind, value, value2, effective })
+    }
+
+    pub struct ObservationView {
+        pub id: String,
+        pub patient_id: String,
+        pub kind: VitalSign,
+        pub value: f64,
+        pub value2: Option<f64>,
+        pub effective: String,
+        pub last_updated: String,
+    }
+
+    fn qty(value: f64, unit: &str) -> Value {
+        json!({ "value": value, "unit": unit, "system": UCUM, "code": unit })
+    }
+
+    pub fn to_json(v: &ObservationView) -> Value {
+        let mut out = json!({
+            "resourceType": "Observation",
+            "id": v.id,
+            "meta": { "profile": [VITAL_SIGNS_PROFILE], "lastUpdated": v.last_updated },
+            "status": "final",
+            "category": [{ "coding": [{ "system": CATEGORY_SYSTEM, "code": "vital-signs", "display": "Vital Signs" }] }],
+            "code": { "coding": [{ "system": LOINC, "code": v.kind.loinc(), "display": v.kind.display() }], "text": v.kind.label() },
+            "subject": { "reference": format!("Patient/{}", v.patient_id) },
+            "effectiveDateTime": v.effective,
+        });
+        match (v.kind, v.value2) {
+            (VitalSign::BloodPressure, Some(d)) => {
+                out["component"] = json!([
+                    { "code": { "coding": [{ "system": LOINC, "code": SYSTOLIC_LOINC, "display": "Systolic blood pressure" }] }, "valueQuantity": qty(v.value, v.kind.unit()) },
+                    { "code": { "coding": [{ "system": LOINC, "code": DIASTOLIC_LOINC, "display": "Diastolic blood pressure" }] }, "valueQuantity": qty(d, v.kind.unit()) },
+                ]);
+            }
+            _ => out["valueQuantity"] = qty(v.value, v.kind.unit()),
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trip_and_refusals() {
+            let bp = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},
+                "subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z",
+                "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":130,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+                             {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}"#;
+            let p = parse(bp).unwrap();
+            assert_eq!((p.kind, p.value, p.value2), (VitalSign::BloodPressure, 130.0, Some(80.0)));
+            let out = to_json(&ObservationView {
+                id: "1".into(),
+                patient_id: "abc".into(),
+                kind: p.kind,
+                value: p.value,
+                value2: p.value2,
+                effective: p.effective.clone(),
+                last_updated: p.effective,
+            });
+            assert_eq!(out["component"][1]["valueQuantity"]["value"], 80.0);
+            let wrong_unit = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+                "subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z","valueQuantity":{"value":160,"system":"http://unitsofmeasure.org","code":"[lb_av]"}}"#;
+            assert_eq!(parse(wrong_unit).unwrap_err().status, 422);
+            let unknown_code = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1234-5"}]},"subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z"}"#;
+            assert_eq!(parse(unknown_code).unwrap_err().code, "not-supported");
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod audit;
 mod codec;
 pub mod migrate;
 pub mod notes;
+pub mod observations;
 pub mod org;
 pub mod persons;
 pub mod security;

@@ -11,13 +11,22 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    portable: include_str!("../migrations/0001_foundation.sql"),
-    sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        portable: include_str!("../migrations/0001_foundation.sql"),
+        sqlite: include_str!("../migrations/0001_foundation.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_foundation.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "observation",
+        portable: include_str!("../migrations/0002_observation.sql"),
+        sqlite: include_str!("../migrations/0002_observation.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_observation.postgres.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
@@ -49,8 +58,11 @@ impl Store {
                 Engine::Sqlite => m.sqlite,
                 Engine::Postgres => m.postgres,
             };
-            sqlx::raw_sql(AssertSqlSafe(m.portable)).execute(&mut *tx).await?;
-            sqlx::raw_sql(AssertSqlSafe(specific)).execute(&mut *tx).await?;
+            for sql in [m.portable, specific] {
+                if !sql.trim().is_empty() {
+                    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+            }
             sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)
                 .bind(m.name)

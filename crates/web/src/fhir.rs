@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/metadata", get(metadata))
         .route("/fhir/Patient", post(create_patient).get(search_patients))
         .route("/fhir/Patient/{id}", get(read_patient))
+        .route("/fhir/Observation", post(create_observation).get(search_observations))
+        .route("/fhir/Observation/{id}", get(read_observation))
         .route("/oauth/token", post(token))
 }
 
@@ -205,6 +207,18 @@ async fn metadata() -> Response {
                     "supportedProfile": ["https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins"],
                     "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": search_params,
+                }, {
+                    "type": "Observation",
+                    "supportedProfile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
+                    "searchParam": [
+                        { "name": "patient", "type": "reference" },
+                        { "name": "subject", "type": "reference" },
+                        { "name": "code", "type": "token" },
+                        { "name": "date", "type": "date" },
+                        { "name": "_count", "type": "number" },
+                        { "name": "_sort", "type": "string" },
+                    ],
                 }],
             }],
         }),
@@ -412,4 +426,160 @@ async fn token(State(state): State<AppState>, req: Request) -> Response {
         Err(AppError::Forbidden) | Err(AppError::Invalid(_)) => oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "the requested scope is not granted to this client"),
         Err(e) => Outcome::from(e).into_response(),
     }
+}
+
+fn observation_json(o: &relais_app::store::observations::Observation) -> Value {
+    let ts = |us: i64| jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()).unwrap_or_default();
+    fhir::observation::to_json(&fhir::observation::ObservationView {
+        id: o.id.to_string(),
+        patient_id: o.person_id.to_string(),
+        kind: o.kind,
+        value: o.value,
+        value2: o.value2,
+        effective: ts(o.effective_at),
+        last_updated: ts(o.recorded_at),
+    })
+}
+
+async fn create_observation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    let input = fhir::observation::parse(&body)?;
+    let person: PersonId = input.patient_id.parse().map_err(|_| Outcome {
+        expression: Some("Observation.subject".into()),
+        ..Outcome::new(StatusCode::UNPROCESSABLE_ENTITY, "not-found", "the subject Patient does not exist")
+    })?;
+    let effective: jiff::Timestamp = input.effective.parse().map_err(|_| Outcome {
+        expression: Some("Observation.effectiveDateTime".into()),
+        ..Outcome::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value",
+            "effectiveDateTime must be an instant with a time zone, e.g. 2026-11-26T08:30:00+01:00",
+        )
+    })?;
+    let id = state
+        .app
+        .record_observation(
+            &actor,
+            person,
+            &relais_app::observations::ObservationInput {
+                kind: input.kind.code().to_string(),
+                value: input.value.to_string(),
+                value2: input.value2.map(|v| v.to_string()).unwrap_or_default(),
+                effective_at: Some(effective),
+                confirmed: false,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => Outcome {
+                expression: Some("Observation.subject".into()),
+                ..Outcome::new(StatusCode::UNPROCESSABLE_ENTITY, "not-found", "the subject Patient does not exist")
+            },
+            other => other.into(),
+        })?;
+    let body = match state.app.observation(&actor, id).await {
+        Ok(o) => observation_json(&o),
+        Err(AppError::Forbidden) => {
+            operation_outcome("information", "informational", "created; this token may not read it back", None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut res = fhir_response(StatusCode::CREATED, body);
+    if let Ok(v) = HeaderValue::from_str(&format!("/fhir/Observation/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+async fn read_observation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, Outcome> {
+    let id: relais_domain::ids::ObservationId = id.parse().map_err(|_| Outcome::from(AppError::NotFound))?;
+    let o = state.app.observation(&actor, id).await?;
+    Ok(fhir_response(StatusCode::OK, observation_json(&o)))
+}
+
+/// `ge2026-01-01` → (">=", date). FHIR date prefixes on day precision.
+fn date_bound(v: &str, tz: &jiff::tz::TimeZone) -> Result<(&'static str, i64), Outcome> {
+    let (prefix, date) = match v.get(..2) {
+        Some(p @ ("ge" | "gt" | "le" | "lt" | "eq")) => (p, &v[2..]),
+        _ => ("eq", v),
+    };
+    let bad = || {
+        Outcome::new(StatusCode::BAD_REQUEST, "value", "date must be YYYY-MM-DD with an optional ge/gt/le/lt/eq prefix")
+    };
+    let day: jiff::civil::Date = date.parse().map_err(|_| bad())?;
+    let start = tz.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())?.as_microsecond();
+    let next = day.tomorrow().map_err(|_| bad())?;
+    let end = tz.to_timestamp(next.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())?.as_microsecond();
+    Ok(match prefix {
+        "ge" => (">=", start),
+        "gt" => (">=", end),
+        "le" => ("<", end),
+        "lt" => ("<", start),
+        _ => ("=", start),
+    })
+}
+
+async fn search_observations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    uri: axum::http::Uri,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, Outcome> {
+    let mut query = relais_app::store::observations::ObservationQuery { limit: 50, ..Default::default() };
+    let mut patient: Option<String> = None;
+    let tz = state.app.time_zone().clone();
+    for (k, v) in form_pairs(raw.as_deref().unwrap_or(""))? {
+        match k.as_str() {
+            "patient" | "subject" => patient = Some(v.trim_start_matches("Patient/").to_string()),
+            "code" => {
+                let code = v.split_once('|').map(|(_, c)| c).unwrap_or(&v);
+                query.kind = Some(relais_domain::observation::VitalSign::from_loinc(code).ok_or_else(|| {
+                    Outcome::new(StatusCode::BAD_REQUEST, "not-supported", "code must be a supported LOINC code")
+                })?);
+            }
+            "date" => match date_bound(&v, &tz)? {
+                (">=", t) => query.from = Some(t),
+                ("<", t) => query.to = Some(t),
+                (_, t) => {
+                    query.from = Some(t);
+                    query.to = Some(t + 86_400_000_000);
+                }
+            },
+            "_count" => {
+                query.limit = v.parse::<i64>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                    Outcome::new(StatusCode::BAD_REQUEST, "value", "_count must be a number from 1 to 1000")
+                })?;
+            }
+            "_sort" => match v.as_str() {
+                "-date" => query.oldest_first = false,
+                "date" => query.oldest_first = true,
+                _ => return Err(Outcome::new(StatusCode::BAD_REQUEST, "not-supported", "_sort must be date or -date")),
+            },
+            other => {
+                return Err(Outcome::new(
+                    StatusCode::BAD_REQUEST,
+                    "not-supported",
+                    format!("search parameter not supported: {}", other.chars().take(60).collect::<String>()),
+                ));
+            }
+        }
+    }
+    let patient =
+        patient.ok_or_else(|| Outcome::new(StatusCode::BAD_REQUEST, "required", "patient (or subject) is required"))?;
+    let entries = match patient.parse::<PersonId>() {
+        Ok(person) => match state.app.observations(&actor, person, &query).await {
+            Ok(list) => list.iter().map(observation_json).collect(),
+            Err(AppError::NotFound) => vec![],
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => vec![],
+    };
+    Ok(fhir_response(StatusCode::OK, fhir::searchset("/fhir", &uri.to_string(), entries)))
 }

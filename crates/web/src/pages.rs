@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use relais_app::auth::SessionStage;
 use relais_app::notes::NoteInput;
+use relais_app::observations::ObservationInput;
 use relais_app::persons::IdentityInput;
 use relais_app::secret::{random_token, same};
 use relais_app::store::org::{Establishment, Unit};
@@ -22,6 +23,7 @@ use relais_domain::access::may_register_person;
 use relais_domain::date::BirthDate;
 use relais_domain::identity::EvidenceKind;
 use relais_domain::ids::*;
+use relais_domain::observation::VitalSign;
 use relais_domain::stay::{DischargeReason, StayMode};
 use std::collections::HashMap;
 
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/notes", post(write_note))
         .route("/persons/{id}/stays", post(admit))
+        .route("/persons/{id}/observations", post(record_observation))
         .route("/persons/{id}/stays/{stay}/discharge", post(discharge))
         .route("/persons/{id}/stays/{stay}/transfer", post(transfer))
         .route("/persons/{id}/evidence", post(evidence))
@@ -548,6 +551,9 @@ struct PersonPage {
     first_names: String,
     birthplace: Option<String>,
     today: String,
+    may_measure: bool,
+    vital_signs: Vec<(&'static str, &'static str, &'static str)>,
+    measures: Vec<(String, &'static str, String, String)>,
 }
 
 struct StayRow {
@@ -568,6 +574,7 @@ fn flash_message(code: Option<&String>) -> Option<&'static str> {
         Some("discharged") => Some("Sortie enregistrée."),
         Some("transferred") => Some("Transfert enregistré."),
         Some("evidence") => Some("Justificatif enregistré."),
+        Some("measure") => Some("Mesure enregistrée."),
         _ => None,
     }
 }
@@ -611,6 +618,17 @@ async fn person_render(
             )
         })
         .collect();
+    let measures = file
+        .observations
+        .iter()
+        .map(|o| {
+            let value = match o.value2 {
+                Some(d) => format!("{}/{} {}", fmt_number(o.value), fmt_number(d), o.kind.unit()),
+                None => format!("{} {}", fmt_number(o.value), o.kind.unit()),
+            };
+            (when(o.effective_at, tz), o.kind.label(), value, o.author_label.clone())
+        })
+        .collect();
     let banner = Banner::of(&file.person);
     render(
         PersonPage {
@@ -637,6 +655,9 @@ async fn person_render(
             first_names: file.person.traits.first_names_joined(),
             birthplace: file.person.traits.birthplace.as_ref().map(|b| b.as_str().to_string()),
             today: french_date(today),
+            may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
+            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit())).collect(),
+            measures,
             banner,
         },
         status,
@@ -669,6 +690,47 @@ async fn after_post(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `72.5` → `72,5`.
+fn fmt_number(v: f64) -> String {
+    let s = format!("{v}");
+    s.replace('.', ",")
+}
+
+async fn record_observation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let effective = match f.get("effective_at").trim() {
+        "" => None,
+        v => match v.parse::<jiff::civil::DateTime>().ok().and_then(|dt| state.app.time_zone().to_timestamp(dt).ok()) {
+            Some(t) => Some(t),
+            None => {
+                let e = relais_domain::DomainError::new("effective_at", "date-invalid", "date et heure invalides");
+                return person_render(
+                    &state,
+                    &staff,
+                    id,
+                    FormView::with(&f, &[e]),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    let input = ObservationInput {
+        kind: f.get("kind").into(),
+        value: f.get("value").into(),
+        value2: f.get("value2").into(),
+        effective_at: effective,
+        confirmed: f.get("confirmed") == "on",
+    };
+    let r = state.app.record_observation(staff.actor(), id, &input).await.map(|_| ());
+    after_post(&state, &staff, id, &f, r, "measure").await
 }
 
 fn note_input(f: &Fields) -> NoteInput {

@@ -1,0 +1,269 @@
+//! Vital signs and measures (constantes): LOINC codes, UCUM units, plausibility ranges.
+
+use crate::DomainError;
+
+/// A kind of measure Relais records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VitalSign {
+    BodyWeight,
+    BodyHeight,
+    BloodPressure,
+    HeartRate,
+    BodyTemperature,
+    OxygenSaturation,
+    RespiratoryRate,
+    CapillaryGlucose,
+    PainScore,
+}
+
+/// How a value stands against the ranges of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plausibility {
+    Normal,
+    /// Possible but unusual: a person must confirm it.
+    Unusual,
+}
+
+struct Spec {
+    code: &'static str,
+    loinc: &'static str,
+    display: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    /// Values outside are impossible (typing errors).
+    possible: (f64, f64),
+    /// Values outside are unusual and need confirmation.
+    usual: (f64, f64),
+}
+
+const SPECS: [Spec; 9] = [
+    Spec {
+        code: "weight",
+        loinc: "29463-7",
+        display: "Body weight",
+        label: "Poids",
+        unit: "kg",
+        possible: (0.3, 400.0),
+        usual: (25.0, 180.0),
+    },
+    Spec {
+        code: "height",
+        loinc: "8302-2",
+        display: "Body height",
+        label: "Taille",
+        unit: "cm",
+        possible: (20.0, 260.0),
+        usual: (80.0, 210.0),
+    },
+    Spec {
+        code: "blood_pressure",
+        loinc: "85354-9",
+        display: "Blood pressure panel with all children optional",
+        label: "Tension artérielle",
+        unit: "mm[Hg]",
+        possible: (30.0, 300.0),
+        usual: (80.0, 200.0),
+    },
+    Spec {
+        code: "heart_rate",
+        loinc: "8867-4",
+        display: "Heart rate",
+        label: "Pouls",
+        unit: "/min",
+        possible: (15.0, 300.0),
+        usual: (40.0, 140.0),
+    },
+    Spec {
+        code: "temperature",
+        loinc: "8310-5",
+        display: "Body temperature",
+        label: "Température",
+        unit: "Cel",
+        possible: (25.0, 45.0),
+        usual: (35.0, 40.5),
+    },
+    Spec {
+        code: "spo2",
+        loinc: "2708-6",
+        display: "Oxygen saturation in Arterial blood",
+        label: "Saturation en oxygène",
+        unit: "%",
+        possible: (40.0, 100.0),
+        usual: (88.0, 100.0),
+    },
+    Spec {
+        code: "respiratory_rate",
+        loinc: "9279-1",
+        display: "Respiratory rate",
+        label: "Fréquence respiratoire",
+        unit: "/min",
+        possible: (2.0, 80.0),
+        usual: (8.0, 35.0),
+    },
+    Spec {
+        code: "glucose",
+        loinc: "41653-7",
+        display: "Glucose [Mass/volume] in Capillary blood by Glucometer",
+        label: "Glycémie capillaire",
+        unit: "g/L",
+        possible: (0.1, 8.0),
+        usual: (0.6, 3.0),
+    },
+    Spec {
+        code: "pain",
+        loinc: "72514-3",
+        display: "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+        label: "Douleur (EN 0-10)",
+        unit: "{score}",
+        possible: (0.0, 10.0),
+        usual: (0.0, 10.0),
+    },
+];
+
+pub const SYSTOLIC_LOINC: &str = "8480-6";
+pub const DIASTOLIC_LOINC: &str = "8462-4";
+
+impl VitalSign {
+    pub const ALL: [VitalSign; 9] = [
+        Self::BodyWeight,
+        Self::BodyHeight,
+        Self::BloodPressure,
+        Self::HeartRate,
+        Self::BodyTemperature,
+        Self::OxygenSaturation,
+        Self::RespiratoryRate,
+        Self::CapillaryGlucose,
+        Self::PainScore,
+    ];
+
+    fn spec(self) -> &'static Spec {
+        &SPECS[self as usize]
+    }
+    pub fn code(self) -> &'static str {
+        self.spec().code
+    }
+    pub fn loinc(self) -> &'static str {
+        self.spec().loinc
+    }
+    pub fn display(self) -> &'static str {
+        self.spec().display
+    }
+    pub fn label(self) -> &'static str {
+        self.spec().label
+    }
+    /// The UCUM unit values are stored in.
+    pub fn unit(self) -> &'static str {
+        self.spec().unit
+    }
+    pub fn from_code(code: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .ok_or_else(|| DomainError::new("kind", "kind-invalid", "type de mesure inconnu"))
+    }
+    pub fn from_loinc(loinc: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.loinc() == loinc)
+    }
+}
+
+/// A validated measure: one value, or systolic/diastolic for blood pressure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    pub kind: VitalSign,
+    pub value: f64,
+    /// Diastolic pressure for `BloodPressure`.
+    pub value2: Option<f64>,
+    pub plausibility: Plausibility,
+}
+
+fn range_check(kind: VitalSign, field: &'static str, v: f64) -> Result<Plausibility, DomainError> {
+    let s = kind.spec();
+    if !v.is_finite() || v < s.possible.0 || v > s.possible.1 {
+        return Err(DomainError::new(
+            field,
+            "value-impossible",
+            format!("{} : valeur impossible ({} à {} {} attendus)", s.label, s.possible.0, s.possible.1, s.unit),
+        ));
+    }
+    Ok(if v < s.usual.0 || v > s.usual.1 { Plausibility::Unusual } else { Plausibility::Normal })
+}
+
+/// Reads a number typed with a comma or a point.
+pub fn parse_number(field: &'static str, input: &str) -> Result<f64, DomainError> {
+    let t = input.trim().replace(',', ".");
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| DomainError::new(field, "number-invalid", "nombre attendu (par exemple 72,5)"))
+}
+
+impl Measure {
+    pub fn new(kind: VitalSign, value: f64, value2: Option<f64>) -> Result<Self, DomainError> {
+        let mut p = range_check(kind, "value", value)?;
+        match (kind, value2) {
+            (VitalSign::BloodPressure, Some(d)) => {
+                let s = kind.spec();
+                if !d.is_finite() || d < 15.0 || d > 200.0 {
+                    return Err(DomainError::new(
+                        "value2",
+                        "value-impossible",
+                        format!("{} : diastolique impossible (15 à 200 mm Hg)", s.label),
+                    ));
+                }
+                if d >= value {
+                    return Err(DomainError::new(
+                        "value2",
+                        "value-order",
+                        "la diastolique doit être inférieure à la systolique",
+                    ));
+                }
+                if !(40.0..=120.0).contains(&d) {
+                    p = Plausibility::Unusual;
+                }
+            }
+            (VitalSign::BloodPressure, None) => {
+                return Err(DomainError::new(
+                    "value2",
+                    "required",
+                    "la tension demande la systolique et la diastolique",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(DomainError::new("value2", "value-extra", "une seule valeur pour ce type de mesure"));
+            }
+            (_, None) => {}
+        }
+        if kind == VitalSign::PainScore && value.fract() != 0.0 {
+            return Err(DomainError::new("value", "value-impossible", "l'échelle numérique va de 0 à 10 par pas de 1"));
+        }
+        Ok(Self { kind, value, value2, plausibility: p })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(Measure::new(VitalSign::BodyWeight, 72.5, None).unwrap().plausibility, Plausibility::Normal);
+        assert_eq!(Measure::new(VitalSign::BodyWeight, 190.0, None).unwrap().plausibility, Plausibility::Unusual);
+        assert_eq!(Measure::new(VitalSign::BodyWeight, 725.0, None).unwrap_err().code, "value-impossible");
+        assert_eq!(Measure::new(VitalSign::BodyTemperature, f64::NAN, None).unwrap_err().code, "value-impossible");
+        assert_eq!(Measure::new(VitalSign::BloodPressure, 130.0, None).unwrap_err().code, "required");
+        assert_eq!(Measure::new(VitalSign::BloodPressure, 80.0, Some(130.0)).unwrap_err().code, "value-order");
+        assert!(Measure::new(VitalSign::BloodPressure, 130.0, Some(80.0)).is_ok());
+        assert_eq!(Measure::new(VitalSign::HeartRate, 70.0, Some(1.0)).unwrap_err().code, "value-extra");
+        assert_eq!(Measure::new(VitalSign::PainScore, 3.5, None).unwrap_err().code, "value-impossible");
+        assert_eq!(parse_number("value", "72,5").unwrap(), 72.5);
+        assert!(parse_number("value", "abc").is_err());
+        assert!(parse_number("value", "inf").is_err());
+        assert_eq!(VitalSign::BodyWeight.loinc(), "29463-7");
+        assert_eq!(VitalSign::BloodPressure.loinc(), "85354-9");
+        assert_eq!(VitalSign::PainScore.unit(), "{score}");
+        for k in VitalSign::ALL {
+            assert_eq!(VitalSign::from_code(k.code()).unwrap(), k);
+            assert_eq!(VitalSign::from_loinc(k.loinc()), Some(k));
+        }
+    }
+}
