@@ -204,7 +204,7 @@ export async function login(page, server, username) {
   const account = server.logins[username];
   assert.ok(account, `no demo password for ${username}`);
   await page.goto('/login');
-  await expectTouchTargets(page);
+  await checkPage(page);
   await page.getByLabel('Identifiant').fill(username);
   await page.getByLabel('Mot de passe').fill(account.password);
   await Promise.all([
@@ -317,6 +317,25 @@ export async function withPage(browser, server, { name, username }, fn) {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Checks common to every page: touch targets of at least 44 px (see
+ * expectTouchTargets), French as the page language, and no duplicate element id
+ * (a duplicate id sends a <label for> to the wrong control).
+ */
+export async function checkPage(page) {
+  await expectTouchTargets(page);
+  const { lang, duplicates } = await page.evaluate(() => {
+    const seen = new Map();
+    for (const el of document.querySelectorAll('[id]')) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+    return {
+      lang: document.documentElement.lang,
+      duplicates: [...seen].filter(([, n]) => n > 1).map(([id, n]) => `#${id} ×${n}`),
+    };
+  });
+  assert.equal(lang, 'fr', `<html lang> on ${page.url()}`);
+  assert.deepEqual(duplicates, [], `duplicate ids on ${page.url()}`);
 }
 
 /** A marker unique to this run, for notes and names. */

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  expectTouchTargets,
+  checkPage,
   launchBrowser,
   searchPersons,
   startServer,
@@ -48,13 +48,13 @@ describe('persons: register, search, admit, note, scope', () => {
 
   it('secretariat registers a person with an accented name, and finds her without accents', async () => {
     await asUser('secretariat', async (page) => {
-      await expectTouchTargets(page);
+      await checkPage(page);
       await Promise.all([
         page.waitForURL((u) => u.pathname === '/persons/new'),
         page.getByRole('link', { name: 'Enregistrer une nouvelle personne' }).click(),
       ]);
       await page.getByRole('heading', { name: 'Nouvelle personne' }).waitFor();
-      await expectTouchTargets(page);
+      await checkPage(page);
 
       const fill = async (birthDate) => {
         await page.getByLabel('Établissement').selectOption({ label: PERSON.establishment });
@@ -88,7 +88,7 @@ describe('persons: register, search, admit, note, scope', () => {
         await page.getByLabel('Établissement').locator('option:checked').innerText(),
         PERSON.establishment,
       );
-      await expectTouchTargets(page);
+      await checkPage(page);
 
       // Corrected date: the identity is recorded and her page opens.
       await page.getByLabel('Date de naissance').fill(PERSON.birthDate);
@@ -101,7 +101,7 @@ describe('persons: register, search, admit, note, scope', () => {
       const banner = page.getByRole('region', { name: 'Identité de la personne' });
       assert.match(await banner.innerText(), PERSON_LINK);
       assert.match(await banner.innerText(), /Née le\s+14\/07\/1941/);
-      await expectTouchTargets(page);
+      await checkPage(page);
 
       // Search without accent, in lower case.
       await Promise.all([
@@ -112,7 +112,7 @@ describe('persons: register, search, admit, note, scope', () => {
       const hit = results.getByRole('link', { name: PERSON_LINK });
       assert.equal(await hit.count(), 1, 'the accentless lower-case search finds her');
       assert.equal(await hit.getAttribute('href'), personPath);
-      await expectTouchTargets(page);
+      await checkPage(page);
       await Promise.all([page.waitForURL((u) => u.pathname === personPath), hit.click()]);
       await page.getByRole('region', { name: 'Identité de la personne' }).waitFor();
     });
@@ -128,7 +128,7 @@ describe('persons: register, search, admit, note, scope', () => {
       await page.locator('summary').filter({ hasText: /^Admettre$/ }).click();
       const target = page.getByLabel('Établissement et unité');
       await target.waitFor({ state: 'visible' });
-      await expectTouchTargets(page);
+      await checkPage(page);
       await target.selectOption({ label: UNIT_TARGET });
       await page.getByLabel('Mode de prise en charge').selectOption({ label: 'Hébergement permanent' });
       const start = await page.getByLabel("Date d'admission").inputValue();
@@ -143,7 +143,7 @@ describe('persons: register, search, admit, note, scope', () => {
       assert.match(await row.innerText(), /Hébergement permanent/);
       assert.match(await row.innerText(), new RegExp(start.replace(/\//g, '\\/')));
       assert.match(await row.innerText(), /en cours/);
-      await expectTouchTargets(page);
+      await checkPage(page);
     });
   });
 
@@ -168,7 +168,7 @@ describe('persons: register, search, admit, note, scope', () => {
 
       // Write the note.
       await page.getByRole('heading', { name: 'Nouvelle transmission' }).waitFor();
-      await expectTouchTargets(page);
+      await checkPage(page);
       await page.getByLabel('Catégorie').selectOption({ label: 'Soins' });
       await page.locator('#text').fill(text);
       await Promise.all([
@@ -181,7 +181,7 @@ describe('persons: register, search, admit, note, scope', () => {
       assert.match(await note.locator('.meta').innerText(), /Julie Caron|Caron/);
       assert.equal((await note.locator('.tag').innerText()).trim(), 'Soins');
       assert.equal((await note.locator('p.pre').innerText()).trim(), text);
-      await expectTouchTargets(page);
+      await checkPage(page);
 
       // Home page, then the unit: her note is in the logbook.
       await Promise.all([
@@ -201,7 +201,7 @@ describe('persons: register, search, admit, note, scope', () => {
       assert.equal(await entry.count(), 1, 'the note shows once in the unit logbook');
       assert.equal(await entry.getByRole('link', { name: PERSON_LINK }).getAttribute('href'), personPath);
       assert.equal((await entry.locator('.tag').innerText()).trim(), 'Soins');
-      await expectTouchTargets(page);
+      await checkPage(page);
     });
   });
 
@@ -216,7 +216,7 @@ describe('persons: register, search, admit, note, scope', () => {
 
       // Search her full birth name: nothing in this account's scope.
       await page.goto('/persons');
-      await expectTouchTargets(page);
+      await checkPage(page);
       let results = await searchPersons(page, 'lefevre-menard');
       assert.equal(await results.getByText('Aucune personne trouvée dans votre périmètre.').count(), 1);
       assert.equal(await results.locator('a').count(), 0);

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  expectTouchTargets,
+  checkPage,
   freshTotp,
   launchBrowser,
   login,
@@ -34,7 +34,7 @@ describe('login with a second factor (TOTP)', () => {
       assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is an inline SVG');
       const secret = (await page.locator('#totp-secret').innerText()).trim();
       assert.match(secret, /^[A-Z2-7]+=*$/, 'the secret is base32');
-      await expectTouchTargets(page);
+      await checkPage(page);
 
       // A wrong code is refused with a French message and the page stays usable.
       await page.getByLabel('Code à 6 chiffres').fill('000000');
@@ -64,7 +64,7 @@ describe('login with a second factor (TOTP)', () => {
       await login(page, server, 'infirmier');
       assert.equal(new URL(page.url()).pathname, '/login/totp');
       await page.getByRole('heading', { name: 'Code de vérification' }).waitFor();
-      await expectTouchTargets(page);
+      await checkPage(page);
       const codeField = page.getByLabel("Code à 6 chiffres affiché par votre application d'authentification");
 
       // The code used for the enrolment is not accepted a second time.
@@ -82,6 +82,6 @@ describe('login with a second factor (TOTP)', () => {
       ]);
       await page.getByRole('heading', { name: 'Mes unités' }).waitFor();
       await page.getByRole('link', { name: /Unité Les Bleuets/ }).waitFor();
-      await expectTouchTargets(page);
+      await checkPage(page);
     }));
 });

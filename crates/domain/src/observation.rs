@@ -203,7 +203,7 @@ impl Measure {
         match (kind, value2) {
             (VitalSign::BloodPressure, Some(d)) => {
                 let s = kind.spec();
-                if !d.is_finite() || d < 15.0 || d > 200.0 {
+                if !d.is_finite() || !(15.0..=200.0).contains(&d) {
                     return Err(DomainError::new(
                         "value2",
                         "value-impossible",
