@@ -4,6 +4,7 @@
 //! (see `migrations/`); the few places where the engines differ are marked `Engine::`.
 
 pub mod audit;
+pub mod bulk;
 mod codec;
 pub mod migrate;
 pub mod notes;

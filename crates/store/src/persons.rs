@@ -88,7 +88,8 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
     })
 }
 
-fn search_first_names(p: &Person) -> String {
+/// Folded first names (birth list and the one in use), for search.
+pub(crate) fn search_first_names(p: &Person) -> String {
     let mut s = fold(&p.traits.first_names_joined());
     if let Some(u) = &p.used.used_first_name {
         s.push(' ');

@@ -1,0 +1,501 @@
+//! The reference data set: an organisation, its establishments and units, ~600 accounts,
+//! persons with stays, logbook notes and vital signs over N years. Deterministic for a seed.
+
+use crate::names::*;
+use anyhow::{Context, bail};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use relais_app::admin::AdminBy;
+use relais_app::{App, Settings, SystemClock};
+use relais_domain::access::{Category, Grant, Profile};
+use relais_domain::date::BirthDate;
+use relais_domain::identity::{IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
+use relais_domain::ids::*;
+use relais_domain::ins::{Ins, InsAuthority};
+use relais_domain::note::NoteContent;
+use relais_domain::observation::VitalSign;
+use relais_domain::stay::{DischargeReason, StayMode};
+use relais_store::notes::Note;
+use relais_store::observations::Observation;
+use relais_store::org::{Account, GrantRow};
+use relais_store::persons::{Person, Stay};
+use relais_store::{Engine, Store, bulk, org};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// xorshift64*: small, fast, and the same numbers for the same seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).max(1))
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+    /// A UUIDv7 for an instant, with random bits from this generator (deterministic ids).
+    pub fn uuid_at(&mut self, micros: i64) -> uuid::Uuid {
+        let mut bytes = [0u8; 10];
+        bytes[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        bytes[8..].copy_from_slice(&self.next_u64().to_le_bytes()[..2]);
+        uuid::Builder::from_unix_timestamp_millis((micros / 1000).max(0) as u64, &bytes).into_uuid()
+    }
+}
+
+/// One kind of establishment in a profile.
+struct Kind {
+    label: &'static str,
+    sector: &'static str,
+    category: &'static str,
+    count: usize,
+    units: usize,
+    capacity: usize,
+    residential: bool,
+    mode: StayMode,
+    /// Discharges per year, in percent of capacity.
+    turnover: u64,
+    birth_years: (i16, i16),
+    care_profile: Profile,
+    notes: &'static [&'static str],
+}
+
+const ELDERLY_NOTES: &[&str] = &["nursing_care", "nursing_care", "nursing_care", "medical", "medication", "shared_with_family", "social", "administrative"];
+const DISABILITY_NOTES: &[&str] = &["educational", "educational", "educational", "nursing_care", "psychological", "shared_with_family", "social"];
+const CHILD_NOTES: &[&str] = &["educational", "educational", "educational", "psychological", "social", "shared_with_family"];
+
+fn group76() -> Vec<Kind> {
+    use Profile::*;
+    use StayMode::*;
+    let k = |label, sector, category, count, units, capacity, residential, mode, turnover, birth_years, care_profile, notes| Kind {
+        label,
+        sector,
+        category,
+        count,
+        units,
+        capacity,
+        residential,
+        mode,
+        turnover,
+        birth_years,
+        care_profile,
+        notes,
+    };
+    vec![
+        k("EHPAD", "elderly", "500", 25, 4, 88, true, PermanentResidential, 35, (1922, 1950), CareAide, ELDERLY_NOTES),
+        k("SSIAD", "home", "354", 12, 2, 70, false, Home, 60, (1925, 1955), CareAide, ELDERLY_NOTES),
+        k("SAAD", "home", "460", 3, 3, 160, false, Home, 40, (1925, 1960), CareAide, ELDERLY_NOTES),
+        k("IME", "disability", "183", 4, 3, 70, true, DayCare, 15, (2006, 2020), Educator, DISABILITY_NOTES),
+        k("MAS", "disability", "255", 4, 3, 55, true, PermanentResidential, 8, (1960, 2004), CareAide, DISABILITY_NOTES),
+        k("FAM", "disability", "437", 4, 3, 50, true, PermanentResidential, 8, (1960, 2004), Educator, DISABILITY_NOTES),
+        k("ESAT", "disability", "246", 4, 2, 100, false, DayCare, 10, (1966, 2004), Educator, DISABILITY_NOTES),
+        k("SESSAD", "disability", "182", 4, 2, 60, false, Home, 20, (2008, 2022), Educator, DISABILITY_NOTES),
+        k("MECS", "child_protection", "177", 12, 3, 45, true, PermanentResidential, 40, (2008, 2022), Educator, CHILD_NOTES),
+        k("CSAPA", "specific_difficulties", "197", 4, 2, 150, false, DayCare, 60, (1960, 2004), Educator, DISABILITY_NOTES),
+    ]
+}
+
+fn small() -> Vec<Kind> {
+    let mut kinds = group76();
+    kinds.truncate(1);
+    kinds[0].count = 1;
+    kinds[0].capacity = 80;
+    kinds
+}
+
+fn profile(name: &str) -> anyhow::Result<Vec<Kind>> {
+    Ok(match name {
+        "small" => small(),
+        "group76" => group76(),
+        "x4" => group76().into_iter().map(|k| Kind { count: k.count * 4, ..k }).collect(),
+        other => bail!("unknown profile {other}: small, group76 or x4"),
+    })
+}
+
+/// A NIR with its key, for a person born in `birthplace` (INSEE code).
+fn nir(rng: &mut Rng, sex: Sex, birth: &BirthDate, birthplace: &str) -> String {
+    let s = if sex == Sex::Male { '1' } else { '2' };
+    let yy = birth.year() % 100;
+    let mm = birth.month().unwrap_or(99);
+    let order = 1 + rng.below(999);
+    let body = format!("{s}{yy:02}{mm:02}{birthplace}{order:03}");
+    let numeric = body.replacen("2A", "19", 1).replacen("2B", "18", 1);
+    let n: u64 = numeric.parse().unwrap_or(0);
+    format!("{body}{:02}", 97 - n % 97)
+}
+
+struct Accounts {
+    /// Per establishment: (account, label) of everyone who writes there.
+    writers: Vec<Vec<(AccountId, String)>>,
+    /// Unit-level care accounts: (username, unit, establishment index).
+    care: Vec<(String, UnitId, usize)>,
+    auditors: Vec<String>,
+}
+
+pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest: &Path) -> anyhow::Result<()> {
+    if years == 0 || years > 20 {
+        bail!("--years must be from 1 to 20");
+    }
+    let kinds = profile(profile_name)?;
+    let started = Instant::now();
+    let store = Store::connect(url, true, 4).await.context("open the database")?;
+    if store.schema_version().await?.is_some() {
+        bail!("the database is not empty: generate into a new one");
+    }
+    store.migrate().await?;
+    let app = App::new(store.clone(), Settings::default(), Arc::new(SystemClock));
+    let mut rng = Rng::new(seed);
+    let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
+    let now = Timestamp::now();
+    let today = tz.to_datetime(now).date();
+    let window_start = now - SignedDuration::from_hours(24 * 365 * years as i64);
+    let password = format!("banc-{}-{}", profile_name, relais_app::secret::generate_password()?);
+    let hash = relais_app::auth::hash_password(&password).await?;
+
+    let org = app.create_organisation("Groupe associatif de référence", "750000018").await?;
+    let mut establishments: Vec<(EstablishmentId, Vec<UnitId>, &Kind)> = Vec::new();
+    let mut counter = 0u32;
+    for kind in &kinds {
+        for i in 0..kind.count {
+            counter += 1;
+            let finess = format!("{:09}", 750_100_000 + counter * 10);
+            let e = app
+                .create_establishment(AdminBy::CommandLine, org, &format!("{} {} {}", kind.label, rng.pick(FAMILY_NAMES), i + 1), &finess, kind.sector, kind.category)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let mut units = Vec::new();
+            for u in 0..kind.units {
+                units.push(app.create_unit(AdminBy::CommandLine, org, e, &format!("Unité {}", u + 1)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?);
+            }
+            establishments.push((e, units, kind));
+        }
+    }
+
+    // Accounts: per establishment a director, a secretary, a nurse or psychologist, two care
+    // accounts per unit; two DPOs for the whole organisation.
+    let from = today.saturating_sub(jiff::Span::new().years(years as i64 + 1));
+    let mut accounts = Accounts { writers: vec![Vec::new(); establishments.len()], care: Vec::new(), auditors: Vec::new() };
+    let mut tx = store.begin_write().await?;
+    let mut n_accounts = 0;
+    let mut add = async |tx: &mut relais_store::Tx, username: String, grants: Vec<Grant>| -> anyhow::Result<(AccountId, String)> {
+        let professional = ProfessionalId::generate();
+        let given = rng.pick(FEMALE_NAMES);
+        let family = rng.pick(FAMILY_NAMES);
+        org::insert_professional(tx, org, professional, family, given, None).await?;
+        let account = Account {
+            id: AccountId::generate(),
+            organisation_id: org,
+            professional_id: professional,
+            username,
+            password_hash: hash.clone(),
+            totp_secret: None,
+            totp_enabled: false,
+            disabled: false,
+            family_name: family.to_string(),
+            given_name: given.to_string(),
+        };
+        org::insert_account(tx, &account).await?;
+        for g in grants {
+            org::insert_grant(tx, org, account.id, &GrantRow { id: GrantId::generate(), grant: g }).await?;
+        }
+        Ok((account.id, format!("{given} {family}")))
+    };
+    let grant = |profile, establishment, unit| Grant { profile, establishment, unit, valid_from: from, valid_until: None };
+    for (i, (e, units, kind)) in establishments.iter().enumerate() {
+        let lead = if kind.sector == "elderly" || kind.sector == "home" { Profile::Nurse } else { Profile::Psychologist };
+        for (role, profile) in [("dir", Profile::Director), ("sec", Profile::Secretary), ("ref", lead)] {
+            let w = add(&mut tx, format!("{role}.{}", i + 1), vec![grant(profile, *e, None)]).await?;
+            accounts.writers[i].push(w);
+            n_accounts += 1;
+        }
+        for (u, unit) in units.iter().enumerate() {
+            for k in 0..2 {
+                let username = format!("soin.{}.{}.{}", i + 1, u + 1, k + 1);
+                let w = add(&mut tx, username.clone(), vec![grant(kind.care_profile, *e, Some(*unit))]).await?;
+                accounts.writers[i].push(w);
+                accounts.care.push((username, *unit, i));
+                n_accounts += 1;
+            }
+        }
+    }
+    for d in 0..2 {
+        let username = format!("dpo.{}", d + 1);
+        add(&mut tx, username.clone(), establishments.iter().map(|(e, _, _)| grant(Profile::Dpo, *e, None)).collect()).await?;
+        accounts.auditors.push(username);
+        n_accounts += 1;
+    }
+    tx.commit().await?;
+
+    // Persons, stays, notes, observations.
+    let mut batch = Batch::default();
+    let mut unit_people: std::collections::HashMap<UnitId, Vec<PersonId>> = Default::default();
+    let mut identifiers: Vec<String> = Vec::new();
+    let (mut n_current, mut n_discharged) = (0usize, 0usize);
+    for (i, (e, units, kind)) in establishments.iter().enumerate() {
+        let discharged = kind.capacity * kind.turnover as usize * years as usize / 100;
+        for p in 0..kind.capacity + discharged {
+            let current = p < kind.capacity;
+            let unit = units[p % units.len()];
+            let created = window_start.as_microsecond() - 86_400_000_000;
+            let (person, ins) = make_person(&mut rng, org, *e, kind, created, today)?;
+            let stay_days = if current { 30 + rng.below(365 * (years as u64 + 3)) as i64 } else { 10 + rng.below(300) as i64 };
+            let (start, end) = if current {
+                (today.saturating_sub(jiff::Span::new().days(stay_days)), None)
+            } else {
+                let end = today.saturating_sub(jiff::Span::new().days(1 + rng.below(365 * years as u64) as i64));
+                (end.saturating_sub(jiff::Span::new().days(stay_days)), Some(end))
+            };
+            let stay = Stay {
+                id: StayId(rng.uuid_at(created)),
+                person_id: person.id,
+                establishment_id: *e,
+                unit_id: Some(unit),
+                mode: kind.mode,
+                start,
+                end,
+                discharge_reason: end.map(|_| if kind.sector == "elderly" && rng.chance(60) { DischargeReason::Death } else { DischargeReason::ReturnHome }),
+                transferred_from: None,
+            };
+            if current {
+                n_current += 1;
+                unit_people.entry(unit).or_default().push(person.id);
+                if let Some(m) = ins
+                    && identifiers.len() < 500
+                {
+                    identifiers.push(m);
+                }
+            } else {
+                n_discharged += 1;
+            }
+            history(&mut rng, &mut batch, &tz, &person, &stay, kind, &accounts.writers[i], window_start, now);
+            batch.persons.push(person);
+            batch.stays.push(stay);
+            if batch.rows() > 20_000 {
+                batch.flush(&store, org).await?;
+            }
+        }
+    }
+    let (notes, observations) = (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
+    batch.flush(&store, org).await?;
+
+    let (client_id, client_secret) = app.create_api_client(org, "banc de charge", "system/*.*").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let care_users: Vec<serde_json::Value> = accounts
+        .care
+        .iter()
+        .filter_map(|(username, unit, _)| {
+            let people = unit_people.get(unit)?;
+            Some(json!({ "username": username, "unit_id": unit.to_string(), "person_ids": people.iter().take(40).map(|p| p.to_string()).collect::<Vec<_>>() }))
+        })
+        .collect();
+    let mut prefixes: Vec<String> = FAMILY_NAMES.iter().map(|n| n.chars().take(3).collect()).collect();
+    prefixes.sort();
+    prefixes.dedup();
+    let engine = store.engine();
+    let size = database_size(&store, url).await?;
+    let doc = json!({
+        "profile": profile_name,
+        "years": years,
+        "engine": engine.name(),
+        "database_url": url,
+        "password": password,
+        "care_users": care_users,
+        "audit_users": accounts.auditors,
+        "search_prefixes": prefixes,
+        "api_client": { "client_id": client_id, "client_secret": client_secret },
+        "fhir_identifiers": identifiers.iter().map(|v| json!({ "system": format!("urn:oid:{}", InsAuthority::NirTest.oid()), "value": v })).collect::<Vec<_>>(),
+        "counts": {
+            "establishments": establishments.len(), "accounts": n_accounts, "persons_current": n_current,
+            "persons_discharged": n_discharged, "notes": notes, "observations": observations,
+        },
+        "generation_seconds": started.elapsed().as_secs_f64(),
+        "database_bytes": size,
+    });
+    std::fs::write(manifest, serde_json::to_string_pretty(&doc)?).with_context(|| format!("write {}", manifest.display()))?;
+    store.close().await;
+    println!(
+        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes, {observations} observations in {:.1} s; database {:.1} MiB",
+        engine.name(),
+        establishments.len(),
+        started.elapsed().as_secs_f64(),
+        size as f64 / 1_048_576.0
+    );
+    Ok(())
+}
+
+fn make_person(rng: &mut Rng, org: OrganisationId, e: EstablishmentId, kind: &Kind, created: i64, today: Date) -> anyhow::Result<(Person, Option<String>)> {
+    let female = rng.chance(if kind.sector == "elderly" { 70 } else { 50 });
+    let sex = if female { Sex::Female } else { Sex::Male };
+    let (y0, y1) = kind.birth_years;
+    let year = y0 + rng.below((y1 - y0 + 1) as u64) as i16;
+    let birth = BirthDate::new(year, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8, today)?;
+    let names = if female { FEMALE_NAMES } else { MALE_NAMES };
+    let firsts = if rng.chance(60) { format!("{} {}", rng.pick(names), rng.pick(names)) } else { rng.pick(names).to_string() };
+    let place = rng.pick(COMMUNES);
+    let traits = StrictTraits::new(rng.pick(FAMILY_NAMES), &firsts, birth, sex, Some(InseeCode::parse(place)?))?;
+    let used = if female && kind.sector == "elderly" && rng.chance(50) { UsedNames::new(rng.pick(FAMILY_NAMES), "")? } else { UsedNames::default() };
+    let qualified = rng.chance(60);
+    let matricule = nir(rng, sex, &birth, place);
+    let ins = if qualified { Some(Ins::parse(&matricule, InsAuthority::NirTest.oid())?) } else { None };
+    let person = Person {
+        id: PersonId(rng.uuid_at(created)),
+        organisation_id: org,
+        registered_at: Some(e),
+        traits,
+        used,
+        status: if qualified { IdentityStatus::Qualified } else if rng.chance(50) { IdentityStatus::Validated } else { IdentityStatus::Provisional },
+        ins,
+        created_at: created,
+        updated_at: created,
+    };
+    Ok((person, qualified.then_some(matricule)))
+}
+
+/// Notes and measures of one stay, inside the history window.
+#[allow(clippy::too_many_arguments)]
+fn history(
+    rng: &mut Rng,
+    batch: &mut Batch,
+    tz: &TimeZone,
+    person: &Person,
+    stay: &Stay,
+    kind: &Kind,
+    writers: &[(AccountId, String)],
+    window_start: Timestamp,
+    now: Timestamp,
+) {
+    let day_start = |d: Date| tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0);
+    let first = tz.to_datetime(window_start).date().max(stay.start);
+    let last = stay.end.unwrap_or_else(|| tz.to_datetime(now).date());
+    let notes_per_day = if kind.residential { 5 } else { 1 };
+    let measures_per_week = if kind.residential { 3 } else { 1 };
+    let now_us = now.as_microsecond();
+    let mut day = first;
+    while day <= last {
+        let base = day_start(day);
+        for _ in 0..notes_per_day {
+            let at = base + rng.below(86_400_000_000) as i64;
+            if at > now_us {
+                continue;
+            }
+            let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
+            let category = Category::from_code(rng.pick(kind.notes)).unwrap_or(Category::NursingCare);
+            let content = if category == Category::NursingCare && rng.chance(20) {
+                let (t, d, a, r) = rng.pick(TARGETED);
+                NoteContent { category, text: String::new(), target: Some(t.into()), data: Some(d.into()), action: Some(a.into()), result: Some(r.into()) }
+            } else {
+                let texts: Vec<&str> = NOTES.iter().filter(|(c, _)| *c == category.code()).map(|(_, t)| *t).collect();
+                let text = if texts.is_empty() { rng.pick(NOTES).1 } else { rng.pick(&texts) };
+                NoteContent { category, text: text.into(), target: None, data: None, action: None, result: None }
+            };
+            let id = NoteId(rng.uuid_at(at));
+            batch.notes.push(Note {
+                id,
+                person_id: person.id,
+                establishment_id: Some(stay.establishment_id),
+                unit_id: stay.unit_id,
+                lineage_id: id,
+                version: 1,
+                is_current: true,
+                content,
+                correction_reason: None,
+                author_id: author,
+                author_label: label,
+                recorded_at: at,
+            });
+        }
+        if rng.below(7) < measures_per_week {
+            let at = base + 7 * 3_600_000_000 + rng.below(3 * 3_600_000_000) as i64;
+            if at <= now_us {
+                let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
+                for kind in [VitalSign::BodyWeight, VitalSign::BloodPressure, VitalSign::HeartRate, VitalSign::BodyTemperature] {
+                    let (value, value2) = match kind {
+                        VitalSign::BodyWeight => (45.0 + rng.below(500) as f64 / 10.0, None),
+                        VitalSign::BloodPressure => (110.0 + rng.below(50) as f64, Some(60.0 + rng.below(30) as f64)),
+                        VitalSign::HeartRate => (55.0 + rng.below(45) as f64, None),
+                        _ => (36.0 + rng.below(20) as f64 / 10.0, None),
+                    };
+                    let id = ObservationId(rng.uuid_at(at));
+                    batch.observations.push(Observation {
+                        id,
+                        person_id: person.id,
+                        lineage_id: id,
+                        version: 1,
+                        is_current: true,
+                        kind,
+                        value,
+                        value2,
+                        effective_at: at,
+                        recorded_at: at,
+                        author_kind: "account".into(),
+                        author_id: Some(author.to_string()),
+                        author_label: label.clone(),
+                    });
+                }
+            }
+        }
+        day = match day.tomorrow() {
+            Ok(d) => d,
+            Err(_) => break,
+        };
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    persons: Vec<Person>,
+    stays: Vec<Stay>,
+    notes: Vec<Note>,
+    observations: Vec<Observation>,
+    notes_total: usize,
+    observations_total: usize,
+}
+
+impl Batch {
+    fn rows(&self) -> usize {
+        self.persons.len() + self.stays.len() + self.notes.len() + self.observations.len()
+    }
+
+    async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
+        let mut tx = store.begin_write().await?;
+        bulk::persons(&mut tx, &self.persons).await?;
+        bulk::stays(&mut tx, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
+        bulk::notes(&mut tx, org, &self.notes).await?;
+        bulk::observations(&mut tx, org, &self.observations).await?;
+        tx.commit().await?;
+        self.notes_total += self.notes.len();
+        self.observations_total += self.observations.len();
+        self.persons.clear();
+        self.stays.clear();
+        self.notes.clear();
+        self.observations.clear();
+        Ok(())
+    }
+}
+
+async fn database_size(store: &Store, url: &str) -> anyhow::Result<u64> {
+    Ok(match store.engine() {
+        Engine::Sqlite => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{path}{s}")).ok()).map(|m| m.len()).sum()
+        }
+        Engine::Postgres => {
+            let row = sqlx::query("SELECT pg_database_size(current_database())").fetch_one(store.pool()).await?;
+            sqlx::Row::try_get::<i64, _>(&row, 0)? as u64
+        }
+    })
+}

@@ -1,0 +1,179 @@
+//! Bulk loading for the benchmark data set: multi-row inserts, many rows per statement.
+//!
+//! Only the data generator uses this; the application writes row by row with its audit events.
+
+use crate::notes::Note;
+use crate::observations::Observation;
+use crate::persons::{Person, Stay};
+use crate::{Conn, Result};
+use relais_domain::ids::OrganisationId;
+use relais_domain::text::fold;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments>;
+
+/// `INSERT INTO table (cols) VALUES ($1, …), ($k, …), …` for `rows` rows.
+fn multi_insert(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let values = (0..rows)
+        .map(|r| {
+            let ps = (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ");
+            format!("({ps})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO {table} ({}) VALUES {values}", columns.join(", "))
+}
+
+const PERSON_COLUMNS: &[&str] = &[
+    "id", "organisation_id", "registered_establishment_id", "birth_name", "first_names", "birth_date", "sex", "birthplace",
+    "used_name", "used_first_name", "identity_status", "ins_matricule", "ins_oid", "search_birth_name", "search_used_name",
+    "search_first_names", "created_at", "updated_at",
+];
+
+pub async fn persons(conn: &mut Conn, rows: &[Person]) -> Result<()> {
+    for chunk in rows.chunks(200) {
+        let sql = multi_insert("person", PERSON_COLUMNS, chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for p in chunk {
+            q = q
+                .bind(p.id.to_string())
+                .bind(p.organisation_id.to_string())
+                .bind(p.registered_at.map(|e| e.to_string()))
+                .bind(p.traits.birth_name.clone())
+                .bind(p.traits.first_names_joined())
+                .bind(p.traits.birth_date.to_storage())
+                .bind(p.traits.sex.code())
+                .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
+                .bind(p.used.used_name.clone())
+                .bind(p.used.used_first_name.clone())
+                .bind(p.status.code())
+                .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
+                .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
+                .bind(fold(&p.traits.birth_name))
+                .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
+                .bind(crate::persons::search_first_names(p))
+                .bind(p.created_at)
+                .bind(p.updated_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const STAY_COLUMNS: &[&str] = &[
+    "id", "organisation_id", "person_id", "establishment_id", "unit_id", "mode", "start_date", "end_date", "discharge_reason",
+    "transferred_from", "created_at",
+];
+
+pub async fn stays(conn: &mut Conn, org: OrganisationId, rows: &[Stay], created_at: i64) -> Result<()> {
+    for chunk in rows.chunks(400) {
+        let sql = multi_insert("stay", STAY_COLUMNS, chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for s in chunk {
+            q = q
+                .bind(s.id.to_string())
+                .bind(org.to_string())
+                .bind(s.person_id.to_string())
+                .bind(s.establishment_id.to_string())
+                .bind(s.unit_id.map(|u| u.to_string()))
+                .bind(s.mode.code())
+                .bind(s.start.to_string())
+                .bind(s.end.map(|d| d.to_string()))
+                .bind(s.discharge_reason.map(|r| r.code()))
+                .bind(s.transferred_from.map(|t| t.to_string()))
+                .bind(created_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const NOTE_COLUMNS: &[&str] = &[
+    "id", "organisation_id", "person_id", "establishment_id", "unit_id", "lineage_id", "version", "is_current", "category",
+    "body", "target", "data", "action", "result", "correction_reason", "author_id", "author_label", "recorded_at",
+];
+
+pub async fn notes(conn: &mut Conn, org: OrganisationId, rows: &[Note]) -> Result<()> {
+    for chunk in rows.chunks(200) {
+        let sql = multi_insert("note", NOTE_COLUMNS, chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for n in chunk {
+            q = q
+                .bind(n.id.to_string())
+                .bind(org.to_string())
+                .bind(n.person_id.to_string())
+                .bind(n.establishment_id.map(|e| e.to_string()))
+                .bind(n.unit_id.map(|u| u.to_string()))
+                .bind(n.lineage_id.to_string())
+                .bind(n.version)
+                .bind(n.is_current as i16)
+                .bind(n.content.category.code())
+                .bind(n.content.text.clone())
+                .bind(n.content.target.clone())
+                .bind(n.content.data.clone())
+                .bind(n.content.action.clone())
+                .bind(n.content.result.clone())
+                .bind(n.correction_reason.clone())
+                .bind(n.author_id.to_string())
+                .bind(n.author_label.clone())
+                .bind(n.recorded_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const OBSERVATION_COLUMNS: &[&str] = &[
+    "id", "organisation_id", "person_id", "lineage_id", "version", "is_current", "kind", "loinc", "value", "unit",
+    "effective_at", "recorded_at", "author_kind", "author_id", "author_label",
+];
+
+/// Observations; those with a second value (blood pressure) go through their own statement,
+/// so that no NULL double is ever bound (see `observations::insert`).
+pub async fn observations(conn: &mut Conn, org: OrganisationId, rows: &[Observation]) -> Result<()> {
+    let (pairs, singles): (Vec<&Observation>, Vec<&Observation>) = rows.iter().partition(|o| o.value2.is_some());
+    for (list, with_second) in [(singles, false), (pairs, true)] {
+        let mut columns = OBSERVATION_COLUMNS.to_vec();
+        if with_second {
+            columns.push("value2");
+        }
+        for chunk in list.chunks(200) {
+            let sql = multi_insert("observation", &columns, chunk.len());
+            let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(o.id.to_string())
+                    .bind(org.to_string())
+                    .bind(o.person_id.to_string())
+                    .bind(o.lineage_id.to_string())
+                    .bind(o.version)
+                    .bind(o.is_current as i16)
+                    .bind(o.kind.code())
+                    .bind(o.kind.loinc())
+                    .bind(o.value)
+                    .bind(o.kind.unit())
+                    .bind(o.effective_at)
+                    .bind(o.recorded_at)
+                    .bind(o.author_kind.clone())
+                    .bind(o.author_id.clone())
+                    .bind(o.author_label.clone());
+                if let Some(v2) = o.value2 {
+                    q = q.bind(v2);
+                }
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_insert_numbers_placeholders_row_by_row() {
+        assert_eq!(super::multi_insert("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+    }
+}
