@@ -97,6 +97,7 @@ impl App {
         }
         let account = org::account_by_username(&mut conn, &username).await?;
         drop(conn);
+        let permit = self.hashing_permit().await?;
         let ok = match &account {
             Some(a) => verify_password(password, &a.password_hash).await && !a.disabled,
             None => {
@@ -104,6 +105,7 @@ impl App {
                 false
             }
         };
+        drop(permit);
         let Some(account) = account.filter(|_| ok) else {
             let mut tx = self.store.begin_write().await?;
             security::record_login_failure(&mut tx, &username, ip).await?;

@@ -3,6 +3,7 @@
 //! transaction, and returns.
 
 pub mod admin;
+mod audit_queue;
 pub mod auth;
 pub mod notes;
 pub mod observations;
@@ -120,12 +121,29 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     tz: TimeZone,
+    audit_queue: audit_queue::AuditQueue,
+    /// Argon2id takes 19 MiB a hash: a burst of logins is hashed a few at a time.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
+    /// Needs a Tokio runtime: it starts the audit writer.
     pub fn new(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Self {
         let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
-        Self { store, settings: Arc::new(settings), clock, tz }
+        let audit_queue = audit_queue::AuditQueue::start(store.clone());
+        Self {
+            store,
+            settings: Arc::new(settings),
+            clock,
+            tz,
+            audit_queue,
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+        }
+    }
+
+    /// A permit to run one password hash.
+    pub(crate) async fn hashing_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.hashing.acquire().await.map_err(|_| AppError::Internal("hashing closed".into()))
     }
 
     pub fn now(&self) -> Timestamp {
@@ -145,12 +163,10 @@ impl App {
         &self.tz
     }
 
-    /// Writes one audit event in its own transaction (for reads and security events).
+    /// Records one audit event (for reads and security events) and returns once it is
+    /// committed. Concurrent events share a commit, so reads do not queue one fsync each.
     pub async fn audit(&self, event: NewAuditEvent) -> Result<()> {
-        let mut tx = self.store.begin_write().await?;
-        relais_store::audit::append(&mut tx, event).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        self.audit_queue.append(event).await
     }
 }
 

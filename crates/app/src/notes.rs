@@ -153,16 +153,11 @@ impl App {
         let categories = readable_categories_in_unit(actor.grants(), establishment, unit, today);
         let since = (self.now() - jiff::SignedDuration::from_hours(hours.clamp(1, 24 * 31))).as_microsecond();
         let mut conn = self.store.read().await?;
-        let list = notes::for_unit(&mut conn, unit, since, &categories, 500).await?;
+        let list = notes::for_unit(&mut conn, unit, since, &categories, 300).await?;
         let mut ids: Vec<PersonId> = list.iter().map(|n| n.person_id).collect();
         ids.sort();
         ids.dedup();
-        let mut people = Vec::with_capacity(ids.len());
-        for id in &ids {
-            if let Some(p) = persons::person(&mut conn, actor.organisation_id, *id).await? {
-                people.push(p);
-            }
-        }
+        let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
         drop(conn);
         let out: Vec<(Note, Person)> = list
             .into_iter()

@@ -484,7 +484,7 @@ impl App {
     pub async fn access_log(&self, actor: &Actor, id: PersonId) -> Result<(Person, Vec<AuditEvent>)> {
         let mut conn = self.store.read().await?;
         let (person, _) = self.load_for(&mut conn, actor, id, PersonAction::ViewAccessLog).await?;
-        let events = audit::for_person(&mut conn, actor.organisation_id, id, 500).await?;
+        let events = audit::for_person(&mut conn, actor.organisation_id, id, 200).await?;
         drop(conn);
         let mut ev = actor.event("person.access-log", "ok");
         ev.person_id = Some(id);

@@ -74,14 +74,36 @@ struct Kind {
     notes: &'static [&'static str],
 }
 
-const ELDERLY_NOTES: &[&str] = &["nursing_care", "nursing_care", "nursing_care", "medical", "medication", "shared_with_family", "social", "administrative"];
-const DISABILITY_NOTES: &[&str] = &["educational", "educational", "educational", "nursing_care", "psychological", "shared_with_family", "social"];
-const CHILD_NOTES: &[&str] = &["educational", "educational", "educational", "psychological", "social", "shared_with_family"];
+const ELDERLY_NOTES: &[&str] = &[
+    "nursing_care",
+    "nursing_care",
+    "nursing_care",
+    "medical",
+    "medication",
+    "shared_with_family",
+    "social",
+    "administrative",
+];
+const DISABILITY_NOTES: &[&str] =
+    &["educational", "educational", "educational", "nursing_care", "psychological", "shared_with_family", "social"];
+const CHILD_NOTES: &[&str] =
+    &["educational", "educational", "educational", "psychological", "social", "shared_with_family"];
 
 fn group76() -> Vec<Kind> {
     use Profile::*;
     use StayMode::*;
-    let k = |label, sector, category, count, units, capacity, residential, mode, turnover, birth_years, care_profile, notes| Kind {
+    let k = |label,
+             sector,
+             category,
+             count,
+             units,
+             capacity,
+             residential,
+             mode,
+             turnover,
+             birth_years,
+             care_profile,
+             notes| Kind {
         label,
         sector,
         category,
@@ -100,12 +122,64 @@ fn group76() -> Vec<Kind> {
         k("SSIAD", "home", "354", 12, 2, 70, false, Home, 60, (1925, 1955), CareAide, ELDERLY_NOTES),
         k("SAAD", "home", "460", 3, 3, 160, false, Home, 40, (1925, 1960), CareAide, ELDERLY_NOTES),
         k("IME", "disability", "183", 4, 3, 70, true, DayCare, 15, (2006, 2020), Educator, DISABILITY_NOTES),
-        k("MAS", "disability", "255", 4, 3, 55, true, PermanentResidential, 8, (1960, 2004), CareAide, DISABILITY_NOTES),
-        k("FAM", "disability", "437", 4, 3, 50, true, PermanentResidential, 8, (1960, 2004), Educator, DISABILITY_NOTES),
+        k(
+            "MAS",
+            "disability",
+            "255",
+            4,
+            3,
+            55,
+            true,
+            PermanentResidential,
+            8,
+            (1960, 2004),
+            CareAide,
+            DISABILITY_NOTES,
+        ),
+        k(
+            "FAM",
+            "disability",
+            "437",
+            4,
+            3,
+            50,
+            true,
+            PermanentResidential,
+            8,
+            (1960, 2004),
+            Educator,
+            DISABILITY_NOTES,
+        ),
         k("ESAT", "disability", "246", 4, 2, 100, false, DayCare, 10, (1966, 2004), Educator, DISABILITY_NOTES),
         k("SESSAD", "disability", "182", 4, 2, 60, false, Home, 20, (2008, 2022), Educator, DISABILITY_NOTES),
-        k("MECS", "child_protection", "177", 12, 3, 45, true, PermanentResidential, 40, (2008, 2022), Educator, CHILD_NOTES),
-        k("CSAPA", "specific_difficulties", "197", 4, 2, 150, false, DayCare, 60, (1960, 2004), Educator, DISABILITY_NOTES),
+        k(
+            "MECS",
+            "child_protection",
+            "177",
+            12,
+            3,
+            45,
+            true,
+            PermanentResidential,
+            40,
+            (2008, 2022),
+            Educator,
+            CHILD_NOTES,
+        ),
+        k(
+            "CSAPA",
+            "specific_difficulties",
+            "197",
+            4,
+            2,
+            150,
+            false,
+            DayCare,
+            60,
+            (1960, 2004),
+            Educator,
+            DISABILITY_NOTES,
+        ),
     ]
 }
 
@@ -174,12 +248,23 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             counter += 1;
             let finess = format!("{:09}", 750_100_000 + counter * 10);
             let e = app
-                .create_establishment(AdminBy::CommandLine, org, &format!("{} {} {}", kind.label, rng.pick(FAMILY_NAMES), i + 1), &finess, kind.sector, kind.category)
+                .create_establishment(
+                    AdminBy::CommandLine,
+                    org,
+                    &format!("{} {} {}", kind.label, rng.pick(FAMILY_NAMES), i + 1),
+                    &finess,
+                    kind.sector,
+                    kind.category,
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let mut units = Vec::new();
             for u in 0..kind.units {
-                units.push(app.create_unit(AdminBy::CommandLine, org, e, &format!("Unité {}", u + 1)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?);
+                units.push(
+                    app.create_unit(AdminBy::CommandLine, org, e, &format!("Unité {}", u + 1))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                );
             }
             establishments.push((e, units, kind));
         }
@@ -188,10 +273,14 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     // Accounts: per establishment a director, a secretary, a nurse or psychologist, two care
     // accounts per unit; two DPOs for the whole organisation.
     let from = today.saturating_sub(jiff::Span::new().years(years as i64 + 1));
-    let mut accounts = Accounts { writers: vec![Vec::new(); establishments.len()], care: Vec::new(), auditors: Vec::new() };
+    let mut accounts =
+        Accounts { writers: vec![Vec::new(); establishments.len()], care: Vec::new(), auditors: Vec::new() };
     let mut tx = store.begin_write().await?;
     let mut n_accounts = 0;
-    let mut add = async |tx: &mut relais_store::Tx, username: String, grants: Vec<Grant>| -> anyhow::Result<(AccountId, String)> {
+    let mut add = async |tx: &mut relais_store::Tx,
+                         username: String,
+                         grants: Vec<Grant>|
+           -> anyhow::Result<(AccountId, String)> {
         let professional = ProfessionalId::generate();
         let given = rng.pick(FEMALE_NAMES);
         let family = rng.pick(FAMILY_NAMES);
@@ -214,9 +303,11 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         }
         Ok((account.id, format!("{given} {family}")))
     };
-    let grant = |profile, establishment, unit| Grant { profile, establishment, unit, valid_from: from, valid_until: None };
+    let grant =
+        |profile, establishment, unit| Grant { profile, establishment, unit, valid_from: from, valid_until: None };
     for (i, (e, units, kind)) in establishments.iter().enumerate() {
-        let lead = if kind.sector == "elderly" || kind.sector == "home" { Profile::Nurse } else { Profile::Psychologist };
+        let lead =
+            if kind.sector == "elderly" || kind.sector == "home" { Profile::Nurse } else { Profile::Psychologist };
         for (role, profile) in [("dir", Profile::Director), ("sec", Profile::Secretary), ("ref", lead)] {
             let w = add(&mut tx, format!("{role}.{}", i + 1), vec![grant(profile, *e, None)]).await?;
             accounts.writers[i].push(w);
@@ -234,7 +325,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     }
     for d in 0..2 {
         let username = format!("dpo.{}", d + 1);
-        add(&mut tx, username.clone(), establishments.iter().map(|(e, _, _)| grant(Profile::Dpo, *e, None)).collect()).await?;
+        add(&mut tx, username.clone(), establishments.iter().map(|(e, _, _)| grant(Profile::Dpo, *e, None)).collect())
+            .await?;
         accounts.auditors.push(username);
         n_accounts += 1;
     }
@@ -252,7 +344,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             let unit = units[p % units.len()];
             let created = window_start.as_microsecond() - 86_400_000_000;
             let (person, ins) = make_person(&mut rng, org, *e, kind, created, today)?;
-            let stay_days = if current { 30 + rng.below(365 * (years as u64 + 3)) as i64 } else { 10 + rng.below(300) as i64 };
+            let stay_days =
+                if current { 30 + rng.below(365 * (years as u64 + 3)) as i64 } else { 10 + rng.below(300) as i64 };
             let (start, end) = if current {
                 (today.saturating_sub(jiff::Span::new().days(stay_days)), None)
             } else {
@@ -267,7 +360,13 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
                 mode: kind.mode,
                 start,
                 end,
-                discharge_reason: end.map(|_| if kind.sector == "elderly" && rng.chance(60) { DischargeReason::Death } else { DischargeReason::ReturnHome }),
+                discharge_reason: end.map(|_| {
+                    if kind.sector == "elderly" && rng.chance(60) {
+                        DischargeReason::Death
+                    } else {
+                        DischargeReason::ReturnHome
+                    }
+                }),
                 transferred_from: None,
             };
             if current {
@@ -289,10 +388,12 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             }
         }
     }
-    let (notes, observations) = (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
+    let (notes, observations) =
+        (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
     batch.flush(&store, org).await?;
 
-    let (client_id, client_secret) = app.create_api_client(org, "banc de charge", "system/*.*").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (client_id, client_secret) =
+        app.create_api_client(org, "banc de charge", "system/*.*").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let care_users: Vec<serde_json::Value> = accounts
         .care
         .iter()
@@ -324,7 +425,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         "generation_seconds": started.elapsed().as_secs_f64(),
         "database_bytes": size,
     });
-    std::fs::write(manifest, serde_json::to_string_pretty(&doc)?).with_context(|| format!("write {}", manifest.display()))?;
+    std::fs::write(manifest, serde_json::to_string_pretty(&doc)?)
+        .with_context(|| format!("write {}", manifest.display()))?;
     store.close().await;
     println!(
         "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes, {observations} observations in {:.1} s; database {:.1} MiB",
@@ -336,17 +438,29 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     Ok(())
 }
 
-fn make_person(rng: &mut Rng, org: OrganisationId, e: EstablishmentId, kind: &Kind, created: i64, today: Date) -> anyhow::Result<(Person, Option<String>)> {
+fn make_person(
+    rng: &mut Rng,
+    org: OrganisationId,
+    e: EstablishmentId,
+    kind: &Kind,
+    created: i64,
+    today: Date,
+) -> anyhow::Result<(Person, Option<String>)> {
     let female = rng.chance(if kind.sector == "elderly" { 70 } else { 50 });
     let sex = if female { Sex::Female } else { Sex::Male };
     let (y0, y1) = kind.birth_years;
     let year = y0 + rng.below((y1 - y0 + 1) as u64) as i16;
     let birth = BirthDate::new(year, 1 + rng.below(12) as i8, 1 + rng.below(28) as i8, today)?;
     let names = if female { FEMALE_NAMES } else { MALE_NAMES };
-    let firsts = if rng.chance(60) { format!("{} {}", rng.pick(names), rng.pick(names)) } else { rng.pick(names).to_string() };
+    let firsts =
+        if rng.chance(60) { format!("{} {}", rng.pick(names), rng.pick(names)) } else { rng.pick(names).to_string() };
     let place = rng.pick(COMMUNES);
     let traits = StrictTraits::new(rng.pick(FAMILY_NAMES), &firsts, birth, sex, Some(InseeCode::parse(place)?))?;
-    let used = if female && kind.sector == "elderly" && rng.chance(50) { UsedNames::new(rng.pick(FAMILY_NAMES), "")? } else { UsedNames::default() };
+    let used = if female && kind.sector == "elderly" && rng.chance(50) {
+        UsedNames::new(rng.pick(FAMILY_NAMES), "")?
+    } else {
+        UsedNames::default()
+    };
     let qualified = rng.chance(60);
     let matricule = nir(rng, sex, &birth, place);
     let ins = if qualified { Some(Ins::parse(&matricule, InsAuthority::NirTest.oid())?) } else { None };
@@ -356,7 +470,13 @@ fn make_person(rng: &mut Rng, org: OrganisationId, e: EstablishmentId, kind: &Ki
         registered_at: Some(e),
         traits,
         used,
-        status: if qualified { IdentityStatus::Qualified } else if rng.chance(50) { IdentityStatus::Validated } else { IdentityStatus::Provisional },
+        status: if qualified {
+            IdentityStatus::Qualified
+        } else if rng.chance(50) {
+            IdentityStatus::Validated
+        } else {
+            IdentityStatus::Provisional
+        },
         ins,
         created_at: created,
         updated_at: created,
@@ -377,7 +497,9 @@ fn history(
     window_start: Timestamp,
     now: Timestamp,
 ) {
-    let day_start = |d: Date| tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0);
+    let day_start = |d: Date| {
+        tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0)
+    };
     let first = tz.to_datetime(window_start).date().max(stay.start);
     let last = stay.end.unwrap_or_else(|| tz.to_datetime(now).date());
     let notes_per_day = if kind.residential { 5 } else { 1 };
@@ -395,7 +517,14 @@ fn history(
             let category = Category::from_code(rng.pick(kind.notes)).unwrap_or(Category::NursingCare);
             let content = if category == Category::NursingCare && rng.chance(20) {
                 let (t, d, a, r) = rng.pick(TARGETED);
-                NoteContent { category, text: String::new(), target: Some(t.into()), data: Some(d.into()), action: Some(a.into()), result: Some(r.into()) }
+                NoteContent {
+                    category,
+                    text: String::new(),
+                    target: Some(t.into()),
+                    data: Some(d.into()),
+                    action: Some(a.into()),
+                    result: Some(r.into()),
+                }
             } else {
                 let texts: Vec<&str> = NOTES.iter().filter(|(c, _)| *c == category.code()).map(|(_, t)| *t).collect();
                 let text = if texts.is_empty() { rng.pick(NOTES).1 } else { rng.pick(&texts) };
@@ -421,7 +550,9 @@ fn history(
             let at = base + 7 * 3_600_000_000 + rng.below(3 * 3_600_000_000) as i64;
             if at <= now_us {
                 let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
-                for kind in [VitalSign::BodyWeight, VitalSign::BloodPressure, VitalSign::HeartRate, VitalSign::BodyTemperature] {
+                for kind in
+                    [VitalSign::BodyWeight, VitalSign::BloodPressure, VitalSign::HeartRate, VitalSign::BodyTemperature]
+                {
                     let (value, value2) = match kind {
                         VitalSign::BodyWeight => (45.0 + rng.below(500) as f64 / 10.0, None),
                         VitalSign::BloodPressure => (110.0 + rng.below(50) as f64, Some(60.0 + rng.below(30) as f64)),
@@ -470,11 +601,12 @@ impl Batch {
     }
 
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
+        let engine = store.engine();
         let mut tx = store.begin_write().await?;
-        bulk::persons(&mut tx, &self.persons).await?;
-        bulk::stays(&mut tx, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
-        bulk::notes(&mut tx, org, &self.notes).await?;
-        bulk::observations(&mut tx, org, &self.observations).await?;
+        bulk::persons(&mut tx, engine, &self.persons).await?;
+        bulk::stays(&mut tx, engine, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
+        bulk::notes(&mut tx, engine, org, &self.notes).await?;
+        bulk::observations(&mut tx, engine, org, &self.observations).await?;
         tx.commit().await?;
         self.notes_total += self.notes.len();
         self.observations_total += self.observations.len();

@@ -15,6 +15,7 @@ pub mod security;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use codec::{Micros, now_micros};
@@ -57,9 +58,35 @@ impl Engine {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// SQLite has one writer at a time: writers queue here, in order, instead of polling the
+    /// file lock in SQLite's busy handler (which sleeps up to 100 ms between tries).
+    write_lane: Arc<tokio::sync::Mutex<()>>,
 }
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction (and, on SQLite, the place in the writers' lane it holds until it ends).
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _lane: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
 
 impl Store {
     /// Opens the database at `url`. A SQLite file is created only when `create` is set
@@ -97,7 +124,7 @@ impl Store {
             sqlx::Error::Database(d) => StoreError::Url(d.message().to_string()),
             other => StoreError::Url(other.to_string()),
         })?;
-        Ok(Self { pool, engine })
+        Ok(Self { pool, engine, write_lane: Arc::new(tokio::sync::Mutex::new(())) })
     }
 
     pub fn engine(&self) -> Engine {
@@ -117,8 +144,11 @@ impl Store {
     /// so that two writers wait for each other instead of failing on lock upgrade.
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
+            Engine::Sqlite => {
+                let lane = self.write_lane.clone().lock_owned().await;
+                Tx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _lane: Some(lane) }
+            }
+            Engine::Postgres => Tx { tx: self.pool.begin().await?, _lane: None },
         })
     }
 

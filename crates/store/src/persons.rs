@@ -143,6 +143,23 @@ pub async fn person(conn: &mut Conn, org: OrganisationId, person: PersonId) -> R
     r.as_ref().map(person_from_row).transpose()
 }
 
+/// Several persons of an organisation at once.
+pub async fn persons_by_ids(conn: &mut Conn, org: OrganisationId, ids: &[PersonId]) -> Result<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM person p WHERE p.organisation_id = $1 AND p.id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string());
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(person_from_row).collect()
+}
+
 /// A search over an organisation's persons. Names match by folded prefix.
 #[derive(Debug, Clone, Default)]
 pub struct PersonQuery {
