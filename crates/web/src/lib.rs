@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use error::WebError;
+/// The strict form decoder, public for the fuzz targets.
+pub use forms::{Fields, parse_fields};
 
 /// Largest request body accepted (forms and FHIR resources).
 pub const BODY_LIMIT: usize = 1024 * 1024;
