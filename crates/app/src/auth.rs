@@ -454,6 +454,29 @@ impl App {
         Ok((client_id, secret))
     }
 
+    /// Claims a form's one-time id: a second post of the same form is a conflict, not a second write.
+    pub async fn claim_form(&self, session: &SessionInfo, form_id: &str) -> Result<()> {
+        let account = session.actor.account_id().ok_or(AppError::Forbidden)?;
+        if form_id.len() < 16
+            || form_id.len() > 64
+            || !form_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(AppError::Invalid(vec![relais_domain::DomainError::new(
+                "form_id",
+                "form-invalid",
+                "formulaire invalide : rechargez la page",
+            )]));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let fresh = security::claim_form(&mut tx, form_id, account, self.now_micros()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if fresh {
+            Ok(())
+        } else {
+            Err(AppError::Conflict("Ce formulaire a déjà été envoyé : la saisie est enregistrée une seule fois. Rechargez la page pour en saisir une nouvelle.".into()))
+        }
+    }
+
     /// Removes expired sessions (run periodically by the server).
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
         let now = self.now();
@@ -464,6 +487,7 @@ impl App {
             (now - self.settings.session_absolute).as_microsecond(),
         )
         .await?;
+        security::purge_forms(&mut tx, (now - self.settings.session_absolute).as_microsecond()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(n)
     }

@@ -26,6 +26,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_observation.sqlite.sql"),
         postgres: include_str!("../migrations/0002_observation.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "form_submission",
+        portable: include_str!("../migrations/0003_form_submission.sql"),
+        sqlite: include_str!("../migrations/0003_form_submission.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_form_submission.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

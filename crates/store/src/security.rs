@@ -211,3 +211,20 @@ pub async fn api_token(conn: &mut Conn, token_hash: &str, now: Micros) -> Result
     })
     .transpose()
 }
+
+/// Records a form as submitted; false when it already was.
+pub async fn claim_form(conn: &mut Conn, form_id: &str, account: AccountId, at: Micros) -> Result<bool> {
+    let r = sqlx::query("INSERT INTO form_submission (form_id, account_id, submitted_at) VALUES ($1, $2, $3) ON CONFLICT (form_id) DO NOTHING")
+        .bind(form_id)
+        .bind(account.to_string())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Forgets submissions older than `before` (a replay that late is refused by the session anyway).
+pub async fn purge_forms(conn: &mut Conn, before: Micros) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM form_submission WHERE submitted_at < $1").bind(before).execute(conn).await?;
+    Ok(r.rows_affected())
+}

@@ -57,6 +57,11 @@ impl FromRequest<AppState> for CsrfForm {
         let (mut parts, fields) = read_form(req).await?;
         let staff = Staff::from_request_parts(&mut parts, state).await?;
         check_csrf(&parts, &fields, staff.csrf())?;
+        // Forms that write carry a one-time id: a double tap or a replay is refused here.
+        let form_id = fields.get("form_id");
+        if !form_id.is_empty() {
+            state.app.claim_form(&staff.0, form_id).await?;
+        }
         Ok(Self(staff, fields))
     }
 }

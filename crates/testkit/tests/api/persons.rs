@@ -84,6 +84,17 @@ async fn logbook_and_scope_between_establishments(t: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 303);
+    // A double tap (the same form posted twice) writes once.
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    let form_id = relais_testkit::extract(&page, "name=\"form_id\" value=\"").expect("form id");
+    let fields =
+        [("category", "nursing_care"), ("text", "Transmission envoyée deux fois"), ("form_id", form_id.as_str())];
+    assert_eq!(aide.post(&format!("/persons/{id}/notes"), &fields).await.status(), 303);
+    let replay = aide.post(&format!("/persons/{id}/notes"), &fields).await;
+    assert_eq!(replay.status(), 409);
+    assert!(replay.text().await.unwrap().contains("déjà été envoyé"));
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert_eq!(page.matches("Transmission envoyée deux fois").count(), 1);
     let (_, unit) = aide.text(&format!("/units/{}", t.fixture.north)).await;
     assert!(unit.contains("A bien dormi, toilette faite."), "note in the unit logbook");
     assert!(unit.contains("DURAND Jeanne"));
