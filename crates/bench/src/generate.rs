@@ -332,11 +332,13 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     }
     tx.commit().await?;
 
-    // Persons, stays, notes, observations.
+    // Persons and stays first; then notes and measures day by day over the whole organisation,
+    // so that rows arrive in time order (ids are time-ordered: the indexes grow at their end).
     let mut batch = Batch::default();
     let mut unit_people: std::collections::HashMap<UnitId, Vec<PersonId>> = Default::default();
     let mut identifiers: Vec<String> = Vec::new();
     let (mut n_current, mut n_discharged) = (0usize, 0usize);
+    let mut active: Vec<(PersonId, Stay, usize)> = Vec::new();
     for (i, (e, units, kind)) in establishments.iter().enumerate() {
         let discharged = kind.capacity * kind.turnover as usize * years as usize / 100;
         for p in 0..kind.capacity + discharged {
@@ -380,13 +382,30 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             } else {
                 n_discharged += 1;
             }
-            history(&mut rng, &mut batch, &tz, &person, &stay, kind, &accounts.writers[i], window_start, now);
+            active.push((person.id, stay.clone(), i));
             batch.persons.push(person);
             batch.stays.push(stay);
             if batch.rows() > 20_000 {
                 batch.flush(&store, org).await?;
             }
         }
+    }
+    batch.flush(&store, org).await?;
+    let mut day = tz.to_datetime(window_start).date();
+    while day <= today {
+        for (person, stay, i) in &active {
+            if stay.start <= day && stay.end.is_none_or(|end| day <= end) {
+                let kind = establishments[*i].2;
+                one_day(&mut rng, &mut batch, &tz, *person, stay, kind, &accounts.writers[*i], day, now);
+            }
+        }
+        if batch.rows() > 20_000 {
+            batch.flush(&store, org).await?;
+        }
+        day = match day.tomorrow() {
+            Ok(d) => d,
+            Err(_) => break,
+        };
     }
     let (notes, observations) =
         (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
@@ -484,104 +503,92 @@ fn make_person(
     Ok((person, qualified.then_some(matricule)))
 }
 
-/// Notes and measures of one stay, inside the history window.
+/// Notes and measures of one person on one day.
 #[allow(clippy::too_many_arguments)]
-fn history(
+fn one_day(
     rng: &mut Rng,
     batch: &mut Batch,
     tz: &TimeZone,
-    person: &Person,
+    person: PersonId,
     stay: &Stay,
     kind: &Kind,
     writers: &[(AccountId, String)],
-    window_start: Timestamp,
+    day: Date,
     now: Timestamp,
 ) {
-    let day_start = |d: Date| {
-        tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0)
-    };
-    let first = tz.to_datetime(window_start).date().max(stay.start);
-    let last = stay.end.unwrap_or_else(|| tz.to_datetime(now).date());
+    let base = tz.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0);
     let notes_per_day = if kind.residential { 5 } else { 1 };
     let measures_per_week = if kind.residential { 3 } else { 1 };
     let now_us = now.as_microsecond();
-    let mut day = first;
-    while day <= last {
-        let base = day_start(day);
-        for _ in 0..notes_per_day {
-            let at = base + rng.below(86_400_000_000) as i64;
-            if at > now_us {
-                continue;
-            }
-            let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
-            let category = Category::from_code(rng.pick(kind.notes)).unwrap_or(Category::NursingCare);
-            let content = if category == Category::NursingCare && rng.chance(20) {
-                let (t, d, a, r) = rng.pick(TARGETED);
-                NoteContent {
-                    category,
-                    text: String::new(),
-                    target: Some(t.into()),
-                    data: Some(d.into()),
-                    action: Some(a.into()),
-                    result: Some(r.into()),
-                }
-            } else {
-                let texts: Vec<&str> = NOTES.iter().filter(|(c, _)| *c == category.code()).map(|(_, t)| *t).collect();
-                let text = if texts.is_empty() { rng.pick(NOTES).1 } else { rng.pick(&texts) };
-                NoteContent { category, text: text.into(), target: None, data: None, action: None, result: None }
-            };
-            let id = NoteId(rng.uuid_at(at));
-            batch.notes.push(Note {
-                id,
-                person_id: person.id,
-                establishment_id: Some(stay.establishment_id),
-                unit_id: stay.unit_id,
-                lineage_id: id,
-                version: 1,
-                is_current: true,
-                content,
-                correction_reason: None,
-                author_id: author,
-                author_label: label,
-                recorded_at: at,
-            });
+    for _ in 0..notes_per_day {
+        let at = base + rng.below(86_400_000_000) as i64;
+        if at > now_us {
+            continue;
         }
-        if rng.below(7) < measures_per_week {
-            let at = base + 7 * 3_600_000_000 + rng.below(3 * 3_600_000_000) as i64;
-            if at <= now_us {
-                let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
-                for kind in
-                    [VitalSign::BodyWeight, VitalSign::BloodPressure, VitalSign::HeartRate, VitalSign::BodyTemperature]
-                {
-                    let (value, value2) = match kind {
-                        VitalSign::BodyWeight => (45.0 + rng.below(500) as f64 / 10.0, None),
-                        VitalSign::BloodPressure => (110.0 + rng.below(50) as f64, Some(60.0 + rng.below(30) as f64)),
-                        VitalSign::HeartRate => (55.0 + rng.below(45) as f64, None),
-                        _ => (36.0 + rng.below(20) as f64 / 10.0, None),
-                    };
-                    let id = ObservationId(rng.uuid_at(at));
-                    batch.observations.push(Observation {
-                        id,
-                        person_id: person.id,
-                        lineage_id: id,
-                        version: 1,
-                        is_current: true,
-                        kind,
-                        value,
-                        value2,
-                        effective_at: at,
-                        recorded_at: at,
-                        author_kind: "account".into(),
-                        author_id: Some(author.to_string()),
-                        author_label: label.clone(),
-                    });
-                }
+        let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
+        let category = Category::from_code(rng.pick(kind.notes)).unwrap_or(Category::NursingCare);
+        let content = if category == Category::NursingCare && rng.chance(20) {
+            let (t, d, a, r) = rng.pick(TARGETED);
+            NoteContent {
+                category,
+                text: String::new(),
+                target: Some(t.into()),
+                data: Some(d.into()),
+                action: Some(a.into()),
+                result: Some(r.into()),
             }
-        }
-        day = match day.tomorrow() {
-            Ok(d) => d,
-            Err(_) => break,
+        } else {
+            let texts: Vec<&str> = NOTES.iter().filter(|(c, _)| *c == category.code()).map(|(_, t)| *t).collect();
+            let text = if texts.is_empty() { rng.pick(NOTES).1 } else { rng.pick(&texts) };
+            NoteContent { category, text: text.into(), target: None, data: None, action: None, result: None }
         };
+        let id = NoteId(rng.uuid_at(at));
+        batch.notes.push(Note {
+            id,
+            person_id: person,
+            establishment_id: Some(stay.establishment_id),
+            unit_id: stay.unit_id,
+            lineage_id: id,
+            version: 1,
+            is_current: true,
+            content,
+            correction_reason: None,
+            author_id: author,
+            author_label: label,
+            recorded_at: at,
+        });
+    }
+    if rng.below(7) < measures_per_week {
+        let at = base + 7 * 3_600_000_000 + rng.below(3 * 3_600_000_000) as i64;
+        if at <= now_us {
+            let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
+            for kind in
+                [VitalSign::BodyWeight, VitalSign::BloodPressure, VitalSign::HeartRate, VitalSign::BodyTemperature]
+            {
+                let (value, value2) = match kind {
+                    VitalSign::BodyWeight => (45.0 + rng.below(500) as f64 / 10.0, None),
+                    VitalSign::BloodPressure => (110.0 + rng.below(50) as f64, Some(60.0 + rng.below(30) as f64)),
+                    VitalSign::HeartRate => (55.0 + rng.below(45) as f64, None),
+                    _ => (36.0 + rng.below(20) as f64 / 10.0, None),
+                };
+                let id = ObservationId(rng.uuid_at(at));
+                batch.observations.push(Observation {
+                    id,
+                    person_id: person,
+                    lineage_id: id,
+                    version: 1,
+                    is_current: true,
+                    kind,
+                    value,
+                    value2,
+                    effective_at: at,
+                    recorded_at: at,
+                    author_kind: "account".into(),
+                    author_id: Some(author.to_string()),
+                    author_label: label.clone(),
+                });
+            }
+        }
     }
 }
 
