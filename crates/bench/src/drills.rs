@@ -101,8 +101,7 @@ async fn write_patients_counted(
     for t in tasks {
         let _ = t.await;
     }
-    let out = acked.lock().await.clone();
-    out
+    acked.lock().await.clone()
 }
 
 /// Every acknowledged id is in the database; every person has its creation event and every
