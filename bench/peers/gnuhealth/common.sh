@@ -10,6 +10,10 @@ GNUHEALTH_DB="${GNUHEALTH_DB:-relais_peer_gnuhealth}"
 # Server side of the database connection (trust auth, user postgres).
 GNUHEALTH_PG_URI="${GNUHEALTH_PG_URI:-postgresql://postgres@127.0.0.1:5432/}"
 PYTHON="${PYTHON:-python3}"
+# 1 = stock `trytond` server (one process, threaded); N > 1 = gunicorn with N
+# worker processes (GNUHEALTH_SERVER_THREADS threads each) on trytond.application.
+GNUHEALTH_WORKERS="${GNUHEALTH_WORKERS:-1}"
+GNUHEALTH_SERVER_THREADS="${GNUHEALTH_SERVER_THREADS:-4}"
 
 VENV="$GNUHEALTH_HOME/venv"
 VPY="$VENV/bin/python"
@@ -21,7 +25,7 @@ PASSFILE="$GNUHEALTH_HOME/admin.pass"
 STAMP="$GNUHEALTH_HOME/venv.stamp"
 BASE_URL="http://127.0.0.1:$GNUHEALTH_PORT"
 
-export GNUHEALTH_HOME GNUHEALTH_PORT GNUHEALTH_DB
+export GNUHEALTH_HOME GNUHEALTH_PORT GNUHEALTH_DB GNUHEALTH_WORKERS GNUHEALTH_SERVER_THREADS
 
 log() { printf '[gnuhealth-peer %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -82,7 +82,7 @@ EOF
 # Access log off (werkzeug logs every request at INFO otherwise); warnings kept.
 cat >"$LOGCONF" <<'EOF'
 [loggers]
-keys=root,werkzeug
+keys=root,werkzeug,pywarnings
 
 [handlers]
 keys=stderr
@@ -98,6 +98,12 @@ handlers=stderr
 level=WARNING
 handlers=stderr
 qualname=werkzeug
+propagate=0
+
+[logger_pywarnings]
+level=ERROR
+handlers=stderr
+qualname=py.warnings
 propagate=0
 
 [handler_stderr]

@@ -20,10 +20,21 @@ if rpc_alive; then
     die "something else already answers on $BASE_URL"
 fi
 
-log "starting trytond on $BASE_URL (database $GNUHEALTH_DB, log $SERVER_LOG)"
-# -d preloads the database's pool before the port opens.
-setsid "$VENV/bin/trytond" -c "$CONF" --logconf "$LOGCONF" -d "$GNUHEALTH_DB" \
-    </dev/null >>"$SERVER_LOG" 2>&1 &
+[[ "$GNUHEALTH_WORKERS" =~ ^[1-9][0-9]*$ ]] || die "GNUHEALTH_WORKERS must be >= 1"
+if ((GNUHEALTH_WORKERS == 1)); then
+    log "starting trytond on $BASE_URL (database $GNUHEALTH_DB, log $SERVER_LOG)"
+    # -d preloads the database's pool before the port opens.
+    setsid "$VENV/bin/trytond" -c "$CONF" --logconf "$LOGCONF" -d "$GNUHEALTH_DB" \
+        </dev/null >>"$SERVER_LOG" 2>&1 &
+else
+    log "starting gunicorn ($GNUHEALTH_WORKERS workers x $GNUHEALTH_SERVER_THREADS threads) on $BASE_URL (database $GNUHEALTH_DB, log $SERVER_LOG)"
+    TRYTOND_CONFIG="$CONF" TRYTOND_LOGGING_CONFIG="$LOGCONF" \
+        TRYTOND_DATABASE_NAMES="$GNUHEALTH_DB" \
+        setsid "$VENV/bin/gunicorn" --workers "$GNUHEALTH_WORKERS" \
+        --threads "$GNUHEALTH_SERVER_THREADS" --timeout 300 --no-control-socket \
+        --bind "127.0.0.1:$GNUHEALTH_PORT" trytond.application:app \
+        </dev/null >>"$SERVER_LOG" 2>&1 &
+fi
 pid=$!
 printf '%s\n' "$pid" >"$PIDFILE"
 

@@ -113,26 +113,28 @@ class Client:
                 pass
         self.conn = None
 
-    def _post(self, body, headers):
+    def _post(self, path, body, headers):
         if self.conn is None:
             self._connect()
-        self.conn.request("POST", self.path, body=body, headers=headers)
+        self.conn.request("POST", path, body=body, headers=headers)
         resp = self.conn.getresponse()
         return resp.status, resp.read()
 
-    def call(self, method, *params):
+    def call(self, method, *params, path=None):
+        """Call `method`; `path` "/" for server-level methods (common.*)."""
+        path = path or self.path
         body = json.dumps({"id": next(self._ids), "method": method,
                            "params": list(params)}).encode()
         headers = {"Content-Type": "application/json"}
         if self.auth:
             headers["Authorization"] = self.auth
         try:
-            status, data = self._post(body, headers)
+            status, data = self._post(path, body, headers)
         except (http.client.RemoteDisconnected, ConnectionResetError,
                 BrokenPipeError, http.client.CannotSendRequest):
             # Server dropped an idle keep-alive connection: reconnect once.
             self._connect()
-            status, data = self._post(body, headers)
+            status, data = self._post(path, body, headers)
         try:
             payload = json.loads(data)
         except ValueError:
@@ -332,10 +334,13 @@ def bulk_create(args, ds):
             with lock:
                 done[0] += 1
                 if done[0] % max(1, n // 10) == 0:
-                    print("  setup: %d/%d persons" % (done[0], n),
+                    el = time.perf_counter() - t_start
+                    print("  setup: %d/%d persons, %.0f s, %.1f persons/s"
+                          % (done[0], n, el, done[0] / el),
                           file=sys.stderr, flush=True)
         c.close()
 
+    t_start = time.perf_counter()
     run_threads(args.setup_threads, worker)
     if failures:
         raise SystemExit("setup: %d person creations failed, first: %s"
@@ -362,8 +367,8 @@ def bulk_evaluations(c, ds, per_person, batch, rnd):
 def measured_phase(args, ds):
     results = {k: {"lat": [], "errors": 0, "samples": []} for k in KINDS}
     rlock = threading.Lock()
+    deadline = [None]  # set when the measured threads start
     if args.seconds:
-        deadline = time.monotonic() + args.seconds
         tasks = None
     else:
         tasks = [k for k in KINDS for _ in range(args.ops_per_kind)]
@@ -373,7 +378,7 @@ def measured_phase(args, ds):
 
     def next_kind(rnd):
         if tasks is None:
-            return rnd.choice(KINDS) if time.monotonic() < deadline else None
+            return rnd.choice(KINDS) if time.monotonic() < deadline[0] else None
         with tlock:
             return next(task_iter, None)
 
@@ -412,6 +417,8 @@ def measured_phase(args, ds):
                 results[k]["samples"].extend(samples)
         c.close()
 
+    if args.seconds:
+        deadline[0] = time.monotonic() + args.seconds
     t0 = time.perf_counter()
     run_threads(args.threads, worker)
     wall = time.perf_counter() - t0
@@ -436,6 +443,22 @@ def measured_phase(args, ds):
     return wall, ops
 
 
+def _loadavg():
+    """1/5/15-min load average: other work on the machine skews results."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def server_desc():
+    workers = int(os.environ.get("GNUHEALTH_WORKERS", "1") or 1)
+    if workers <= 1:
+        return "trytond built-in server (1 process, threaded werkzeug)"
+    return "gunicorn %d workers x %s threads (trytond.application)" % (
+        workers, os.environ.get("GNUHEALTH_SERVER_THREADS", "4"))
+
+
 def _r(v):
     return None if v is None else round(v, 2)
 
@@ -443,9 +466,11 @@ def _r(v):
 def print_table(out):
     print()
     print("GNU Health %s (trytond %s) - %d persons, setup %.1f s, measured "
-          "phase %.1f s, %d threads"
+          "phase %.1f s, %d client threads"
           % (out["version"], out["trytond_version"], out["persons"],
              out["setup_seconds"], out["measured_seconds"], out["threads"]))
+    print("server: %s; load average at start %s, at end %s"
+          % (out["server"], out["loadavg_at_start"], out["loadavg_at_end"]))
     head = "%-20s %7s %6s %9s %9s %9s %9s" % (
         "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms")
     print(head)
@@ -474,11 +499,13 @@ def parse_args(argv):
     p.add_argument("--password-file", default=os.path.join(home, "admin.pass"))
     p.add_argument("--persons", type=int, default=1000,
                    help="data set size, created before the measured phase")
-    p.add_argument("--setup-threads", type=int, default=None,
-                   help="threads for the data set creation (default --threads)")
+    p.add_argument("--setup-threads", type=int, default=2,
+                   help="threads for the data set creation (default 2: the "
+                        "stock trytond server is one GIL-bound process, more "
+                        "client threads only add contention)")
     p.add_argument("--evaluations-per-person", type=int, default=0,
                    help="evaluations added to each data set person, batched "
-                        "(default 0, like the Relais FHIR mix data set)")
+                        "(default 0)")
     p.add_argument("--batch", type=int, default=500,
                    help="records per create call where GNU Health allows "
                         "batching (evaluations)")
@@ -498,7 +525,8 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.persons < 1 or a.threads < 1:
         p.error("--persons and --threads must be >= 1")
-    a.setup_threads = a.setup_threads or a.threads
+    if a.setup_threads < 1:
+        p.error("--setup-threads must be >= 1")
     with open(a.password_file) as fh:
         a.password = fh.read().strip()
     return a
@@ -507,9 +535,10 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     started_at = datetime.datetime.now(datetime.timezone.utc)
+    load_start = _loadavg()
     rnd = random.Random(args.seed)
     main_client = make_client(args)
-    trytond_version = main_client.call("common.server.version")
+    trytond_version = main_client.call("common.server.version", path="/")
     mods = main_client.model("ir.module", "search_read",
                              [["name", "=", "health"]], 0, 1, None,
                              ["version", "state"])
@@ -553,6 +582,7 @@ def main(argv=None):
         "setup_seconds": round(setup_seconds, 2),
         "setup_persons_per_s": round(args.persons / setup_seconds, 2),
         "setup_evaluations": n_eval,
+        "server": server_desc(),
         "threads": args.threads,
         "setup_threads": args.setup_threads,
         "mode": mode,
@@ -562,6 +592,9 @@ def main(argv=None):
         "total_errors": errors,
         "total_throughput_per_s": round((total - errors) / wall, 2),
         "started_at": started_at.isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "loadavg_at_start": load_start,
+        "loadavg_at_end": _loadavg(),
         "operations": ops,
     }
     if args.out:

@@ -35,6 +35,13 @@ enum Command {
         #[arg(long)]
         manifest: PathBuf,
     },
+    /// Measure the disk's durable write rate (write 4 KiB + fdatasync, repeated).
+    Fsync {
+        #[arg(long, default_value = "/var/tmp/relais-fsync-probe")]
+        file: PathBuf,
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+    },
     /// Kill -9 the server during concurrent writes, restart, check nothing acknowledged was lost.
     Crash {
         #[command(flatten)]
@@ -82,6 +89,7 @@ async fn main() -> ExitCode {
         Command::Generate { profile, years, seed, database_url, manifest } => {
             generate::run(&profile, years, seed, &database_url, &manifest).await
         }
+        Command::Fsync { file, count } => fsync(&file, count),
         Command::Crash { common, rounds, writes } => drills::crash(&common.options(), rounds, writes).await,
         Command::Backup { common } => drills::backup(&common.options()).await,
         Command::BadInput { common } => drills::bad_input(&common.options()).await,
@@ -93,4 +101,25 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Durable writes per second of the disk holding `file`: the ceiling of unbatched commits.
+fn fsync(file: &std::path::Path, count: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(file)?;
+    let block = [0x5au8; 4096];
+    let start = std::time::Instant::now();
+    for _ in 0..count {
+        f.write_all(&block)?;
+        f.sync_data()?;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    drop(f);
+    std::fs::remove_file(file)?;
+    println!(
+        "fsync: {count} durable 4 KiB writes in {secs:.2} s = {:.0} per second ({:.3} ms each)",
+        count as f64 / secs,
+        secs * 1000.0 / count as f64
+    );
+    Ok(())
 }

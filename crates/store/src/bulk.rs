@@ -80,6 +80,17 @@ pub async fn persons(conn: &mut Conn, engine: Engine, rows: &[Person]) -> Result
         }
         q.execute(&mut *conn).await?;
     }
+    let tokens: Vec<(&Person, &'static str, String)> =
+        rows.iter().flat_map(|p| crate::persons::name_tokens(p).into_iter().map(move |(k, t)| (p, k, t))).collect();
+    for chunk in tokens.chunks(400) {
+        let sql =
+            multi_insert(engine, "person_name_token", &["organisation_id", "person_id", "kind", "token"], chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for (p, k, t) in chunk {
+            q = q.bind(p.organisation_id.to_string()).bind(p.id.to_string()).bind(*k).bind(t.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

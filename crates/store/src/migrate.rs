@@ -33,6 +33,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_form_submission.sqlite.sql"),
         postgres: include_str!("../migrations/0003_form_submission.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "name_token",
+        portable: include_str!("../migrations/0004_name_token.sql"),
+        sqlite: include_str!("../migrations/0004_name_token.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_name_token.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -69,6 +76,10 @@ impl Store {
                 if !sql.trim().is_empty() {
                     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await?;
                 }
+            }
+            if m.version == 4 {
+                // Folding is Rust code: the tokens of existing persons are computed here.
+                crate::persons::backfill_name_tokens(&mut tx).await?;
             }
             sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)

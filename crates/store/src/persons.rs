@@ -98,6 +98,61 @@ pub(crate) fn search_first_names(p: &Person) -> String {
     s
 }
 
+/// The folded words of a person's names: ("family", word) for birth and used names,
+/// ("given", word) for first names.
+pub(crate) fn name_tokens(p: &Person) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |kind: &'static str, text: &str| {
+        for w in fold(text).split(' ').filter(|w| !w.is_empty()) {
+            if !out.iter().any(|(k, t)| *k == kind && t == w) {
+                out.push((kind, w.to_string()));
+            }
+        }
+    };
+    add("family", &p.traits.birth_name);
+    if let Some(u) = &p.used.used_name {
+        add("family", u);
+    }
+    add("given", &p.traits.first_names_joined());
+    if let Some(u) = &p.used.used_first_name {
+        add("given", u);
+    }
+    out
+}
+
+pub(crate) async fn insert_name_tokens(conn: &mut Conn, p: &Person) -> Result<()> {
+    let tokens = name_tokens(p);
+    if tokens.is_empty() {
+        return Ok(());
+    }
+    let values =
+        (0..tokens.len()).map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i)).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO person_name_token (organisation_id, person_id, kind, token) VALUES {values}");
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(p.organisation_id.to_string()).bind(p.id.to_string());
+    for (k, t) in tokens {
+        q = q.bind(k).bind(t);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
+/// Fills the name tokens of persons stored before they existed.
+pub(crate) async fn backfill_name_tokens(conn: &mut Conn) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.id > $1 ORDER BY p.id LIMIT 2000");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(&after).fetch_all(&mut *conn).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for r in &rows {
+            let p = person_from_row(r)?;
+            insert_name_tokens(conn, &p).await?;
+            after = p.id.to_string();
+        }
+    }
+}
+
 pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     sqlx::query(
         "INSERT INTO person (id, organisation_id, registered_establishment_id, birth_name, first_names, birth_date, sex, birthplace, used_name, used_first_name, \
@@ -122,9 +177,9 @@ pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     .bind(search_first_names(p))
     .bind(p.created_at)
     .bind(p.updated_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    insert_name_tokens(conn, p).await
 }
 
 pub async fn set_identity_status(conn: &mut Conn, person: PersonId, status: IdentityStatus) -> Result<()> {

@@ -65,6 +65,14 @@ async fn search_folds_accents_and_case(t: TestApp) {
     assert_eq!(person_links(&p), vec![c.clone()]);
     let (_, p) = b.text("/persons?q=lef&birth_date=1940-02-01").await;
     assert_eq!(person_links(&p), vec![a]);
+    // Any word of the names, several words at once.
+    let d = register(&b, &est, "DUPONT-MARTIN", "Marie Claire", "05/06/1942").await;
+    let (_, p) = b.text("/persons?q=martin").await;
+    assert_eq!(person_links(&p), vec![d.clone()]);
+    let (_, p) = b.text("/persons?q=claire%20dup").await;
+    assert_eq!(person_links(&p), vec![d.clone()]);
+    let (_, p) = b.text("/persons?q=claire%20lefevre").await;
+    assert!(person_links(&p).is_empty());
     let (_, p) = b.text("/persons?birth_date=31/02/1941").await;
     assert!(p.contains("Date de naissance"), "bad date explained");
     // htmx asks for the results fragment only.
