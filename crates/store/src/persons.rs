@@ -255,20 +255,21 @@ pub async fn search_persons(conn: &mut Conn, org: OrganisationId, q: &PersonQuer
             " AND ((p.search_birth_name >= {a} AND p.search_birth_name < {b}) OR (p.search_used_name >= {a} AND p.search_used_name < {b}))"
         ));
     }
-    if let Some(given) = q.given.as_deref().map(fold).filter(|s| !s.is_empty()) {
-        let (a, b) = (next(&mut binds, given.clone()), next(&mut binds, format!("% {given}%")));
-        sql.push_str(&format!(" AND (p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {b})"));
+    // Each word typed must begin a word of the names (through the token index).
+    let words = |text: &str, kind: Option<&str>, sql: &mut String, binds: &mut Vec<String>| {
+        for w in fold(text).split(' ').filter(|w| !w.is_empty()).take(4) {
+            let (a, b) = (next(binds, w.to_string()), next(binds, prefix_end(w)));
+            let kind = kind.map(|k| format!(" AND t.kind = '{k}'")).unwrap_or_default();
+            sql.push_str(&format!(
+                " AND p.id IN (SELECT t.person_id FROM person_name_token t WHERE t.organisation_id = $1 AND t.token >= {a} AND t.token < {b}{kind})"
+            ));
+        }
+    };
+    if let Some(given) = q.given.as_deref() {
+        words(given, Some("given"), &mut sql, &mut binds);
     }
-    if let Some(name) = q.name.as_deref().map(fold).filter(|s| !s.is_empty()) {
-        let (a, b, c) = (
-            next(&mut binds, name.clone()),
-            next(&mut binds, prefix_end(&name)),
-            next(&mut binds, format!("% {name}%")),
-        );
-        sql.push_str(&format!(
-            " AND ((p.search_birth_name >= {a} AND p.search_birth_name < {b}) OR (p.search_used_name >= {a} AND p.search_used_name < {b}) \
-             OR p.search_first_names LIKE {a} || '%' OR p.search_first_names LIKE {c})"
-        ));
+    if let Some(name) = q.name.as_deref() {
+        words(name, None, &mut sql, &mut binds);
     }
     if let Some(bd) = &q.birth_date {
         let a = next(&mut binds, bd.to_storage());
