@@ -161,3 +161,40 @@ impl NoteView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Banner;
+    use relais_app::store::persons::Person;
+    use relais_domain::date::BirthDate;
+    use relais_domain::identity::{IdentityStatus, Sex, StrictTraits, UsedNames};
+    use relais_domain::ids::{OrganisationId, PersonId};
+    use relais_domain::ins::Ins;
+
+    fn person(status: IdentityStatus) -> Person {
+        let bd = BirthDate::parse("1936-06-21", jiff::civil::date(2026, 1, 1)).unwrap();
+        Person {
+            id: PersonId::generate(),
+            organisation_id: OrganisationId::generate(),
+            registered_at: None,
+            traits: StrictTraits::new("TCHITCHI", "CATARINA BELLA", bd, Sex::Female, None).unwrap(),
+            used: UsedNames::default(),
+            status,
+            ins: Some(Ins::parse("236066322083656", "1.2.250.1.213.1.4.10").unwrap()),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    /// The banner is the HTML output path of the INS: shown only for a qualified identity.
+    #[test]
+    fn banner_shows_the_ins_only_when_qualified() {
+        for status in [IdentityStatus::Provisional, IdentityStatus::Retrieved, IdentityStatus::Validated] {
+            assert!(Banner::of(&person(status)).ins.is_none(), "{status:?}");
+        }
+        let b = Banner::of(&person(IdentityStatus::Qualified));
+        assert!(b.ins.unwrap().starts_with("236066322083656"));
+        assert_eq!(b.first_first_name, "CATARINA");
+        assert_eq!(b.birth_date, "21/06/1936");
+    }
+}
