@@ -196,7 +196,16 @@ fn profile(name: &str) -> anyhow::Result<Vec<Kind>> {
         "small" => small(),
         "group76" => group76(),
         "x4" => group76().into_iter().map(|k| Kind { count: k.count * 4, ..k }).collect(),
-        other => bail!("unknown profile {other}: small, group76 or x4"),
+        // For the FHIR comparison with a peer: N persons in home-care services, no history beyond a year.
+        "p1000" | "p10000" => {
+            let n: usize = if name == "p1000" { 1000 } else { 10_000 };
+            let mut k = group76().swap_remove(1);
+            k.count = 10;
+            k.capacity = n / 10;
+            k.turnover = 0;
+            vec![k]
+        }
+        other => bail!("unknown profile {other}: small, group76, x4, p1000 or p10000"),
     })
 }
 
