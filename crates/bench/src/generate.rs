@@ -235,7 +235,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     }
     let kinds = profile(profile_name)?;
     let started = Instant::now();
-    let store = Store::connect(url, true, 4).await.context("open the database")?;
+    // One connection: the large bulk-load cache then serves every batch.
+    let store = Store::connect(url, true, 1).await.context("open the database")?;
     if store.schema_version().await?.is_some() {
         bail!("the database is not empty: generate into a new one");
     }
@@ -619,6 +620,7 @@ impl Batch {
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
         let engine = store.engine();
         let mut tx = store.begin_write().await?;
+        store.tune_for_bulk_load(&mut tx).await?;
         bulk::persons(&mut tx, engine, &self.persons).await?;
         bulk::stays(&mut tx, engine, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
         bulk::notes(&mut tx, engine, org, &self.notes).await?;

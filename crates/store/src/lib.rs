@@ -152,6 +152,15 @@ impl Store {
         })
     }
 
+    /// Bulk loading only: a large page cache on SQLite, so that indexes keyed by person stay in
+    /// memory while millions of rows arrive (no effect on PostgreSQL, which has its own buffers).
+    pub async fn tune_for_bulk_load(&self, conn: &mut Conn) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            sqlx::query("PRAGMA cache_size = -1000000").execute(conn).await?;
+        }
+        Ok(())
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
