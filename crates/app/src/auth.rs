@@ -69,7 +69,7 @@ pub struct SessionInfo {
 }
 
 /// An unauthenticated actor, labelled with the login it tried (cut, never the password).
-fn anonymous(_ip: &str, label: &str) -> AuditActor {
+fn anonymous(label: &str) -> AuditActor {
     AuditActor { kind: "anonymous", id: None, label: label.chars().take(64).collect() }
 }
 
@@ -84,7 +84,7 @@ impl App {
             drop(conn);
             self.audit(NewAuditEvent {
                 organisation_id: None,
-                actor: anonymous(ip, &username),
+                actor: anonymous(&username),
                 action: "login",
                 outcome: "throttled",
                 person_id: None,
@@ -113,7 +113,7 @@ impl App {
                 &mut tx,
                 NewAuditEvent {
                     organisation_id: None,
-                    actor: anonymous(ip, &username),
+                    actor: anonymous(&username),
                     action: "login",
                     outcome: "failed",
                     person_id: None,
@@ -343,7 +343,7 @@ impl App {
         let Some(client) = client else {
             self.audit(NewAuditEvent {
                 organisation_id: None,
-                actor: anonymous(ip, client_id),
+                actor: anonymous(client_id),
                 action: "oauth.token",
                 outcome: "failed",
                 person_id: None,
