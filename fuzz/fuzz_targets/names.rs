@@ -19,7 +19,7 @@ const TODAY: Date = date(2026, 11, 26);
 /// is the weaker "a second fold is a fixed point", so the target keeps fuzzing instead of stopping
 /// on its first capital letter. `RELAIS_FUZZ_STRICT_FOLD=1` checks the strict property; make it
 /// the default (`true` below) once `fold` is fixed.
-const STRICT_FOLD_BY_DEFAULT: bool = false;
+const STRICT_FOLD_BY_DEFAULT: bool = true;
 
 fn strict_fold() -> bool {
     static STRICT: OnceLock<bool> = OnceLock::new();

@@ -25,7 +25,7 @@ fn optional(field: &'static str, value: &str, max: usize) -> Result<Option<Strin
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(DomainError::new(field, "characters", "caractères de contrôle non admis"));
     }
-    Ok((!v.is_empty()).then(|| v.replace("\r\n", "\n")))
+    Ok((!v.is_empty()).then(|| v.replace("\r\n", "\n").replace('\r', "\n")))
 }
 
 impl NoteContent {
