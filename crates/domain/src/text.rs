@@ -74,7 +74,9 @@ mod tests {
         assert_eq!(fold(""), "");
         assert_eq!(fold("<script>"), "script");
         // Upper-case letters whose lower case is accented: found by the fuzzer.
-        for (upper, folded) in [("ŻANETA", "zaneta"), ("Ů", "u"), ("Ń", "n"), ("İ", "i"), ("ẞ", "ss"), ("\u{212B}", "a")] {
+        for (upper, folded) in
+            [("ŻANETA", "zaneta"), ("Ů", "u"), ("Ń", "n"), ("İ", "i"), ("ẞ", "ss"), ("\u{212B}", "a")]
+        {
             assert_eq!(fold(upper), folded, "{upper}");
             assert_eq!(fold(&fold(upper)), fold(upper));
         }
