@@ -11,6 +11,9 @@ use relais_domain::password::check_new_password;
 use relais_store::audit::{AuditActor, NewAuditEvent};
 use relais_store::org::{self, Account, Establishment, GrantRow, Organisation, Unit};
 use relais_store::{StoreError, audit};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// Who performs an administrative change: the command line, or an administrator in the UI.
 pub enum AdminBy<'a> {
@@ -137,6 +140,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.places_cache.forget(organisation);
         Ok(e.id)
     }
 
@@ -154,6 +158,7 @@ impl App {
         org::insert_unit(&mut tx, organisation, &u).await?;
         audit::append(&mut tx, admin_event(&by, organisation, "admin.unit.create", format!("unit/{}", u.id))).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.places_cache.forget(organisation);
         Ok(u.id)
     }
 
@@ -276,6 +281,22 @@ impl App {
         Ok(org::units(&mut conn, organisation).await?)
     }
 
+    /// Establishments and units of an organisation, for display on every page. Served from
+    /// memory: they change a few times a year, and reading ~300 rows per page cost more than the
+    /// page itself. Decisions that depend on them (admission targets) read the database.
+    pub async fn places(&self, organisation: OrganisationId) -> Result<Arc<Places>> {
+        if let Some(p) = self.places_cache.get(organisation) {
+            return Ok(p);
+        }
+        let mut conn = self.store.read().await?;
+        let places = Arc::new(Places {
+            establishments: org::establishments(&mut conn, organisation).await?,
+            units: org::units(&mut conn, organisation).await?,
+        });
+        self.places_cache.put(organisation, places.clone());
+        Ok(places)
+    }
+
     /// Accounts of the organisation, for an administrator.
     pub async fn accounts(&self, actor: &Actor) -> Result<Vec<Account>> {
         AdminBy::Actor(actor).check(self)?;
@@ -287,4 +308,31 @@ impl App {
 /// A grant valid from `from` with no end.
 pub fn open_grant(profile: Profile, establishment: EstablishmentId, unit: Option<UnitId>, from: Date) -> Grant {
     Grant { profile, establishment, unit, valid_from: from, valid_until: None }
+}
+
+/// The establishments and units of one organisation.
+#[derive(Debug)]
+pub struct Places {
+    pub establishments: Vec<Establishment>,
+    pub units: Vec<Unit>,
+}
+
+/// Places per organisation. Changes made through this process clear the entry at once; the
+/// time limit bounds how long another server on the same PostgreSQL database shows an old name.
+#[derive(Debug, Default)]
+pub(crate) struct PlacesCache(RwLock<HashMap<OrganisationId, (Instant, Arc<Places>)>>);
+
+const PLACES_TTL: Duration = Duration::from_secs(30);
+
+impl PlacesCache {
+    fn get(&self, org: OrganisationId) -> Option<Arc<Places>> {
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&org).filter(|(at, _)| at.elapsed() < PLACES_TTL).map(|(_, p)| p.clone())
+    }
+    fn put(&self, org: OrganisationId, places: Arc<Places>) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(org, (Instant::now(), places));
+    }
+    fn forget(&self, org: OrganisationId) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).remove(&org);
+    }
 }

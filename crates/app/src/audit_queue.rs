@@ -45,9 +45,7 @@ impl AuditQueue {
 async fn write(store: &Store, batch: &mut [(NewAuditEvent, Reply)]) -> Result<(), String> {
     let run = async {
         let mut tx = store.begin_write().await?;
-        for (event, _) in batch.iter_mut() {
-            audit::append(&mut tx, event.clone()).await?;
-        }
+        audit::append_many(&mut tx, batch.iter().map(|(event, _)| event.clone()).collect()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok::<(), StoreError>(())
     };

@@ -179,24 +179,21 @@ impl App {
     pub async fn session(&self, token: &str, ip: &str) -> Result<SessionInfo> {
         let token_hash = digest(token);
         let mut conn = self.store.read().await?;
-        let session = security::session(&mut conn, &token_hash).await?.ok_or(AppError::Unauthenticated)?;
+        let context = security::session_context(&mut conn, &token_hash).await?.ok_or(AppError::Unauthenticated)?;
+        drop(conn);
+        let session = &context.session;
         let now = self.now_micros();
         let idle = self.settings.session_idle.as_micros() as i64;
         let absolute = self.settings.session_absolute.as_micros() as i64;
         if now - session.last_seen_at > idle || now - session.created_at > absolute {
-            drop(conn);
             let mut tx = self.store.begin_write().await?;
             security::delete_session(&mut tx, &token_hash).await?;
             tx.commit().await.map_err(StoreError::from)?;
             return Err(AppError::Unauthenticated);
         }
-        let account = org::account_by_id(&mut conn, session.account_id).await?.ok_or(AppError::Unauthenticated)?;
-        if account.disabled {
+        if context.disabled {
             return Err(AppError::Unauthenticated);
         }
-        let grants = org::grants(&mut conn, account.id).await?.into_iter().map(|g| g.grant).collect();
-        let organisation = org::organisation(&mut conn, account.organisation_id).await?;
-        drop(conn);
         // Writing on every request would make each page a write: a minute of precision is enough.
         if now - session.last_seen_at > 60_000_000 {
             let mut tx = self.store.begin_write().await?;
@@ -204,23 +201,23 @@ impl App {
             tx.commit().await.map_err(StoreError::from)?;
         }
         let stage = if !session.second_factor_done {
-            if account.totp_enabled { SessionStage::NeedsTotp } else { SessionStage::NeedsEnrolment }
-        } else if organisation.totp_required && !account.totp_enabled {
+            if context.totp_enabled { SessionStage::NeedsTotp } else { SessionStage::NeedsEnrolment }
+        } else if context.totp_required && !context.totp_enabled {
             SessionStage::NeedsEnrolment
         } else {
             SessionStage::Ready
         };
         Ok(SessionInfo {
             token_hash,
-            csrf_token: session.csrf_token,
+            csrf_token: context.session.csrf_token,
             stage,
             actor: Actor {
-                organisation_id: account.organisation_id,
+                organisation_id: context.organisation_id,
                 principal: Principal::Staff {
-                    account_id: account.id,
-                    username: account.username.clone(),
-                    display_name: account.display_name(),
-                    grants,
+                    account_id: context.session.account_id,
+                    username: context.username,
+                    display_name: context.display_name,
+                    grants: context.grants,
                 },
                 client_ip: Some(ip.to_string()),
             },

@@ -124,6 +124,7 @@ pub struct App {
     audit_queue: audit_queue::AuditQueue,
     /// Argon2id takes 19 MiB a hash: a burst of logins is hashed a few at a time.
     hashing: Arc<tokio::sync::Semaphore>,
+    places_cache: Arc<admin::PlacesCache>,
 }
 
 impl App {
@@ -138,6 +139,7 @@ impl App {
             tz,
             audit_queue,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            places_cache: Default::default(),
         }
     }
 

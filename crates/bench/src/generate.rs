@@ -57,6 +57,9 @@ impl Rng {
     }
 }
 
+/// Years before the history window whose discharged persons are kept (identity and stay only).
+const ARCHIVE_YEARS: usize = 8;
+
 /// One kind of establishment in a profile.
 struct Kind {
     label: &'static str,
@@ -350,10 +353,14 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     let (mut n_current, mut n_discharged) = (0usize, 0usize);
     let mut active: Vec<(PersonId, Stay, usize)> = Vec::new();
     for (i, (e, units, kind)) in establishments.iter().enumerate() {
-        let discharged = kind.capacity * kind.turnover as usize * years as usize / 100;
+        // Discharges of the history window, plus those of the years before it: an organisation
+        // that has used its record for a decade searches through ~20,000 former persons.
+        let discharged_years = years as usize + ARCHIVE_YEARS;
+        let discharged = kind.capacity * kind.turnover as usize * discharged_years / 100;
         for p in 0..kind.capacity + discharged {
             let current = p < kind.capacity;
             let unit = units[p % units.len()];
+            // Every record, archives included, was imported the day before the window opened.
             let created = window_start.as_microsecond() - 86_400_000_000;
             let (person, ins) = make_person(&mut rng, org, *e, kind, created, today)?;
             let stay_days =
@@ -361,7 +368,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             let (start, end) = if current {
                 (today.saturating_sub(jiff::Span::new().days(stay_days)), None)
             } else {
-                let end = today.saturating_sub(jiff::Span::new().days(1 + rng.below(365 * years as u64) as i64));
+                let end =
+                    today.saturating_sub(jiff::Span::new().days(1 + rng.below(365 * discharged_years as u64) as i64));
                 (end.saturating_sub(jiff::Span::new().days(stay_days)), Some(end))
             };
             let stay = Stay {
@@ -420,6 +428,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     let (notes, observations) =
         (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
     batch.flush(&store, org).await?;
+    // The planner needs statistics over the loaded data, as a server that has run for a year has.
+    store.analyze().await?;
 
     let (client_id, client_secret) =
         app.create_api_client(org, "banc de charge", "system/*.*").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -32,6 +32,7 @@ pub async fn open_store(config: &Config, create: bool) -> anyhow::Result<Store> 
     if applied > 0 {
         tracing::info!(applied, engine = store.engine().name(), "migrations applied");
     }
+    store.optimize().await.context("cannot refresh the query planner's statistics")?;
     Ok(store)
 }
 
@@ -55,10 +56,16 @@ pub async fn serve(
     let purge = app.clone();
     let janitor = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
-        loop {
+        for round in 1u64.. {
             tick.tick().await;
             if let Err(e) = purge.purge_expired_sessions().await {
                 tracing::warn!(error = %e, "session purge failed");
+            }
+            // Every six hours, as the data grows.
+            if round % 72 == 0
+                && let Err(e) = purge.store.optimize().await
+            {
+                tracing::warn!(error = %e, "planner statistics refresh failed");
             }
         }
     });

@@ -1,6 +1,7 @@
 //! The audit trail: append-only, each event chained to the previous one by SHA-256.
 
-use crate::{Conn, Micros, Result, Store, now_micros};
+use crate::bulk::multi_insert;
+use crate::{Conn, Engine, Micros, Result, Store, now_micros};
 use relais_domain::ids::{OrganisationId, PersonId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -130,66 +131,101 @@ impl AuditEvent {
 
 const COLUMNS: &str = "seq, id, occurred_at, organisation_id, actor_kind, actor_id, actor_label, action, outcome, person_id, resource, detail, client_ip, prev_hash, hash";
 
-/// Appends one event inside the caller's transaction. The head row serialises appenders
-/// on both engines (its row lock on PostgreSQL, the write lock on SQLite).
+/// Appends one event inside the caller's transaction.
 pub async fn append(conn: &mut Conn, event: NewAuditEvent) -> Result<i64> {
-    let persons = event.persons();
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    let seqs = append_many(conn, vec![event]).await?;
+    seqs.first().copied().ok_or_else(|| crate::StoreError::Corrupt("audit append returned no sequence".into()))
+}
+
+/// Appends events in order inside the caller's transaction, with four statements whatever their
+/// number (group commit of reads). The head row serialises appenders on both engines (its row
+/// lock on PostgreSQL, the write lock on SQLite).
+pub async fn append_many(conn: &mut Conn, events: Vec<NewAuditEvent>) -> Result<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(events.len() as i64)
         .fetch_one(&mut *conn)
         .await?;
-    let seq: i64 = head.try_get(0)?;
-    let prev_hash: String = head.try_get(1)?;
-    let mut stored = AuditEvent {
-        seq,
-        id: uuid::Uuid::now_v7().to_string(),
-        occurred_at: now_micros(),
-        organisation_id: event.organisation_id.map(|o| o.to_string()),
-        actor_kind: event.actor.kind.to_string(),
-        actor_id: event.actor.id,
-        actor_label: event.actor.label,
-        action: event.action.to_string(),
-        outcome: event.outcome.to_string(),
-        person_id: event.person_id.map(|p| p.to_string()),
-        resource: event.resource,
-        detail: event.detail,
-        client_ip: event.client_ip,
-        prev_hash,
-        hash: String::new(),
-    };
-    stored.hash = stored.compute_hash();
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&stored.hash).execute(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO audit_event (seq, id, occurred_at, organisation_id, actor_kind, actor_id, actor_label, action, outcome, person_id, resource, detail, client_ip, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(stored.seq)
-    .bind(&stored.id)
-    .bind(stored.occurred_at)
-    .bind(&stored.organisation_id)
-    .bind(&stored.actor_kind)
-    .bind(&stored.actor_id)
-    .bind(&stored.actor_label)
-    .bind(&stored.action)
-    .bind(&stored.outcome)
-    .bind(&stored.person_id)
-    .bind(&stored.resource)
-    .bind(&stored.detail)
-    .bind(&stored.client_ip)
-    .bind(&stored.prev_hash)
-    .bind(&stored.hash)
-    .execute(&mut *conn)
-    .await?;
-    if !persons.is_empty() {
-        let values = (0..persons.len()).map(|i| format!("(${}, $1)", i + 2)).collect::<Vec<_>>().join(", ");
-        let mut q =
-            sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO audit_person (person_id, seq) VALUES {values}")))
-                .bind(seq);
-        // `$1` is the sequence; persons follow.
-        q = persons.iter().fold(q, |q, p| q.bind(p.clone()));
+    let last: i64 = head.try_get(0)?;
+    let mut prev_hash: String = head.try_get(1)?;
+    let first = last - events.len() as i64 + 1;
+    let mut stored = Vec::with_capacity(events.len());
+    let mut index: Vec<(String, i64)> = Vec::new();
+    for (seq, event) in (first..).zip(events) {
+        index.extend(event.persons().into_iter().map(|p| (p, seq)));
+        let mut e = AuditEvent {
+            seq,
+            id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: now_micros(),
+            organisation_id: event.organisation_id.map(|o| o.to_string()),
+            actor_kind: event.actor.kind.to_string(),
+            actor_id: event.actor.id,
+            actor_label: event.actor.label,
+            action: event.action.to_string(),
+            outcome: event.outcome.to_string(),
+            person_id: event.person_id.map(|p| p.to_string()),
+            resource: event.resource,
+            detail: event.detail,
+            client_ip: event.client_ip,
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash();
+        prev_hash.clone_from(&e.hash);
+        stored.push(e);
+    }
+    for chunk in stored.chunks(200) {
+        let sql = multi_insert(engine, "audit_event", EVENT_COLUMNS, chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(&e.id)
+                .bind(e.occurred_at)
+                .bind(&e.organisation_id)
+                .bind(&e.actor_kind)
+                .bind(&e.actor_id)
+                .bind(&e.actor_label)
+                .bind(&e.action)
+                .bind(&e.outcome)
+                .bind(&e.person_id)
+                .bind(&e.resource)
+                .bind(&e.detail)
+                .bind(&e.client_ip)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
         q.execute(&mut *conn).await?;
     }
-    Ok(seq)
+    for chunk in index.chunks(1000) {
+        let sql = multi_insert(engine, "audit_person", &["person_id", "seq"], chunk.len());
+        let q = chunk.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, (p, seq)| q.bind(p).bind(*seq));
+        q.execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev_hash).execute(&mut *conn).await?;
+    Ok(stored.iter().map(|e| e.seq).collect())
 }
+
+const EVENT_COLUMNS: &[&str] = &[
+    "seq",
+    "id",
+    "occurred_at",
+    "organisation_id",
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "action",
+    "outcome",
+    "person_id",
+    "resource",
+    "detail",
+    "client_ip",
+    "prev_hash",
+    "hash",
+];
 
 /// The result of `relais audit verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]

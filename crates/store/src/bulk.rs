@@ -1,6 +1,6 @@
 //! Bulk loading for the benchmark data set: multi-row inserts, many rows per statement.
 //!
-//! Only the data generator uses this; the application writes row by row with its audit events.
+//! The data generator uses this; the audit trail uses `multi_insert` for group commits.
 
 use crate::notes::Note;
 use crate::observations::Observation;
@@ -17,7 +17,7 @@ type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments>;
 /// `INSERT INTO table (cols) VALUES ($1, …), ($k, …), …` for `rows` rows. On SQLite the
 /// placeholders are anonymous `?`: sqlx looks each parameter's name up, and SQLite's lookup
 /// scans every name of the statement, which made thousands of `$N` quadratic (70 % of the time).
-fn multi_insert(engine: Engine, table: &str, columns: &[&str], rows: usize) -> String {
+pub(crate) fn multi_insert(engine: Engine, table: &str, columns: &[&str], rows: usize) -> String {
     let width = columns.len();
     let values = (0..rows)
         .map(|r| {

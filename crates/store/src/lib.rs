@@ -163,6 +163,30 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the query planner's statistics current. Without them SQLite chose to walk every
+    /// person of the organisation in name order for a three-letter search (25 ms instead of 1 ms
+    /// on the group76 data set). Cheap: `analysis_limit` samples each index, and `optimize` only
+    /// analyses tables whose statistics are missing or stale. PostgreSQL's autovacuum does this.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *tx).await?;
+            sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// After a bulk load: statistics for every table, on both engines.
+    pub async fn analyze(&self) -> Result<()> {
+        let mut conn = self.read().await?;
+        if self.engine == Engine::Sqlite {
+            sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+        }
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+        Ok(())
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()

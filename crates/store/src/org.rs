@@ -330,19 +330,19 @@ pub async fn grants(conn: &mut Conn, account: AccountId) -> Result<Vec<GrantRow>
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(GrantRow {
-                id: id(&r.try_get::<String, _>(0)?, "grant id")?,
-                grant: Grant {
-                    profile: Profile::from_code(&r.try_get::<String, _>(1)?).ok_or_else(|| corrupt("profile"))?,
-                    establishment: id(&r.try_get::<String, _>(2)?, "establishment id")?,
-                    unit: opt_id(r.try_get(3)?, "unit id")?,
-                    valid_from: date(&r.try_get::<String, _>(4)?, "grant start")?,
-                    valid_until: opt_date(r.try_get(5)?, "grant end")?,
-                },
-            })
-        })
+        .map(|r| Ok(GrantRow { id: id(&r.try_get::<String, _>(0)?, "grant id")?, grant: grant_at(r, 1)? }))
         .collect()
+}
+
+/// A grant from five columns starting at `at`: profile, establishment, unit, valid from, valid until.
+pub(crate) fn grant_at(r: &AnyRow, at: usize) -> Result<Grant> {
+    Ok(Grant {
+        profile: Profile::from_code(&r.try_get::<String, _>(at)?).ok_or_else(|| corrupt("profile"))?,
+        establishment: id(&r.try_get::<String, _>(at + 1)?, "establishment id")?,
+        unit: opt_id(r.try_get(at + 2)?, "unit id")?,
+        valid_from: date(&r.try_get::<String, _>(at + 3)?, "grant start")?,
+        valid_until: opt_date(r.try_get(at + 4)?, "grant end")?,
+    })
 }
 
 /// Accepts a TOTP step once: true when `step` is newer than the last one used.

@@ -1,7 +1,9 @@
 //! Sessions, login failures, API clients and their tokens. Secrets are stored only as SHA-256.
 
 use crate::codec::{flag, id};
+use crate::org::grant_at;
 use crate::{Conn, Micros, Result, StoreError, now_micros};
+use relais_domain::access::Grant;
 use relais_domain::ids::{AccountId, ApiClientId, OrganisationId};
 use sqlx::Row;
 
@@ -29,23 +31,57 @@ pub async fn insert_session(conn: &mut Conn, token_hash: &str, s: &WebSession) -
     Ok(())
 }
 
-pub async fn session(conn: &mut Conn, token_hash: &str) -> Result<Option<WebSession>> {
-    let r = sqlx::query(
-        "SELECT account_id, csrf_token, second_factor_done, created_at, last_seen_at FROM web_session WHERE token_hash = $1",
+/// Everything a request needs to know about its session, read in one query: the session, its
+/// account, the organisation's second-factor rule and the account's grants.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub session: WebSession,
+    pub organisation_id: OrganisationId,
+    pub username: String,
+    pub display_name: String,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub totp_required: bool,
+    pub grants: Vec<Grant>,
+}
+
+pub async fn session_context(conn: &mut Conn, token_hash: &str) -> Result<Option<SessionContext>> {
+    // One row per grant (or one row with empty grant columns): a page costs one round trip here.
+    let rows = sqlx::query(
+        "SELECT s.account_id, s.csrf_token, s.second_factor_done, s.created_at, s.last_seen_at, \
+                a.organisation_id, a.username, a.totp_enabled, a.disabled, p.given_name, p.family_name, o.totp_required, \
+                g.profile, g.establishment_id, g.unit_id, g.valid_from, g.valid_until \
+         FROM web_session s JOIN account a ON a.id = s.account_id \
+         JOIN professional p ON p.id = a.professional_id JOIN organisation o ON o.id = a.organisation_id \
+         LEFT JOIN access_grant g ON g.account_id = a.id \
+         WHERE s.token_hash = $1 ORDER BY g.valid_from",
     )
     .bind(token_hash)
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    r.map(|r| {
-        Ok(WebSession {
+    let Some(r) = rows.first() else { return Ok(None) };
+    let mut grants = Vec::with_capacity(rows.len());
+    for g in &rows {
+        if g.try_get::<Option<String>, _>(12)?.is_some() {
+            grants.push(grant_at(g, 12)?);
+        }
+    }
+    Ok(Some(SessionContext {
+        session: WebSession {
             account_id: id(&r.try_get::<String, _>(0)?, "account id")?,
             csrf_token: r.try_get(1)?,
             second_factor_done: flag(r.try_get(2)?),
             created_at: r.try_get(3)?,
             last_seen_at: r.try_get(4)?,
-        })
-    })
-    .transpose()
+        },
+        organisation_id: id(&r.try_get::<String, _>(5)?, "organisation id")?,
+        username: r.try_get(6)?,
+        totp_enabled: flag(r.try_get(7)?),
+        disabled: flag(r.try_get(8)?),
+        display_name: format!("{} {}", r.try_get::<String, _>(9)?, r.try_get::<String, _>(10)?),
+        totp_required: flag(r.try_get(11)?),
+        grants,
+    }))
 }
 
 pub async fn touch_session(conn: &mut Conn, token_hash: &str, at: Micros) -> Result<()> {

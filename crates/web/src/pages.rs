@@ -16,7 +16,7 @@ use relais_app::notes::NoteInput;
 use relais_app::observations::ObservationInput;
 use relais_app::persons::IdentityInput;
 use relais_app::secret::{random_token, same};
-use relais_app::store::org::{Establishment, Unit};
+use relais_app::store::org::Unit;
 use relais_app::store::persons::PersonQuery;
 use relais_app::{AppError, admin::AdminBy};
 use relais_domain::access::may_register_person;
@@ -75,14 +75,18 @@ fn see_other(to: &str) -> Response {
 }
 
 /// Names of establishments and units, for display.
-struct Places {
-    establishments: Vec<Establishment>,
-    units: Vec<Unit>,
+struct Places(std::sync::Arc<relais_app::admin::Places>);
+
+impl std::ops::Deref for Places {
+    type Target = relais_app::admin::Places;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Places {
     async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
-        Ok(Self { establishments: state.app.establishments(org).await?, units: state.app.units(org).await? })
+        Ok(Self(state.app.places(org).await?))
     }
     fn establishment(&self, id: EstablishmentId) -> String {
         self.establishments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_default()
@@ -346,8 +350,11 @@ async fn unit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<S
     let unit_id: UnitId = parse_id(&id)?;
     let places = Places::load(&state, staff.actor().organisation_id).await?;
     let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
-    let residents = state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)).await?;
-    let notes = state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24).await?;
+    // Side by side: each waits for its audit event to be durable, and both then share a commit.
+    let (residents, notes) = tokio::try_join!(
+        state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)),
+        state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24)
+    )?;
     let tz = state.app.time_zone();
     render(
         UnitPage {
@@ -446,10 +453,9 @@ async fn search(
     if headers.contains_key("hx-request") && !headers.contains_key("hx-boosted") {
         return render(SearchResults { searched, search_error, results }, StatusCode::OK);
     }
-    let may_register = state
-        .app
-        .establishments(staff.actor().organisation_id)
+    let may_register = Places::load(&state, staff.actor().organisation_id)
         .await?
+        .establishments
         .iter()
         .any(|e| may_register_person(staff.actor().grants(), e.id, today));
     render(
