@@ -168,6 +168,66 @@ impl App {
     }
 }
 
+/// Most results a logbook search shows.
+pub const SEARCH_LIMIT: usize = 50;
+
+impl App {
+    /// Searches the current notes the actor may read, newest first, over the last `days` days
+    /// (everything when `None`). Each result is decided person by person, as on the person's
+    /// page; one audit event names every person shown.
+    pub async fn search_notes(&self, actor: &Actor, text: &str, days: Option<i64>) -> Result<Vec<(Note, Person)>> {
+        let crate::Principal::Staff { grants, .. } = &actor.principal else {
+            return Err(AppError::Forbidden);
+        };
+        let words: Vec<String> =
+            relais_domain::text::fold(text).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+        if words.is_empty() {
+            return Err(AppError::Invalid(vec![relais_domain::DomainError::new(
+                "q",
+                "required",
+                "saisissez au moins un mot",
+            )]));
+        }
+        let today = self.today();
+        let (categories, establishments) = relais_domain::access::search_bounds(grants, today);
+        let since =
+            days.map(|d| (self.now() - jiff::SignedDuration::from_hours(24 * d.clamp(1, 3660))).as_microsecond());
+        let query = notes::NoteSearch {
+            words,
+            categories,
+            establishments,
+            since,
+            // Some candidates fall outside the actor's scope (a unit grant, a former resident).
+            limit: SEARCH_LIMIT as i64 * 4,
+        };
+        let mut conn = self.store.read().await?;
+        let found = notes::search(&mut conn, actor.organisation_id, &query).await?;
+        let mut ids: Vec<PersonId> = found.iter().map(|n| n.person_id).collect();
+        ids.sort();
+        ids.dedup();
+        let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
+        let stays = persons::stays_of(&mut conn, &ids).await?;
+        drop(conn);
+        let mut out = Vec::new();
+        for note in found {
+            let Some(person) = people.iter().find(|p| p.id == note.person_id) else { continue };
+            let theirs: Vec<_> = stays.iter().filter(|s| s.person_id == person.id).cloned().collect();
+            let action = PersonAction::Read(note.content.category);
+            if decision(self, actor, action, person, &theirs) == relais_domain::access::Decision::Allow {
+                out.push((note, person.clone()));
+                if out.len() == SEARCH_LIMIT {
+                    break;
+                }
+            }
+        }
+        let mut shown: Vec<PersonId> = out.iter().map(|(_, p)| p.id).collect();
+        shown.sort();
+        shown.dedup();
+        self.audit(actor.event("note.search", "ok").listing(&shown)).await?;
+        Ok(out)
+    }
+}
+
 fn author_label(actor: &Actor) -> String {
     match &actor.principal {
         crate::Principal::Staff { display_name, .. } => display_name.clone(),

@@ -313,6 +313,20 @@ pub fn readable_categories_in_unit(
         .collect()
 }
 
+/// Categories the actor may read somewhere, and the establishments where: the outer bound of a
+/// search across records, each result being then decided person by person.
+pub fn search_bounds(grants: &[Grant], today: Date) -> (Vec<Category>, Vec<EstablishmentId>) {
+    let active: Vec<&Grant> = grants.iter().filter(|g| g.is_active(today)).collect();
+    let categories = Category::ALL
+        .into_iter()
+        .filter(|c| active.iter().any(|g| profile_allows(g.profile, PersonAction::Read(*c))))
+        .collect();
+    let mut establishments: Vec<EstablishmentId> = active.iter().map(|g| g.establishment).collect();
+    establishments.sort();
+    establishments.dedup();
+    (categories, establishments)
+}
+
 /// May the actor register a new identity in `establishment`?
 pub fn may_register_person(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
     grants.iter().any(|g| {
@@ -440,6 +454,19 @@ mod tests {
             }
         }
         assert_eq!(decide(&[], PersonAction::ViewIdentity, &person, TODAY), Decision::NotFound);
+    }
+
+    #[test]
+    fn search_bounds_are_the_union_of_active_grants() {
+        let mut ended = grant(Profile::CoordinatingPhysician, 3, None);
+        ended.valid_until = Some(date(2021, 1, 1));
+        let grants = [grant(Profile::CareAide, 1, Some(10)), grant(Profile::Educator, 2, None), ended];
+        let (categories, establishments) = search_bounds(&grants, TODAY);
+        assert_eq!(establishments, vec![est(1), est(2)]);
+        assert!(categories.contains(&Category::NursingCare));
+        assert!(categories.contains(&Category::Educational));
+        assert!(!categories.contains(&Category::Medical), "the physician's grant has ended");
+        assert_eq!(search_bounds(&[], TODAY), (vec![], vec![]));
     }
 
     #[test]

@@ -32,7 +32,9 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
-    pub max_connections: u32,
+    /// Database connections; by default 4 on SQLite (more readers only added page-cache memory and
+    /// thread switches on 2 cores, bench/README.md) and 8 on PostgreSQL.
+    pub max_connections: Option<u32>,
     /// Allow creating a new SQLite file at an explicit `--database-url`.
     pub create: bool,
 }
@@ -48,7 +50,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             session_idle_minutes: 15,
             session_absolute_hours: 12,
-            max_connections: 8,
+            max_connections: None,
             create: false,
         }
     }
@@ -87,7 +89,7 @@ impl Config {
             c.trust_forwarded_for = f.trust_forwarded_for.unwrap_or(c.trust_forwarded_for);
             c.session_idle_minutes = f.session_idle_minutes.unwrap_or(c.session_idle_minutes);
             c.session_absolute_hours = f.session_absolute_hours.unwrap_or(c.session_absolute_hours);
-            c.max_connections = f.max_connections.unwrap_or(c.max_connections);
+            c.max_connections = f.max_connections.or(c.max_connections);
         }
         if let Some(v) = env("RELAIS_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
@@ -137,7 +139,7 @@ impl Config {
         {
             bail!("database_url must start with sqlite: or postgres:// (got {})", self.redacted_url());
         }
-        if !(1..=256).contains(&self.max_connections) {
+        if self.max_connections.is_some_and(|n| !(1..=256).contains(&n)) {
             bail!("max_connections must be between 1 and 256");
         }
         Ok(())

@@ -25,7 +25,8 @@ pub async fn open_store(config: &Config, create: bool) -> anyhow::Result<Store> 
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     }
-    let store = Store::connect(&url, create && default_path || config.create, config.max_connections)
+    let connections = config.max_connections.unwrap_or(if url.starts_with("sqlite:") { 4 } else { 8 });
+    let store = Store::connect(&url, create && default_path || config.create, connections)
         .await
         .with_context(|| format!("cannot open the database ({})", config.redacted_url()))?;
     let applied = store.migrate().await.context("database migration failed")?;

@@ -40,6 +40,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_name_token.sqlite.sql"),
         postgres: include_str!("../migrations/0004_name_token.postgres.sql"),
     },
+    Migration {
+        version: 5,
+        name: "note_search",
+        portable: include_str!("../migrations/0005_note_search.sql"),
+        sqlite: include_str!("../migrations/0005_note_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0005_note_search.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

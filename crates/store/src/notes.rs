@@ -148,3 +148,65 @@ pub async fn for_unit(
     let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// A full-text search over current notes. Words match by prefix, accents and case ignored.
+#[derive(Debug, Clone)]
+pub struct NoteSearch {
+    /// Folded words (`text::fold`), each made of letters and digits only.
+    pub words: Vec<String>,
+    pub categories: Vec<Category>,
+    pub establishments: Vec<EstablishmentId>,
+    /// Only notes recorded from then on.
+    pub since: Option<Micros>,
+    pub limit: i64,
+}
+
+/// Notes matching every word, newest first, within the given categories and establishments.
+pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Result<Vec<Note>> {
+    let words: Vec<&str> = s
+        .words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric))
+        .take(8)
+        .collect();
+    if words.is_empty() || s.categories.is_empty() || s.establishments.is_empty() {
+        return Ok(vec![]);
+    }
+    let sqlite = conn.backend_name() == "SQLite";
+    let (cats, codes) = category_list(&s.categories, 4);
+    let ests = placeholders(4 + codes.len(), s.establishments.len());
+    let since = format!("${}", 4 + codes.len() + s.establishments.len());
+    let filter = format!(
+        "n.organisation_id = $2 AND n.is_current = 1 AND n.category IN ({cats}) AND n.establishment_id IN ({ests}) AND n.recorded_at >= {since}"
+    );
+    let (sql, query) = if sqlite {
+        // The index answers in insertion order, newest first: the first matches within scope end the walk.
+        let q = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
+        (
+            format!(
+                "SELECT {COLUMNS} FROM (SELECT note_id, rowid AS r FROM note_fts WHERE note_fts MATCH $1 ORDER BY rowid DESC) f \
+                 JOIN note n ON n.id = f.note_id WHERE {filter} ORDER BY f.r DESC LIMIT $3"
+            ),
+            q,
+        )
+    } else {
+        let q = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+        (
+            format!(
+                "SELECT {COLUMNS} FROM note n WHERE relais_note_document(n.target, n.data, n.action, n.result, n.body) @@ to_tsquery('french', $1) \
+                 AND {filter} ORDER BY n.recorded_at DESC LIMIT $3"
+            ),
+            q,
+        )
+    };
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(query).bind(org.to_string()).bind(s.limit.clamp(1, 1000));
+    for c in codes {
+        q = q.bind(c);
+    }
+    for e in &s.establishments {
+        q = q.bind(e.to_string());
+    }
+    let rows = q.bind(s.since.unwrap_or(i64::MIN)).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::forms::{CsrfForm, Fields, FormView, PlainForm, SessionForm};
 use crate::session::{AnySession, PRE_LOGIN_COOKIE, SESSION_COOKIE, Staff, client_ip, cookie, set_cookie};
-use crate::views::{Banner, Nav, NoteView, PersonRow, french_date, when};
+use crate::views::{Banner, Fragment, Nav, NoteView, PersonRow, french_date, highlight, when};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/access-log", get(access_log))
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
+        .route("/logbook/search", get(logbook_search))
         .route("/units/{id}", get(unit_page))
         .route("/establishments/{id}", get(establishment_page))
         .route("/admin/accounts", get(accounts))
@@ -836,6 +837,96 @@ struct HistoryPage {
     nav: Option<Nav>,
     banner: Banner,
     versions: Vec<NoteView>,
+}
+
+/// One note found by a logbook search, its fields cut into marked and unmarked fragments.
+struct NoteHit {
+    note: NoteView,
+    parts: Vec<(&'static str, Vec<Fragment>)>,
+}
+
+#[derive(Template)]
+#[template(path = "logbook_search.html")]
+struct LogbookSearchPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    q: String,
+    days: String,
+    searched: bool,
+    error: Option<String>,
+    hits: Vec<NoteHit>,
+    limit: usize,
+    periods: &'static [(&'static str, &'static str)],
+}
+
+/// Periods offered by the search form, in days ("" = everything).
+const SEARCH_PERIODS: &[(&str, &str)] = &[
+    ("1", "24 heures"),
+    ("7", "7 derniers jours"),
+    ("31", "31 derniers jours"),
+    ("365", "12 derniers mois"),
+    ("", "tout"),
+];
+
+async fn logbook_search(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let q = params.get("q").map(|s| s.trim().chars().take(200).collect::<String>()).unwrap_or_default();
+    let days = params.get("days").cloned().unwrap_or_else(|| "365".into());
+    if !SEARCH_PERIODS.iter().any(|(v, _)| *v == days) {
+        return Err(WebError::BadRequest("période de recherche non reconnue".into()));
+    }
+    let mut page = LogbookSearchPage {
+        title: "Recherche dans les transmissions",
+        nav: nav(&state, &staff),
+        q: q.clone(),
+        days: days.clone(),
+        searched: false,
+        error: None,
+        hits: vec![],
+        limit: relais_app::notes::SEARCH_LIMIT,
+        periods: SEARCH_PERIODS,
+    };
+    if q.is_empty() {
+        return render(page, StatusCode::OK);
+    }
+    let period = days.parse::<i64>().ok();
+    match state.app.search_notes(staff.actor(), &q, period).await {
+        Ok(found) => {
+            let words: Vec<String> =
+                relais_domain::text::fold(&q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+            let tz = state.app.time_zone();
+            page.searched = true;
+            page.hits = found
+                .iter()
+                .map(|(n, p)| {
+                    let c = &n.content;
+                    let fields = [
+                        ("Cible", c.target.as_deref()),
+                        ("Données", c.data.as_deref()),
+                        ("Actions", c.action.as_deref()),
+                        ("Résultats", c.result.as_deref()),
+                        ("", Some(c.text.as_str()).filter(|t| !t.is_empty())),
+                    ];
+                    NoteHit {
+                        note: NoteView::of(n, Some(p), tz, false),
+                        parts: fields
+                            .into_iter()
+                            .filter_map(|(label, v)| v.map(|v| (label, highlight(v, &words))))
+                            .collect(),
+                    }
+                })
+                .collect();
+            render(page, StatusCode::OK)
+        }
+        Err(AppError::Invalid(errors)) => {
+            page.error = Some(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; "));
+            render(page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn note_history(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {

@@ -198,3 +198,58 @@ mod tests {
         assert_eq!(b.birth_date, "21/06/1936");
     }
 }
+
+/// A piece of text, marked when it matched a searched word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// Splits `text` into fragments, marking each word whose folded form begins with one of the
+/// folded `words` (the search's own rule, so what is marked is what matched).
+pub fn highlight(text: &str, words: &[String]) -> Vec<Fragment> {
+    let mut out: Vec<Fragment> = Vec::new();
+    let mut push = |piece: &str, hit: bool| match out.last_mut() {
+        Some(last) if last.hit == hit => last.text.push_str(piece),
+        _ => out.push(Fragment { text: piece.to_string(), hit }),
+    };
+    let mut start = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let is_word = c.is_alphanumeric() && i < text.len();
+        if is_word != in_word {
+            let piece = &text[start..i];
+            if !piece.is_empty() {
+                let hit = in_word && {
+                    let folded = relais_domain::text::fold(piece);
+                    words.iter().any(|w| folded.split(' ').any(|f| f.starts_with(w.as_str())))
+                };
+                push(piece, hit);
+            }
+            start = i;
+            in_word = is_word;
+        }
+    }
+    if start < text.len() {
+        push(&text[start..], false);
+    }
+    out
+}
+
+#[cfg(test)]
+mod highlight_tests {
+    use super::*;
+
+    #[test]
+    fn highlight_marks_words_by_folded_prefix() {
+        let words = vec!["hopital".to_string(), "chut".to_string()];
+        let parts = highlight("Retour de l'Hôpital après une chute, pas de chuchotement.", &words);
+        let marked: Vec<&str> = parts.iter().filter(|f| f.hit).map(|f| f.text.as_str()).collect();
+        assert_eq!(marked, vec!["Hôpital", "chute"]);
+        let joined: String = parts.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(joined, "Retour de l'Hôpital après une chute, pas de chuchotement.", "no text lost");
+        assert!(highlight("", &words).is_empty());
+        assert_eq!(highlight("rien", &words), vec![Fragment { text: "rien".into(), hit: false }]);
+    }
+}

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod fhir;
+mod logbook;
 mod observations;
 mod ops;
 mod persons;

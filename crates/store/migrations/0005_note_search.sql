@@ -1,0 +1,1 @@
+-- Full-text search over the logbook: the index is engine-specific (see the two companions).
