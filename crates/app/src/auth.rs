@@ -73,6 +73,10 @@ fn anonymous(label: &str) -> AuditActor {
     AuditActor { kind: "anonymous", id: None, label: label.chars().take(64).collect() }
 }
 
+/// Inactivity that separates two shifts: a night between two day shifts, or a split shift's
+/// break, is longer; a change of tablet within a shift is shorter.
+pub const SHIFT_GAP: i64 = 3 * 3600 * 1_000_000;
+
 impl App {
     /// Checks a login and password; opens a session. Failures are throttled per login and per address.
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginSuccess> {
@@ -141,6 +145,7 @@ impl App {
         let now = self.now_micros();
         let mut tx = self.store.begin_write().await?;
         security::clear_login_failures(&mut tx, &username).await?;
+        security::begin_shift(&mut tx, account.id, now, SHIFT_GAP).await?;
         security::insert_session(
             &mut tx,
             &digest(&token),
@@ -198,6 +203,7 @@ impl App {
         if now - session.last_seen_at > 60_000_000 {
             let mut tx = self.store.begin_write().await?;
             security::touch_session(&mut tx, &token_hash, now).await?;
+            security::touch_account(&mut tx, context.session.account_id, now).await?;
             tx.commit().await.map_err(StoreError::from)?;
         }
         let stage = if !session.second_factor_done {

@@ -4,7 +4,7 @@ use crate::persons::{decision, enforce};
 use crate::{Actor, App, AppError, Result};
 use relais_domain::access::{PersonAction, readable_categories_in_unit};
 use relais_domain::ids::*;
-use relais_domain::note::{NoteContent, correction_reason};
+use relais_domain::note::{Importance, NoteContent, correction_reason};
 use relais_store::StoreError;
 use relais_store::audit;
 use relais_store::notes::{self, Note};
@@ -19,11 +19,18 @@ pub struct NoteInput {
     pub data: String,
     pub action: String,
     pub result: String,
+    /// `normal` (or empty), `to_read` or `alert`.
+    pub importance: String,
 }
 
 impl NoteInput {
-    fn validate(&self) -> Result<NoteContent> {
-        Ok(NoteContent::new(&self.category, &self.text, &self.target, &self.data, &self.action, &self.result)?)
+    fn validate(&self) -> Result<(NoteContent, Importance)> {
+        let content =
+            NoteContent::new(&self.category, &self.text, &self.target, &self.data, &self.action, &self.result);
+        match (content, Importance::parse(&self.importance)) {
+            (Ok(c), Ok(i)) => Ok((c, i)),
+            (c, i) => Err(AppError::Invalid(c.err().into_iter().chain(i.err()).collect())),
+        }
     }
 }
 
@@ -31,7 +38,7 @@ impl App {
     /// Writes a note on a person. It is filed under the unit of the person's open stay
     /// in an establishment where the author works, so that it shows in that unit's logbook.
     pub async fn write_note(&self, actor: &Actor, person: PersonId, input: &NoteInput) -> Result<NoteId> {
-        let content = input.validate()?;
+        let (content, importance) = input.validate()?;
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let today = self.today();
         let mut tx = self.store.begin_write().await?;
@@ -50,6 +57,7 @@ impl App {
             version: 1,
             is_current: true,
             content,
+            importance,
             correction_reason: None,
             author_id: account,
             author_label: author_label(actor),
@@ -74,7 +82,7 @@ impl App {
     ) -> Result<NoteId> {
         let content = input.validate();
         let reason = correction_reason(reason);
-        let (content, reason) = match (content, reason) {
+        let ((content, importance), reason) = match (content, reason) {
             (Ok(c), Ok(r)) => (c, r),
             (c, r) => {
                 let mut errors = Vec::new();
@@ -107,6 +115,7 @@ impl App {
             version: old.version + 1,
             is_current: true,
             content,
+            importance,
             correction_reason: Some(reason),
             author_id: account,
             author_label: author_label(actor),
@@ -225,6 +234,125 @@ impl App {
         shown.dedup();
         self.audit(actor.event("note.search", "ok").listing(&shown)).await?;
         Ok(out)
+    }
+}
+
+/// A note in a reader's digest, with its read receipts.
+#[derive(Debug, Clone)]
+pub struct DigestItem {
+    pub note: Note,
+    pub person: Person,
+    /// Has the reader acknowledged it? (always true for a normal note)
+    pub read_by_me: bool,
+    /// How many colleagues have acknowledged it.
+    pub readers: usize,
+}
+
+/// What happened on the reader's units since their last shift.
+#[derive(Debug, Clone)]
+pub struct ShiftDigest {
+    /// Where the digest starts (the end of the previous shift, at most three days back).
+    pub since: i64,
+    /// Whether `since` is the end of a previous shift (false: first shift, last 24 hours shown).
+    pub from_previous_shift: bool,
+    /// Notes to read or alerts not yet acknowledged first, then the others; newest first in each.
+    pub items: Vec<DigestItem>,
+}
+
+/// Most notes a digest lists.
+pub const DIGEST_LIMIT: usize = 300;
+
+impl App {
+    /// "Since my last shift": the current notes written on the reader's units (or whole
+    /// establishments for establishment-wide grants) since the end of their previous shift.
+    pub async fn since_last_shift(&self, actor: &Actor) -> Result<ShiftDigest> {
+        let crate::Principal::Staff { grants, account_id, .. } = &actor.principal else {
+            return Err(AppError::Forbidden);
+        };
+        let today = self.today();
+        let now = self.now_micros();
+        let mut places = notes::Places::default();
+        for g in grants.iter().filter(|g| g.is_active(today)) {
+            match g.unit {
+                Some(u) => places.units.push(u),
+                None => places.establishments.push(g.establishment),
+            }
+        }
+        places.units.sort();
+        places.units.dedup();
+        places.establishments.sort();
+        places.establishments.dedup();
+        let (categories, _) = relais_domain::access::search_bounds(grants, today);
+        let mut conn = self.store.read().await?;
+        let previous = relais_store::security::previous_shift_end(&mut conn, *account_id).await?;
+        let (since, from_previous_shift) = match previous {
+            Some(end) => (end.max(now - 72 * 3_600_000_000), true),
+            None => (now - 24 * 3_600_000_000, false),
+        };
+        let found =
+            notes::written_in(&mut conn, actor.organisation_id, &places, &categories, since, DIGEST_LIMIT as i64)
+                .await?;
+        let items = self.decided_items(&mut conn, actor, found, *account_id).await?;
+        drop(conn);
+        let mut shown: Vec<PersonId> = items.iter().map(|i| i.person.id).collect();
+        shown.sort();
+        shown.dedup();
+        self.audit(actor.event("logbook.shift", "ok").listing(&shown)).await?;
+        Ok(ShiftDigest { since, from_previous_shift, items })
+    }
+
+    /// Keeps the notes the actor may read (decided person by person), with their receipts,
+    /// unacknowledged notes first.
+    async fn decided_items(
+        &self,
+        conn: &mut relais_store::Conn,
+        actor: &Actor,
+        found: Vec<Note>,
+        me: AccountId,
+    ) -> Result<Vec<DigestItem>> {
+        let mut ids: Vec<PersonId> = found.iter().map(|n| n.person_id).collect();
+        ids.sort();
+        ids.dedup();
+        let people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
+        let stays = persons::stays_of(conn, &ids).await?;
+        let flagged: Vec<NoteId> =
+            found.iter().filter(|n| n.importance.wants_receipts()).map(|n| n.lineage_id).collect();
+        let receipts = notes::receipts(conn, &flagged).await?;
+        let mut items: Vec<DigestItem> = Vec::new();
+        for note in found {
+            let Some(person) = people.iter().find(|p| p.id == note.person_id) else { continue };
+            let theirs: Vec<_> = stays.iter().filter(|s| s.person_id == person.id).cloned().collect();
+            if decision(self, actor, PersonAction::Read(note.content.category), person, &theirs)
+                != relais_domain::access::Decision::Allow
+            {
+                continue;
+            }
+            let of_note = receipts.iter().filter(|(l, _, _)| *l == note.lineage_id);
+            let read_by_me = !note.importance.wants_receipts() || of_note.clone().any(|(_, a, _)| *a == me);
+            items.push(DigestItem { readers: of_note.count(), read_by_me, person: person.clone(), note });
+        }
+        // Stable: newest first within each group, as the query returned them.
+        items.sort_by_key(|i| i.read_by_me);
+        Ok(items)
+    }
+
+    /// Acknowledges a note to read (or an alert) for the actor.
+    pub async fn mark_note_read(&self, actor: &Actor, note_id: NoteId) -> Result<PersonId> {
+        let account = actor.account_id().ok_or(AppError::Forbidden)?;
+        let mut tx = self.store.begin_write().await?;
+        let note = notes::note(&mut tx, actor.organisation_id, note_id).await?.ok_or(AppError::NotFound)?;
+        self.load_for(&mut tx, actor, note.person_id, PersonAction::Read(note.content.category)).await?;
+        if !note.importance.wants_receipts() {
+            return Err(AppError::Conflict("cette transmission ne demande pas d'accusé de lecture".into()));
+        }
+        if notes::mark_read(&mut tx, note.lineage_id, account, self.now_micros()).await? {
+            let mut ev = actor.event("note.acknowledge", "ok");
+            ev.person_id = Some(note.person_id);
+            ev.resource = Some(format!("note/{}", note.lineage_id));
+            audit::append(&mut tx, ev).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(note.person_id)
     }
 }
 

@@ -13,7 +13,7 @@ use relais_domain::date::BirthDate;
 use relais_domain::identity::{IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
 use relais_domain::ins::{Ins, InsAuthority};
-use relais_domain::note::NoteContent;
+use relais_domain::note::{Importance, NoteContent};
 use relais_domain::observation::VitalSign;
 use relais_domain::stay::{DischargeReason, StayMode};
 use relais_store::notes::Note;
@@ -571,6 +571,8 @@ fn one_day(
             lineage_id: id,
             version: 1,
             is_current: true,
+            // Falls and other targeted events are flagged for every colleague to read.
+            importance: if content.target.is_some() { Importance::ToRead } else { Importance::Normal },
             content,
             correction_reason: None,
             author_id: author,

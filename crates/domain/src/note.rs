@@ -59,6 +59,51 @@ impl NoteContent {
     }
 }
 
+/// How much a note asks for its readers' attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Importance {
+    #[default]
+    Normal,
+    /// Every colleague of the unit should read it: read receipts are kept per reader.
+    ToRead,
+    /// Shown first and highlighted until the shift has seen it.
+    Alert,
+}
+
+impl Importance {
+    pub const ALL: [Importance; 3] = [Self::Normal, Self::ToRead, Self::Alert];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::ToRead => "to_read",
+            Self::Alert => "alert",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.code() == code)
+    }
+    /// A form value; empty means normal.
+    pub fn parse(code: &str) -> Result<Self, DomainError> {
+        match code.trim() {
+            "" => Ok(Self::Normal),
+            c => Self::from_code(c)
+                .ok_or_else(|| DomainError::new("importance", "importance-invalid", "importance inconnue")),
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Normal => "normale",
+            Self::ToRead => "à lire",
+            Self::Alert => "alerte",
+        }
+    }
+    /// Does it ask each reader to acknowledge it?
+    pub fn wants_receipts(self) -> bool {
+        self != Self::Normal
+    }
+}
+
 /// The reason given for a correction.
 pub fn correction_reason(reason: &str) -> Result<String, DomainError> {
     let r = reason.trim();
@@ -94,5 +139,11 @@ mod tests {
         assert_eq!(NoteContent::new("medical", &"x".repeat(20_001), "", "", "", "").unwrap_err().code, "too-long");
         assert_eq!(NoteContent::new("medical", "a\u{0}b", "", "", "", "").unwrap_err().code, "characters");
         assert_eq!(correction_reason(" ").unwrap_err().code, "required");
+        assert_eq!(Importance::parse("").unwrap(), Importance::Normal);
+        assert_eq!(Importance::parse("to_read").unwrap(), Importance::ToRead);
+        assert_eq!(Importance::parse("urgent").unwrap_err().code, "importance-invalid");
+        for i in Importance::ALL {
+            assert_eq!(Importance::from_code(i.code()), Some(i));
+        }
     }
 }

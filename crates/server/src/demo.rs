@@ -8,7 +8,7 @@ use relais_domain::access::{Category, Profile};
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
-use relais_domain::note::NoteContent;
+use relais_domain::note::{Importance, NoteContent};
 use relais_domain::stay::StayMode;
 use relais_store::audit::{AuditActor, NewAuditEvent};
 use relais_store::notes::{self, Note};
@@ -311,6 +311,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                             action: None,
                             result: None,
                         },
+                        importance: if h == 0 && rng.below(10) == 0 { Importance::ToRead } else { Importance::Normal },
                         correction_reason: None,
                         author_id: author,
                         author_label: label,

@@ -12,7 +12,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
-type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments>;
+pub(crate) type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments>;
 
 /// `INSERT INTO table (cols) VALUES ($1, …), ($k, …), …` for `rows` rows. On SQLite the
 /// placeholders are anonymous `?`: sqlx looks each parameter's name up, and SQLite's lookup
@@ -131,52 +131,10 @@ pub async fn stays(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &
     Ok(())
 }
 
-const NOTE_COLUMNS: &[&str] = &[
-    "id",
-    "organisation_id",
-    "person_id",
-    "establishment_id",
-    "unit_id",
-    "lineage_id",
-    "version",
-    "is_current",
-    "category",
-    "body",
-    "target",
-    "data",
-    "action",
-    "result",
-    "correction_reason",
-    "author_id",
-    "author_label",
-    "recorded_at",
-];
-
 pub async fn notes(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Note]) -> Result<()> {
     for chunk in rows.chunks(200) {
-        let sql = multi_insert(engine, "note", NOTE_COLUMNS, chunk.len());
-        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
-        for n in chunk {
-            q = q
-                .bind(n.id.to_string())
-                .bind(org.to_string())
-                .bind(n.person_id.to_string())
-                .bind(n.establishment_id.map(|e| e.to_string()))
-                .bind(n.unit_id.map(|u| u.to_string()))
-                .bind(n.lineage_id.to_string())
-                .bind(n.version)
-                .bind(n.is_current as i16)
-                .bind(n.content.category.code())
-                .bind(n.content.text.clone())
-                .bind(n.content.target.clone())
-                .bind(n.content.data.clone())
-                .bind(n.content.action.clone())
-                .bind(n.content.result.clone())
-                .bind(n.correction_reason.clone())
-                .bind(n.author_id.to_string())
-                .bind(n.author_label.clone())
-                .bind(n.recorded_at);
-        }
+        let sql = multi_insert(engine, "note", crate::notes::INSERT_COLUMNS, chunk.len());
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, n| crate::notes::bind_note(q, org, n));
         q.execute(&mut *conn).await?;
     }
     Ok(())

@@ -47,6 +47,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0005_note_search.sqlite.sql"),
         postgres: include_str!("../migrations/0005_note_search.postgres.sql"),
     },
+    Migration {
+        version: 6,
+        name: "note_importance",
+        portable: include_str!("../migrations/0006_note_importance.sql"),
+        sqlite: include_str!("../migrations/0006_note_importance.sqlite.sql"),
+        postgres: include_str!("../migrations/0006_note_importance.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1,10 +1,11 @@
 //! Logbook notes: versions of a lineage, a person's notes, a unit's recent notes.
 
+use crate::bulk::{AnyQuery, multi_insert};
 use crate::codec::{corrupt, flag, id, opt_id};
-use crate::{Conn, Micros, Result, placeholders};
+use crate::{Conn, Engine, Micros, Result, placeholders};
 use relais_domain::access::Category;
 use relais_domain::ids::*;
-use relais_domain::note::NoteContent;
+use relais_domain::note::{Importance, NoteContent};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -19,13 +20,14 @@ pub struct Note {
     pub version: i32,
     pub is_current: bool,
     pub content: NoteContent,
+    pub importance: Importance,
     pub correction_reason: Option<String>,
     pub author_id: AccountId,
     pub author_label: String,
     pub recorded_at: Micros,
 }
 
-const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at";
+const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at, n.importance";
 
 fn from_row(r: &AnyRow) -> Result<Note> {
     let category: String = r.try_get(7)?;
@@ -49,34 +51,59 @@ fn from_row(r: &AnyRow) -> Result<Note> {
         author_id: id(&r.try_get::<String, _>(14)?, "author id")?,
         author_label: r.try_get(15)?,
         recorded_at: r.try_get(16)?,
+        importance: Importance::from_code(&r.try_get::<String, _>(17)?).ok_or_else(|| corrupt("note importance"))?,
     })
 }
 
+pub(crate) const INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "establishment_id",
+    "unit_id",
+    "lineage_id",
+    "version",
+    "is_current",
+    "category",
+    "body",
+    "target",
+    "data",
+    "action",
+    "result",
+    "correction_reason",
+    "author_id",
+    "author_label",
+    "recorded_at",
+    "importance",
+];
+
+/// Binds one note's values in the order of `INSERT_COLUMNS`.
+pub(crate) fn bind_note<'q>(q: AnyQuery<'q>, org: OrganisationId, n: &Note) -> AnyQuery<'q> {
+    q.bind(n.id.to_string())
+        .bind(org.to_string())
+        .bind(n.person_id.to_string())
+        .bind(n.establishment_id.map(|e| e.to_string()))
+        .bind(n.unit_id.map(|u| u.to_string()))
+        .bind(n.lineage_id.to_string())
+        .bind(n.version)
+        .bind(n.is_current as i16)
+        .bind(n.content.category.code())
+        .bind(n.content.text.clone())
+        .bind(n.content.target.clone())
+        .bind(n.content.data.clone())
+        .bind(n.content.action.clone())
+        .bind(n.content.result.clone())
+        .bind(n.correction_reason.clone())
+        .bind(n.author_id.to_string())
+        .bind(n.author_label.clone())
+        .bind(n.recorded_at)
+        .bind(n.importance.code())
+}
+
 pub async fn insert(conn: &mut Conn, org: OrganisationId, n: &Note) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO note (id, organisation_id, person_id, establishment_id, unit_id, lineage_id, version, is_current, category, body, target, data, action, result, \
-         correction_reason, author_id, author_label, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(n.id.to_string())
-    .bind(org.to_string())
-    .bind(n.person_id.to_string())
-    .bind(n.establishment_id.map(|e| e.to_string()))
-    .bind(n.unit_id.map(|u| u.to_string()))
-    .bind(n.lineage_id.to_string())
-    .bind(n.version)
-    .bind(n.is_current as i16)
-    .bind(n.content.category.code())
-    .bind(&n.content.text)
-    .bind(&n.content.target)
-    .bind(&n.content.data)
-    .bind(&n.content.action)
-    .bind(&n.content.result)
-    .bind(&n.correction_reason)
-    .bind(n.author_id.to_string())
-    .bind(&n.author_label)
-    .bind(n.recorded_at)
-    .execute(conn)
-    .await?;
+    let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
+    let sql = multi_insert(engine, "note", INSERT_COLUMNS, 1);
+    bind_note(sqlx::query(AssertSqlSafe(sql)), org, n).execute(conn).await?;
     Ok(())
 }
 
@@ -208,5 +235,89 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
         q = q.bind(e.to_string());
     }
     let rows = q.bind(s.since.unwrap_or(i64::MIN)).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Records that `account` has read a note (any version of its lineage). Reading twice keeps the
+/// first time.
+pub async fn mark_read(conn: &mut Conn, lineage: NoteId, account: AccountId, at: Micros) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO note_read (lineage_id, account_id, read_at) VALUES ($1, $2, $3) ON CONFLICT (lineage_id, account_id) DO NOTHING",
+    )
+    .bind(lineage.to_string())
+    .bind(account.to_string())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Read receipts of the given lineages: (lineage, reader, when), oldest first.
+pub async fn receipts(conn: &mut Conn, lineages: &[NoteId]) -> Result<Vec<(NoteId, AccountId, Micros)>> {
+    if lineages.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT lineage_id, account_id, read_at FROM note_read WHERE lineage_id IN ({}) ORDER BY read_at",
+        placeholders(1, lineages.len())
+    );
+    let q = lineages.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, l| q.bind(l.to_string()));
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                id(&r.try_get::<String, _>(0)?, "note lineage")?,
+                id(&r.try_get::<String, _>(1)?, "account id")?,
+                r.try_get(2)?,
+            ))
+        })
+        .collect()
+}
+
+/// Where a reader works: units, and establishments where the grant covers every unit.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    pub units: Vec<UnitId>,
+    pub establishments: Vec<EstablishmentId>,
+}
+
+/// Current notes written in `places` since `since`, in `categories`, newest first.
+pub async fn written_in(
+    conn: &mut Conn,
+    org: OrganisationId,
+    places: &Places,
+    categories: &[Category],
+    since: Micros,
+    limit: i64,
+) -> Result<Vec<Note>> {
+    if categories.is_empty() || (places.units.is_empty() && places.establishments.is_empty()) {
+        return Ok(vec![]);
+    }
+    let (cats, codes) = category_list(categories, 4);
+    let mut next = 4 + codes.len();
+    let mut scope = Vec::new();
+    if !places.units.is_empty() {
+        scope.push(format!("n.unit_id IN ({})", placeholders(next, places.units.len())));
+        next += places.units.len();
+    }
+    if !places.establishments.is_empty() {
+        scope.push(format!("n.establishment_id IN ({})", placeholders(next, places.establishments.len())));
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM note n WHERE n.organisation_id = $1 AND n.recorded_at >= $2 AND n.is_current = 1 \
+         AND n.category IN ({cats}) AND ({}) ORDER BY n.recorded_at DESC LIMIT $3",
+        scope.join(" OR ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string()).bind(since).bind(limit);
+    for c in codes {
+        q = q.bind(c);
+    }
+    for u in &places.units {
+        q = q.bind(u.to_string());
+    }
+    for e in &places.establishments {
+        q = q.bind(e.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }

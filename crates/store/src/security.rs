@@ -264,3 +264,41 @@ pub async fn purge_forms(conn: &mut Conn, before: Micros) -> Result<u64> {
     let r = sqlx::query("DELETE FROM form_submission WHERE submitted_at < $1").bind(before).execute(conn).await?;
     Ok(r.rows_affected())
 }
+
+/// At login: when the account has been inactive for longer than `gap`, its last activity ends
+/// a shift, and "since my last shift" starts there; a login within the same shift (a second
+/// tablet) keeps the previous boundary.
+pub async fn begin_shift(conn: &mut Conn, account: AccountId, now: Micros, gap: Micros) -> Result<()> {
+    sqlx::query(
+        "UPDATE account SET previous_shift_end = CASE WHEN last_active_at IS NOT NULL AND last_active_at < $2 \
+         THEN last_active_at ELSE previous_shift_end END, last_active_at = $3 WHERE id = $1",
+    )
+    .bind(account.to_string())
+    .bind(now - gap)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The account was active (recorded at most once a minute, with the session).
+pub async fn touch_account(conn: &mut Conn, account: AccountId, now: Micros) -> Result<()> {
+    sqlx::query("UPDATE account SET last_active_at = $2 WHERE id = $1")
+        .bind(account.to_string())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The end of the account's previous shift, if it has worked before.
+pub async fn previous_shift_end(conn: &mut Conn, account: AccountId) -> Result<Option<Micros>> {
+    let r = sqlx::query("SELECT previous_shift_end FROM account WHERE id = $1")
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(match r {
+        Some(r) => r.try_get(0)?,
+        None => None,
+    })
+}

@@ -155,6 +155,7 @@ pub fn field_label(field: &str) -> &'static str {
         "data" => "Données",
         "action" => "Actions",
         "result" => "Résultats",
+        "importance" => "Importance",
         "evidence_kind" => "Type de justificatif",
         "expires_on" => "Date d'expiration",
         "code" => "Code",

@@ -49,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
         .route("/logbook/search", get(logbook_search))
+        .route("/logbook/shift", get(logbook_shift))
+        .route("/notes/{id}/read", post(acknowledge))
         .route("/units/{id}", get(unit_page))
         .route("/establishments/{id}", get(establishment_page))
         .route("/admin/accounts", get(accounts))
@@ -548,6 +550,7 @@ struct PersonPage {
     flash: Option<&'static str>,
     form: FormView,
     writable: Vec<(&'static str, &'static str)>,
+    importances: Vec<(&'static str, &'static str)>,
     notes: Vec<NoteView>,
     stays: Vec<StayRow>,
     may_manage_stays: bool,
@@ -642,6 +645,7 @@ async fn person_render(
     let banner = Banner::of(&file.person);
     render(
         PersonPage {
+            importances: importance_choices(),
             title: format!("{} {}", banner.birth_name, banner.first_first_name),
             nav: nav(state, staff),
             csrf: staff.csrf().to_string(),
@@ -744,6 +748,10 @@ async fn record_observation(
     after_post(&state, &staff, id, &f, r, "measure").await
 }
 
+fn importance_choices() -> Vec<(&'static str, &'static str)> {
+    relais_domain::note::Importance::ALL.iter().map(|i| (i.code(), i.label())).collect()
+}
+
 fn note_input(f: &Fields) -> NoteInput {
     NoteInput {
         category: f.get("category").into(),
@@ -752,6 +760,7 @@ fn note_input(f: &Fields) -> NoteInput {
         data: f.get("data").into(),
         action: f.get("action").into(),
         result: f.get("result").into(),
+        importance: f.get("importance").into(),
     }
 }
 
@@ -929,6 +938,68 @@ async fn logbook_search(
     }
 }
 
+struct DigestRow {
+    note: NoteView,
+    read_by_me: bool,
+    readers: usize,
+}
+
+#[derive(Template)]
+#[template(path = "logbook_shift.html")]
+struct ShiftPage {
+    title: &'static str,
+    nav: Option<Nav>,
+    csrf: String,
+    since: String,
+    from_previous_shift: bool,
+    unread: usize,
+    rows: Vec<DigestRow>,
+    limit: usize,
+}
+
+async fn logbook_shift(State(state): State<AppState>, staff: Staff) -> PageResult {
+    let digest = state.app.since_last_shift(staff.actor()).await?;
+    let tz = state.app.time_zone();
+    let rows: Vec<DigestRow> = digest
+        .items
+        .iter()
+        .map(|i| DigestRow {
+            note: NoteView::of(&i.note, Some(&i.person), tz, false),
+            read_by_me: i.read_by_me,
+            readers: i.readers,
+        })
+        .collect();
+    render(
+        ShiftPage {
+            title: "Depuis mon dernier service",
+            nav: nav(&state, &staff),
+            csrf: staff.csrf().to_string(),
+            since: when(digest.since, tz),
+            from_previous_shift: digest.from_previous_shift,
+            unread: rows.iter().filter(|r| !r.read_by_me).count(),
+            rows,
+            limit: relais_app::notes::DIGEST_LIMIT,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// "J'ai lu": a receipt for a note to read. Replaying it changes nothing.
+async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: NoteId = parse_id(&id)?;
+    let person = state.app.mark_note_read(staff.actor(), id).await?;
+    // Only our own pages: an open redirect would let a link send a colleague anywhere.
+    let back = match f.get("back") {
+        "/logbook/shift" => "/logbook/shift".to_string(),
+        _ => format!("/persons/{person}"),
+    };
+    Ok(see_other(&back))
+}
+
 async fn note_history(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id: NoteId = parse_id(&id)?;
     let (person, versions) = state.app.note_history(staff.actor(), id).await?;
@@ -954,6 +1025,7 @@ struct CorrectPage {
     banner: Banner,
     note_id: String,
     writable: Vec<(&'static str, &'static str)>,
+    importances: Vec<(&'static str, &'static str)>,
     form: FormView,
 }
 
@@ -975,6 +1047,7 @@ async fn correct_render(
         let mut v = HashMap::new();
         v.insert("category".to_string(), current.content.category.code().to_string());
         v.insert("text".to_string(), current.content.text.clone());
+        v.insert("importance".to_string(), current.importance.code().to_string());
         for (k, val) in [
             ("target", &current.content.target),
             ("data", &current.content.data),
@@ -987,6 +1060,7 @@ async fn correct_render(
     });
     render(
         CorrectPage {
+            importances: importance_choices(),
             title: "Corriger",
             nav: nav(state, staff),
             csrf: staff.csrf().to_string(),

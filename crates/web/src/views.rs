@@ -135,6 +135,9 @@ pub struct NoteView {
     pub has_dar: bool,
     pub reason: Option<String>,
     pub correctable: bool,
+    /// "à lire" or "alerte"; empty for a normal note.
+    pub importance: &'static str,
+    pub alert: bool,
 }
 
 impl NoteView {
@@ -158,6 +161,8 @@ impl NoteView {
             has_dar: n.content.data.is_some() || n.content.action.is_some() || n.content.result.is_some(),
             reason: n.correction_reason.clone(),
             correctable,
+            importance: if n.importance.wants_receipts() { n.importance.label() } else { "" },
+            alert: n.importance == relais_domain::note::Importance::Alert,
         }
     }
 }

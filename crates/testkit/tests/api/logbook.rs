@@ -71,3 +71,74 @@ async fn note_search_rejects_bad_input(t: TestApp) {
     assert_eq!(status, 200);
     assert!(page.contains("Mots recherchés"));
 }
+
+both_engines!(notes_to_read_have_receipts_and_a_shift_digest);
+
+async fn notes_to_read_have_receipts_and_a_shift_digest(t: TestApp) {
+    use jiff::SignedDuration;
+    let id = resident(&t, "FONTAINE").await;
+    let aide = t.login("aide.nord").await;
+    let normal = [("category", "nursing_care"), ("text", "Petit-déjeuner pris en entier.")];
+    assert_eq!(aide.post(&format!("/persons/{id}/notes"), &normal).await.status(), 303);
+    let bad = [("category", "nursing_care"), ("text", "x"), ("importance", "urgent")];
+    let res = aide.post(&format!("/persons/{id}/notes"), &bad).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Importance : importance inconnue"));
+    // The aide's shift goes on a few minutes, then ends.
+    t.clock.advance(SignedDuration::from_mins(2));
+    assert_eq!(aide.text("/").await.0, 200);
+
+    t.clock.advance(SignedDuration::from_hours(10));
+    let nurse = t.login("infirmier").await;
+    let flagged = [
+        ("category", "nursing_care"),
+        ("target", "Chute"),
+        ("data", "Retrouvée au sol à 14 h"),
+        ("action", "Relevée, constantes prises"),
+        ("result", "Pas de douleur"),
+        ("importance", "to_read"),
+    ];
+    assert_eq!(nurse.post(&format!("/persons/{id}/notes"), &flagged).await.status(), 303);
+    let later = [("category", "nursing_care"), ("text", "Goûter pris avec appétit.")];
+    assert_eq!(nurse.post(&format!("/persons/{id}/notes"), &later).await.status(), 303);
+
+    // First shift of the nurse: the last 24 hours, the note to read first although older.
+    let (status, page) = nurse.text("/logbook/shift").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Premier service"), "{page}");
+    let chute = page.find("Cible : Chute").expect("the note to read is listed");
+    let gouter = page.find("Goûter pris").expect("the later note is listed");
+    assert!(chute < gouter, "unread notes to read come first");
+    assert!(page.contains("Petit-déjeuner pris"), "the aide's note of the morning is in the last 24 hours");
+    assert!(page.contains("J'ai lu") && page.contains("1 à lire"), "{page}");
+
+    // A new shift for the aide: only what was written since the end of the previous one.
+    let aide = t.login("aide.nord").await;
+    let (_, page) = aide.text("/logbook/shift").await;
+    assert!(page.contains("depuis la fin de votre dernier service"), "{page}");
+    assert!(page.contains("Cible : Chute") && page.contains("Goûter pris"));
+    assert!(!page.contains("Petit-déjeuner pris"), "written during the aide's previous shift: {page}");
+    let note = page.split("/notes/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let res = aide.post(&format!("/notes/{note}/read"), &[("back", "/logbook/shift")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/logbook/shift");
+    let res = aide.post(&format!("/notes/{note}/read"), &[("back", "https://example.org/")]).await;
+    assert_eq!(res.headers()["location"], format!("/persons/{id}").as_str(), "no open redirect, replay harmless");
+    let (_, page) = aide.text("/logbook/shift").await;
+    assert!(page.contains("Lu · 1 lecteur") && !page.contains("1 à lire"), "{page}");
+    // The nurse has not read it yet.
+    let (_, page) = nurse.text("/logbook/shift").await;
+    assert!(page.contains("1 à lire") && page.contains("1 lecteur"), "{page}");
+
+    // A normal note asks for no receipt; an educator of the IME neither sees nor acknowledges.
+    let (_, person) = aide.text(&format!("/persons/{id}")).await;
+    let first = person.split("/notes/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    assert_ne!(first, note);
+    assert_eq!(aide.post(&format!("/notes/{first}/read"), &[]).await.status(), 409);
+    let edu = t.login("educateur").await;
+    assert_eq!(edu.post(&format!("/notes/{note}/read"), &[]).await.status(), 404);
+    let (_, page) = edu.text("/logbook/shift").await;
+    assert!(!page.contains("FONTAINE"));
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("note.acknowledge") && log.contains("logbook.shift"), "{log}");
+}
