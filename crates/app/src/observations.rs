@@ -6,12 +6,17 @@ use jiff::{SignedDuration, Timestamp};
 use relais_domain::DomainError;
 use relais_domain::access::{Category, PersonAction};
 use relais_domain::ids::*;
-use relais_domain::observation::{Measure, Plausibility, VitalSign, parse_number};
+use relais_domain::note::{Importance, NoteContent};
+use relais_domain::observation::{Measure, Plausibility, VitalSign, parse_number, weight_loss};
 use relais_domain::scope::Access;
 use relais_store::audit;
+use relais_store::notes::{self, Note};
 use relais_store::observations::{self, Observation, ObservationQuery};
 use relais_store::persons::{self, Person};
 use relais_store::{Conn, StoreError};
+
+/// The target of the logbook alert written for a weight loss.
+pub const WEIGHT_ALERT_TARGET: &str = "Perte de poids";
 
 /// A measure as typed or received.
 #[derive(Debug, Clone, Default)]
@@ -108,8 +113,84 @@ impl App {
         ev.person_id = Some(person);
         ev.resource = Some(format!("observation/{id}"));
         audit::append(&mut tx, ev).await?;
+        if kind == VitalSign::BodyWeight {
+            self.weight_alert(&mut tx, actor, person, &o).await?;
+        }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(id)
+    }
+
+    /// A weight that meets the undernutrition criteria writes an alert in the person's logbook,
+    /// in the same transaction as the measure, unless one was written in the last seven days.
+    /// Its author is the professional who weighed; a measure sent by an API client, which has no
+    /// account to sign with, raises no note.
+    async fn weight_alert(&self, tx: &mut Conn, actor: &Actor, person: PersonId, o: &Observation) -> Result<()> {
+        let Some(author) = actor.account_id() else { return Ok(()) };
+        let q = ObservationQuery {
+            kind: Some(VitalSign::BodyWeight),
+            from: Some(o.effective_at - 6 * 31 * 86_400_000_000),
+            to: Some(o.effective_at),
+            oldest_first: false,
+            limit: 400,
+        };
+        let history: Vec<(i64, f64)> =
+            observations::for_person(tx, person, &q).await?.iter().map(|w| (w.effective_at, w.value)).collect();
+        let Some(loss) = weight_loss(&history, o.effective_at, o.value) else { return Ok(()) };
+        let week_ago = self.now_micros() - 7 * 86_400_000_000;
+        if notes::recent_with_target(tx, person, WEIGHT_ALERT_TARGET, week_ago).await? {
+            return Ok(());
+        }
+        let tz = self.time_zone();
+        let day = |micros: i64| {
+            Timestamp::from_microsecond(micros).map(|t| tz.to_datetime(t).date().strftime("%d/%m/%Y").to_string())
+        };
+        let kg = |v: f64| format!("{v:.1}").replace('.', ",");
+        let data = format!(
+            "Poids {} kg le {} : perte de {} % en {} (poids de référence {} kg le {}).",
+            kg(o.value),
+            day(o.effective_at).unwrap_or_default(),
+            format!("{:.1}", loss.percent).replace('.', ","),
+            if loss.months == 1 { "un mois" } else { "six mois" },
+            kg(loss.reference_kg),
+            day(loss.reference_at).unwrap_or_default(),
+        );
+        let content = NoteContent::new(
+            Category::NursingCare.code(),
+            "",
+            WEIGHT_ALERT_TARGET,
+            &data,
+            "À signaler au médecin et à l'infirmier coordinateur : évaluation nutritionnelle (MNA, albuminémie), surveillance des apports.",
+            "",
+        )?;
+        let stays = persons::stays(tx, person).await?;
+        let today = self.today();
+        let stay = stays
+            .iter()
+            .filter(|s| s.is_open())
+            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
+        let id = NoteId::generate();
+        let note = Note {
+            id,
+            person_id: person,
+            establishment_id: stay.map(|s| s.establishment_id),
+            unit_id: stay.and_then(|s| s.unit_id),
+            lineage_id: id,
+            version: 1,
+            is_current: true,
+            content,
+            importance: Importance::Alert,
+            correction_reason: None,
+            author_id: author,
+            author_label: format!("Alerte automatique (pesée par {})", o.author_label),
+            recorded_at: self.now_micros(),
+        };
+        notes::insert(tx, actor.organisation_id, &note).await?;
+        let mut ev = actor.event("note.alert", "ok");
+        ev.person_id = Some(person);
+        ev.resource = Some(format!("note/{id}"));
+        ev.detail = Some(format!("weight-loss {} month(s)", loss.months));
+        audit::append(tx, ev).await?;
+        Ok(())
     }
 
     /// One observation.

@@ -455,6 +455,8 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         "care_users": care_users,
         "audit_users": accounts.auditors,
         "search_prefixes": prefixes,
+        // Frequent, middling and rare words of the generated notes, and a two-word search.
+        "search_words": ["douleur", "chute", "pansement", "escarres", "hydratation", "cardiologique", "mandataire", "chute chambre", "atelier", "déambulation"],
         "api_client": { "client_id": client_id, "client_secret": client_secret },
         "fhir_identifiers": identifiers.iter().map(|v| json!({ "system": format!("urn:oid:{}", InsAuthority::NirTest.oid()), "value": v })).collect::<Vec<_>>(),
         "counts": {

@@ -240,9 +240,64 @@ impl Measure {
     }
 }
 
+/// A weight loss that meets the French undernutrition criteria for adults and the elderly
+/// (HAS 2019/2021): at least 5 % in one month, or at least 10 % in six months.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightLoss {
+    /// Loss in percent of the reference weight.
+    pub percent: f64,
+    pub reference_kg: f64,
+    /// When the reference weight was measured (microseconds since the epoch).
+    pub reference_at: i64,
+    /// 1 or 6.
+    pub months: u8,
+}
+
+const MONTH_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
+
+/// Checks a new weight against the person's earlier ones (`(measured at, kg)`, any order).
+/// The reference is the highest weight of the window, so that the loss is found whatever the
+/// days of weighing; the one-month criterion is checked first, being the more acute.
+pub fn weight_loss(history: &[(i64, f64)], at: i64, kg: f64) -> Option<WeightLoss> {
+    for (months, threshold) in [(1u8, 5.0), (6u8, 10.0)] {
+        let from = at - MONTH_MICROS * i64::from(months);
+        let reference =
+            history.iter().filter(|(t, w)| *t >= from && *t < at && *w > 0.0).max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some(&(reference_at, reference_kg)) = reference {
+            let percent = (reference_kg - kg) / reference_kg * 100.0;
+            // Rounded as displayed, so that "5,0 %" never fails to alert.
+            if (percent * 10.0).round() / 10.0 >= threshold {
+                return Some(WeightLoss { percent, reference_kg, reference_at, months });
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weight_loss_follows_the_undernutrition_criteria() {
+        let day = 24 * 3600 * 1_000_000_i64;
+        let now = 400 * day;
+        // 64 → 60.8 kg in 20 days: exactly 5.0 %.
+        let loss = weight_loss(&[(now - 20 * day, 64.0)], now, 60.8).unwrap();
+        assert_eq!((loss.months, loss.reference_kg), (1, 64.0));
+        assert!((loss.percent - 5.0).abs() < 1e-9);
+        assert_eq!(weight_loss(&[(now - 20 * day, 64.0)], now, 61.0), None, "4.7 % is not enough");
+        // Older than a month: only the six-month criterion applies.
+        assert_eq!(weight_loss(&[(now - 40 * day, 64.0)], now, 60.0), None, "6 % in 40 days");
+        let loss = weight_loss(&[(now - 150 * day, 70.0), (now - 40 * day, 66.0)], now, 63.0).unwrap();
+        assert_eq!((loss.months, loss.reference_kg), (6, 70.0));
+        // The highest weight of the window is the reference; later or future weighings are not.
+        let loss = weight_loss(&[(now - 25 * day, 63.0), (now - 10 * day, 65.0)], now, 61.5).unwrap();
+        assert_eq!(loss.reference_kg, 65.0);
+        assert_eq!(weight_loss(&[(now + day, 80.0), (now, 80.0)], now, 60.0), None);
+        assert_eq!(weight_loss(&[], now, 40.0), None);
+        assert_eq!(weight_loss(&[(now - 200 * day, 90.0)], now, 60.0), None, "beyond six months");
+    }
 
     #[test]
     fn ranges() {

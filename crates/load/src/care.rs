@@ -56,7 +56,7 @@ pub async fn run(args: CareArgs) -> anyhow::Result<()> {
         notes.push("search skipped: the manifest has no search_prefixes".to_string());
     }
     let base = args.common.base();
-    let sessions = open_sessions(&base, &manifest, args.users).await?;
+    let sessions = open_sessions(&base, &manifest, args.users, true).await?;
     let prefixes = Arc::new(manifest.search_prefixes.clone());
     let counter = Arc::new(AtomicU64::new(0));
     let users: Vec<VirtualUser> = sessions
@@ -84,20 +84,22 @@ pub async fn run(args: CareArgs) -> anyhow::Result<()> {
 
 /// Logs every virtual user in before the clock starts: logins hash passwords on purpose
 /// slowly and are not part of a shift's steady state.
-async fn open_sessions(
+pub(crate) async fn open_sessions(
     base: &str,
     manifest: &Manifest,
     users: usize,
+    with_audit: bool,
 ) -> anyhow::Result<Vec<(Session, Option<Session>, CareUser)>> {
     let started = Instant::now();
     let mut set = JoinSet::new();
     for i in 0..users {
         let user = manifest.care_users[i % manifest.care_users.len()].clone();
         let password = manifest.care_password(&user)?.to_string();
-        let audit: Option<(Account, String)> = match manifest.audit_users.get(i % manifest.audit_users.len().max(1)) {
-            Some(a) => Some((a.clone(), manifest.audit_password(a)?.to_string())),
-            None => None,
-        };
+        let audit: Option<(Account, String)> =
+            match manifest.audit_users.get(i % manifest.audit_users.len().max(1)).filter(|_| with_audit) {
+                Some(a) => Some((a.clone(), manifest.audit_password(a)?.to_string())),
+                None => None,
+            };
         let base = base.to_string();
         set.spawn(async move {
             let care = login(&base, &user.username, &password).await?;

@@ -4,6 +4,7 @@
 mod care;
 mod fhir;
 mod http;
+mod logbook;
 mod manifest;
 mod report;
 mod run;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Care shift mix: unit logbook, person page, nursing note, search, access log.
     Care(care::CareArgs),
+    /// Logbook mix: a unit's last 24 hours, "since my last shift", full-text search of notes.
+    Logbook(logbook::LogbookArgs),
     /// FHIR mix: create Patient and Observation, name and INS search, read the record.
     Fhir(fhir::FhirArgs),
     /// Markdown tables of the newest result per scenario, engine, profile and concurrency.
@@ -41,6 +44,7 @@ async fn main() -> ExitCode {
     let done = match cli.command {
         Command::Care(args) => care::run(args).await,
         Command::Fhir(args) => fhir::run(args).await,
+        Command::Logbook(args) => logbook::run(args).await,
         Command::Report { results } => report::load_dir(&results).map(|r| print!("{}", report::render(&r))),
     };
     match done {

@@ -21,6 +21,9 @@ pub struct Manifest {
     pub audit_users: Vec<Account>,
     #[serde(default)]
     pub search_prefixes: Vec<String>,
+    /// Words of the generated notes, for the logbook's full-text search.
+    #[serde(default)]
+    pub search_words: Vec<String>,
     #[serde(default)]
     pub api_client: Option<ApiClient>,
     #[serde(default)]

@@ -321,3 +321,16 @@ pub async fn written_in(
     let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Has a current note with this target been written on the person since `since`?
+pub async fn recent_with_target(conn: &mut Conn, person: PersonId, target: &str, since: Micros) -> Result<bool> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) FROM note n WHERE n.person_id = $1 AND n.is_current = 1 AND n.recorded_at >= $2 AND n.target = $3",
+    )
+    .bind(person.to_string())
+    .bind(since)
+    .bind(target)
+    .fetch_one(conn)
+    .await?;
+    Ok(r.try_get::<i64, _>(0)? > 0)
+}

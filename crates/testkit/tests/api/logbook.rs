@@ -142,3 +142,35 @@ async fn notes_to_read_have_receipts_and_a_shift_digest(t: TestApp) {
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("note.acknowledge") && log.contains("logbook.shift"), "{log}");
 }
+
+both_engines!(weight_loss_writes_one_alert_in_the_logbook);
+
+async fn weight_loss_writes_one_alert_in_the_logbook(t: TestApp) {
+    use jiff::SignedDuration;
+    let id = resident(&t, "MAIGRET").await;
+    let path = format!("/persons/{id}/observations");
+    let aide = t.login("aide.nord").await;
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "64")]).await.status(), 303);
+    t.clock.advance(SignedDuration::from_hours(24 * 10));
+    let aide = t.login("aide.nord").await;
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "62,5")]).await.status(), 303);
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(!page.contains("Perte de poids"), "2.3 % is no alert");
+
+    t.clock.advance(SignedDuration::from_hours(24 * 10));
+    let aide = t.login("aide.nord").await;
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "60,5")]).await.status(), 303);
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Cible : Perte de poids"), "{page}");
+    assert!(page.contains("perte de 5,5 % en un mois (poids de référence 64,0 kg"), "{page}");
+    assert!(page.contains("note alert") && page.contains(">alerte<"));
+    // The next weighing of the same week adds no second alert.
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "60,1")]).await.status(), 303);
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert_eq!(page.matches("Cible : Perte de poids").count(), 1);
+    // The nurse finds it first in her digest, to acknowledge.
+    let (_, digest) = t.login("infirmier").await.text("/logbook/shift").await;
+    assert!(digest.find("Perte de poids").is_some_and(|i| digest.find("J'ai lu").is_some_and(|j| i < j)), "{digest}");
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("note.alert"));
+}
