@@ -18,6 +18,26 @@ use relais_store::{Conn, StoreError};
 /// The target of the logbook alert written for a weight loss.
 pub const WEIGHT_ALERT_TARGET: &str = "Perte de poids";
 
+/// One person's line of a round.
+#[derive(Debug, Clone)]
+pub struct RoundEntry {
+    pub person: PersonId,
+    pub value: String,
+    pub value2: String,
+    pub confirmed: bool,
+}
+
+/// What became of a round.
+#[derive(Debug, Clone)]
+pub enum RoundOutcome {
+    Saved {
+        count: usize,
+        alerts: usize,
+    },
+    /// Nothing was written: the lines to fix.
+    Rejected(Vec<(PersonId, DomainError)>),
+}
+
 /// A measure as typed or received.
 #[derive(Debug, Clone, Default)]
 pub struct ObservationInput {
@@ -87,7 +107,22 @@ impl App {
             .into());
         }
         let mut tx = self.store.begin_write().await?;
-        self.person_for_observations(&mut tx, actor, person, Access::Write).await?;
+        let (id, _) = self.insert_measure(&mut tx, actor, person, &measure, effective).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
+    /// Checks the actor may measure on the person, stores the measure with its audit event, and
+    /// raises the weight alert when due. Returns the id and whether an alert was written.
+    async fn insert_measure(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        person: PersonId,
+        measure: &Measure,
+        effective: Timestamp,
+    ) -> Result<(ObservationId, bool)> {
+        self.person_for_observations(tx, actor, person, Access::Write).await?;
         let id = ObservationId::generate();
         let who = actor.audit_actor();
         let o = Observation {
@@ -96,11 +131,11 @@ impl App {
             lineage_id: id,
             version: 1,
             is_current: true,
-            kind,
+            kind: measure.kind,
             value: measure.value,
             value2: measure.value2,
             effective_at: effective.as_microsecond(),
-            recorded_at: now.as_microsecond(),
+            recorded_at: self.now_micros(),
             author_kind: who.kind.to_string(),
             author_id: who.id.clone(),
             author_label: match &actor.principal {
@@ -108,24 +143,65 @@ impl App {
                 Principal::ApiClient { name, .. } => name.clone(),
             },
         };
-        observations::insert(&mut tx, actor.organisation_id, &o).await?;
+        observations::insert(tx, actor.organisation_id, &o).await?;
         let mut ev = actor.event("observation.create", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("observation/{id}"));
-        audit::append(&mut tx, ev).await?;
-        if kind == VitalSign::BodyWeight {
-            self.weight_alert(&mut tx, actor, person, &o).await?;
+        audit::append(tx, ev).await?;
+        let alert = measure.kind == VitalSign::BodyWeight && self.weight_alert(tx, actor, person, &o).await?;
+        Ok((id, alert))
+    }
+
+    /// A round: one kind of measure for many persons of a unit, typed in one form on a tablet.
+    /// Every value is checked before anything is written; then all are written together.
+    pub async fn record_round(&self, actor: &Actor, kind: &str, entries: &[RoundEntry]) -> Result<RoundOutcome> {
+        if !matches!(actor.principal, Principal::Staff { .. }) {
+            return Err(AppError::Forbidden);
+        }
+        let kind = VitalSign::from_code(kind)?;
+        let mut measures = Vec::new();
+        let mut rejected = Vec::new();
+        for e in entries.iter().filter(|e| !e.value.trim().is_empty() || !e.value2.trim().is_empty()) {
+            let checked = parse_number("value", &e.value).and_then(|v| {
+                let v2 = if e.value2.trim().is_empty() { None } else { Some(parse_number("value2", &e.value2)?) };
+                Measure::new(kind, v, v2)
+            });
+            match checked {
+                Ok(m) if m.plausibility == Plausibility::Unusual && !e.confirmed => rejected.push((
+                    e.person,
+                    DomainError::new(
+                        "value",
+                        "value-unusual",
+                        "valeur inhabituelle : vérifiez-la puis cochez « Je confirme »",
+                    ),
+                )),
+                Ok(m) => measures.push((e.person, m)),
+                Err(err) => rejected.push((e.person, err)),
+            }
+        }
+        if !rejected.is_empty() {
+            return Ok(RoundOutcome::Rejected(rejected));
+        }
+        if measures.is_empty() {
+            return Err(DomainError::new("value", "required", "saisissez au moins une mesure").into());
+        }
+        let now = self.now();
+        let mut tx = self.store.begin_write().await?;
+        let mut alerts = 0;
+        for (person, m) in &measures {
+            let (_, alert) = self.insert_measure(&mut tx, actor, *person, m, now).await?;
+            alerts += usize::from(alert);
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(id)
+        Ok(RoundOutcome::Saved { count: measures.len(), alerts })
     }
 
     /// A weight that meets the undernutrition criteria writes an alert in the person's logbook,
     /// in the same transaction as the measure, unless one was written in the last seven days.
     /// Its author is the professional who weighed; a measure sent by an API client, which has no
     /// account to sign with, raises no note.
-    async fn weight_alert(&self, tx: &mut Conn, actor: &Actor, person: PersonId, o: &Observation) -> Result<()> {
-        let Some(author) = actor.account_id() else { return Ok(()) };
+    async fn weight_alert(&self, tx: &mut Conn, actor: &Actor, person: PersonId, o: &Observation) -> Result<bool> {
+        let Some(author) = actor.account_id() else { return Ok(false) };
         let q = ObservationQuery {
             kind: Some(VitalSign::BodyWeight),
             from: Some(o.effective_at - 6 * 31 * 86_400_000_000),
@@ -135,10 +211,10 @@ impl App {
         };
         let history: Vec<(i64, f64)> =
             observations::for_person(tx, person, &q).await?.iter().map(|w| (w.effective_at, w.value)).collect();
-        let Some(loss) = weight_loss(&history, o.effective_at, o.value) else { return Ok(()) };
+        let Some(loss) = weight_loss(&history, o.effective_at, o.value) else { return Ok(false) };
         let week_ago = self.now_micros() - 7 * 86_400_000_000;
         if notes::recent_with_target(tx, person, WEIGHT_ALERT_TARGET, week_ago).await? {
-            return Ok(());
+            return Ok(false);
         }
         let tz = self.time_zone();
         let day = |micros: i64| {
@@ -190,7 +266,7 @@ impl App {
         ev.resource = Some(format!("note/{id}"));
         ev.detail = Some(format!("weight-loss {} month(s)", loss.months));
         audit::append(tx, ev).await?;
-        Ok(())
+        Ok(true)
     }
 
     /// One observation.

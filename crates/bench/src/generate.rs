@@ -244,6 +244,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         bail!("the database is not empty: generate into a new one");
     }
     store.migrate().await?;
+    store.begin_bulk_load().await?;
     let app = App::new(store.clone(), Settings::default(), Arc::new(SystemClock));
     let mut rng = Rng::new(seed);
     let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
@@ -428,6 +429,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     let (notes, observations) =
         (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
     batch.flush(&store, org).await?;
+    store.end_bulk_load().await?;
     // The planner needs statistics over the loaded data, as a server that has run for a year has.
     store.analyze().await?;
 

@@ -189,6 +189,27 @@ impl Store {
         Ok(())
     }
 
+    /// Bulk loading only: on PostgreSQL the full-text index of notes is dropped, to be built
+    /// once at the end (`end_bulk_load`) rather than row by row.
+    pub async fn begin_bulk_load(&self) -> Result<()> {
+        if self.engine == Engine::Postgres {
+            sqlx::query("DROP INDEX IF EXISTS note_search").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn end_bulk_load(&self) -> Result<()> {
+        if self.engine == Engine::Postgres {
+            // As in migrations/0005_note_search.postgres.sql.
+            sqlx::query(
+                "CREATE INDEX IF NOT EXISTS note_search ON note USING gin (relais_note_document(target, data, action, result, body))",
+            )
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()

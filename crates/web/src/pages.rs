@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logbook/shift", get(logbook_shift))
         .route("/notes/{id}/read", post(acknowledge))
         .route("/units/{id}", get(unit_page))
+        .route("/units/{id}/round", get(round_page).post(round_post))
         .route("/establishments/{id}", get(establishment_page))
         .route("/admin/accounts", get(accounts))
         .route("/admin/accounts/{id}/{action}", post(account_action))
@@ -346,6 +347,7 @@ struct UnitPage {
     establishment_name: String,
     residents: Vec<PersonRow>,
     show_logbook: bool,
+    round_path: String,
     notes: Vec<NoteView>,
 }
 
@@ -367,10 +369,161 @@ async fn unit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<S
             establishment_name: places.establishment(unit.establishment_id),
             residents: residents.iter().map(|(p, _)| PersonRow::of(p, String::new())).collect(),
             show_logbook: true,
+            round_path: format!("/units/{}/round", unit.id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
         },
         StatusCode::OK,
     )
+}
+
+/// One line of a round form.
+struct RoundLine {
+    id: String,
+    name: String,
+    value: String,
+    value2: String,
+    confirmed: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "round.html")]
+struct RoundPage {
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    form_id: String,
+    unit_id: String,
+    unit_name: String,
+    kind: &'static str,
+    kind_label: &'static str,
+    unit_symbol: &'static str,
+    two_values: bool,
+    vital_signs: Vec<(&'static str, &'static str)>,
+    lines: Vec<RoundLine>,
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+/// What a round form shows besides its residents: what was typed, and the messages.
+#[derive(Default)]
+struct RoundState<'a> {
+    typed: Option<&'a Fields>,
+    errors: &'a [(PersonId, relais_domain::DomainError)],
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+/// The round form: every resident of the unit, one field each (two for blood pressure).
+async fn round_render(
+    state: &AppState,
+    staff: &Staff,
+    unit_id: UnitId,
+    kind: VitalSign,
+    shown: RoundState<'_>,
+    status: StatusCode,
+) -> PageResult {
+    let RoundState { typed, errors, flash, error } = shown;
+    let places = Places::load(state, staff.actor().organisation_id).await?;
+    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
+    let residents = state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)).await?;
+    let field = |name: &str, p: &PersonId| typed.map(|f| f.get(&format!("{name}-{p}")).to_string()).unwrap_or_default();
+    let lines = residents
+        .iter()
+        .map(|(p, _)| RoundLine {
+            id: p.id.to_string(),
+            name: format!("{} {}", p.traits.birth_name.to_uppercase(), p.traits.first_first_name()),
+            value: field("value", &p.id),
+            value2: field("value2", &p.id),
+            confirmed: field("confirmed", &p.id) == "on",
+            error: errors.iter().find(|(id, _)| *id == p.id).map(|(_, e)| e.message.clone()),
+        })
+        .collect();
+    render(
+        RoundPage {
+            title: format!("Tournée — {}", unit.name),
+            nav: nav(state, staff),
+            csrf: staff.csrf().to_string(),
+            form_id: random_token()?,
+            unit_id: unit.id.to_string(),
+            unit_name: unit.name.clone(),
+            kind: kind.code(),
+            kind_label: kind.label(),
+            unit_symbol: kind.unit(),
+            two_values: kind == VitalSign::BloodPressure,
+            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            lines,
+            flash,
+            error,
+        },
+        status,
+    )
+}
+
+fn round_kind(code: &str) -> Result<VitalSign, WebError> {
+    VitalSign::from_code(if code.is_empty() { "weight" } else { code })
+        .map_err(|_| WebError::BadRequest("type de mesure inconnu".into()))
+}
+
+async fn round_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let unit_id: UnitId = parse_id(&id)?;
+    let kind = round_kind(params.get("kind").map(String::as_str).unwrap_or(""))?;
+    let count = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
+    let flash = count("saved").map(|n| {
+        let alerts = count("alerts").unwrap_or(0);
+        let mut m = format!("{n} mesure{} enregistrée{}.", if n > 1 { "s" } else { "" }, if n > 1 { "s" } else { "" });
+        if alerts > 0 {
+            m.push_str(&format!(
+                " {alerts} alerte{} de perte de poids écrite{} dans le cahier de liaison.",
+                if alerts > 1 { "s" } else { "" },
+                if alerts > 1 { "s" } else { "" }
+            ));
+        }
+        m
+    });
+    round_render(&state, &staff, unit_id, kind, RoundState { flash, ..Default::default() }, StatusCode::OK).await
+}
+
+async fn round_post(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
+    let unit_id: UnitId = parse_id(&id)?;
+    let kind = round_kind(f.get("kind"))?;
+    // The lines are those of the form; each is checked against the person's file by the app.
+    let mut entries = Vec::new();
+    for (key, value) in f.0.iter() {
+        let Some(person) = key.strip_prefix("value-") else { continue };
+        let person: PersonId = person.parse().map_err(|_| WebError::BadRequest("ligne de tournée invalide".into()))?;
+        entries.push(relais_app::observations::RoundEntry {
+            person,
+            value: value.clone(),
+            value2: f.get(&format!("value2-{person}")).to_string(),
+            confirmed: f.get(&format!("confirmed-{person}")) == "on",
+        });
+    }
+    match state.app.record_round(staff.actor(), kind.code(), &entries).await {
+        Ok(relais_app::observations::RoundOutcome::Saved { count, alerts }) => {
+            Ok(see_other(&format!("/units/{unit_id}/round?kind={}&saved={count}&alerts={alerts}", kind.code())))
+        }
+        Ok(relais_app::observations::RoundOutcome::Rejected(errors)) => {
+            let message = format!(
+                "Rien n'a été enregistré : {} ligne{} à corriger.",
+                errors.len(),
+                if errors.len() > 1 { "s" } else { "" }
+            );
+            let shown = RoundState { typed: Some(&f), errors: &errors, error: Some(message), ..Default::default() };
+            round_render(&state, &staff, unit_id, kind, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; ");
+            let shown = RoundState { typed: Some(&f), error: Some(message), ..Default::default() };
+            round_render(&state, &staff, unit_id, kind, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Everyone currently supported by an establishment, for establishment-wide grants.
@@ -390,6 +543,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
                 .map(|(p, s)| PersonRow::of(p, places.place(s.establishment_id, s.unit_id)))
                 .collect(),
             show_logbook: false,
+            round_path: String::new(),
             notes: vec![],
         },
         StatusCode::OK,

@@ -117,3 +117,56 @@ async fn fhir_observations(t: TestApp) {
     assert!(events.iter().any(|e| e.action == "observation.create"));
     assert!(events.iter().any(|e| e.action == "observation.search"));
 }
+
+both_engines!(a_round_checks_every_line_before_writing_any);
+
+async fn a_round_checks_every_line_before_writing_any(t: TestApp) {
+    let first = resident(&t, "TOURNEE").await;
+    let second = resident(&t, "RONDE").await;
+    let aide = t.login("aide.nord").await;
+    let round = format!("/units/{}/round", t.fixture.north);
+    let (status, page) = aide.text(&format!("{round}?kind=weight")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("name=\"value-{first}\"")) && page.contains(&format!("name=\"value-{second}\"")));
+
+    // One bad line: nothing is written, what was typed comes back with the error on its line.
+    let v1 = format!("value-{first}");
+    let v2 = format!("value-{second}");
+    let res = aide.post(&round, &[("kind", "weight"), (&v1, "64"), (&v2, "7l")]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("été enregistré : 1 ligne à corriger") && page.contains("nombre attendu"), "{page}");
+    assert!(page.contains("value=\"7l\"") && page.contains("value=\"64\""));
+    let (_, file) = aide.text(&format!("/persons/{first}")).await;
+    assert!(!file.contains("64,0 kg") && !file.contains("64 kg"), "the valid line was not written either");
+
+    let res = aide.post(&round, &[("kind", "weight"), (&v1, "64"), (&v2, "71,5")]).await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("saved=2&alerts=0"), "{to}");
+    let (_, page) = aide.text(&to).await;
+    assert!(page.contains("2 mesures enregistrées."));
+    // A second round the same day: a 9 % loss raises the alert; an empty line is skipped.
+    let res = aide.post(&round, &[("kind", "weight"), (&v1, "58"), (&v2, "")]).await;
+    assert!(res.headers()["location"].to_str().unwrap().ends_with("saved=1&alerts=1"));
+    let (_, unit) = aide.text(&format!("/units/{}", t.fixture.north)).await;
+    assert!(unit.contains("Cible : Perte de poids"), "the alert reaches the unit's logbook");
+
+    // Unusual values need a tick on their line; blood pressure takes two values.
+    let res = aide.post(&round, &[("kind", "temperature"), (&v1, "40,9")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Je confirme cette valeur"));
+    let c1 = format!("confirmed-{first}");
+    assert_eq!(aide.post(&round, &[("kind", "temperature"), (&v1, "40,9"), (&c1, "on")]).await.status(), 303);
+    let d1 = format!("value2-{first}");
+    assert_eq!(aide.post(&round, &[("kind", "blood_pressure"), (&v1, "80"), (&d1, "130")]).await.status(), 422);
+    assert_eq!(aide.post(&round, &[("kind", "blood_pressure"), (&v1, "130"), (&d1, "80")]).await.status(), 303);
+    assert_eq!(aide.post(&round, &[("kind", "weight")]).await.status(), 422, "an empty round");
+    assert_eq!(aide.post(&round, &[("kind", "bogus"), (&v1, "1")]).await.status(), 400);
+
+    // Someone from another establishment writes nothing, even one valid line.
+    let edu = t.login("educateur").await;
+    assert_eq!(edu.post(&round, &[("kind", "weight"), (&v1, "70")]).await.status(), 404);
+    let (_, file) = aide.text(&format!("/persons/{first}")).await;
+    assert!(!file.contains("70,0 kg"));
+}
