@@ -152,14 +152,18 @@ impl App {
         actor: &Actor,
         establishment: EstablishmentId,
         unit: UnitId,
-        hours: i64,
+        filter: &LogbookFilter,
     ) -> Result<Vec<(Note, Person)>> {
         let today = self.today();
         let covered = actor.grants().iter().any(|g| g.is_active(today) && g.covers_unit(establishment, unit));
         if !covered {
             return Err(AppError::NotFound);
         }
-        let categories = readable_categories_in_unit(actor.grants(), establishment, unit, today);
+        let hours = filter.hours;
+        let mut categories = readable_categories_in_unit(actor.grants(), establishment, unit, today);
+        if let Some(only) = filter.category {
+            categories.retain(|c| *c == only);
+        }
         let since = (self.now() - jiff::SignedDuration::from_hours(hours.clamp(1, 24 * 31))).as_microsecond();
         let mut conn = self.store.read().await?;
         let list = notes::for_unit(&mut conn, unit, since, &categories, 300).await?;
@@ -168,12 +172,29 @@ impl App {
         ids.dedup();
         let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
         drop(conn);
+        let author = filter.author.as_deref().map(relais_domain::text::fold).filter(|a| !a.is_empty());
         let out: Vec<(Note, Person)> = list
             .into_iter()
+            .filter(|n| author.as_ref().is_none_or(|a| relais_domain::text::fold(&n.author_label).contains(a.as_str())))
             .filter_map(|n| people.iter().find(|p| p.id == n.person_id).cloned().map(|p| (n, p)))
             .collect();
         self.audit(actor.event("unit.logbook", "ok").listing(&ids)).await?;
         Ok(out)
+    }
+}
+
+/// What a unit's logbook shows: a period, and optionally one category or one author.
+#[derive(Debug, Clone)]
+pub struct LogbookFilter {
+    pub hours: i64,
+    pub category: Option<relais_domain::access::Category>,
+    /// Part of the author's name, accents and case ignored.
+    pub author: Option<String>,
+}
+
+impl Default for LogbookFilter {
+    fn default() -> Self {
+        Self { hours: 24, category: None, author: None }
     }
 }
 

@@ -349,17 +349,60 @@ struct UnitPage {
     show_logbook: bool,
     round_path: String,
     notes: Vec<NoteView>,
+    /// The filter as chosen: hours, category code, author text.
+    hours: String,
+    category: String,
+    author: String,
+    periods: &'static [(&'static str, &'static str)],
+    categories: Vec<(&'static str, &'static str)>,
 }
 
-async fn unit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
+/// Periods of a unit's logbook, in hours.
+const LOGBOOK_PERIODS: &[(&str, &str)] =
+    &[("24", "24 heures"), ("72", "3 jours"), ("168", "7 jours"), ("744", "31 jours")];
+
+async fn unit_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
     let unit_id: UnitId = parse_id(&id)?;
+    let hours = params.get("hours").cloned().unwrap_or_else(|| "24".into());
+    if !LOGBOOK_PERIODS.iter().any(|(v, _)| *v == hours) {
+        return Err(WebError::BadRequest("période non reconnue".into()));
+    }
+    let category = params.get("category").cloned().unwrap_or_default();
+    let only = match category.as_str() {
+        "" => None,
+        code => Some(
+            relais_domain::access::Category::from_code(code)
+                .ok_or_else(|| WebError::BadRequest("catégorie non reconnue".into()))?,
+        ),
+    };
+    let author: String = params.get("author").map(|a| a.trim().chars().take(100).collect()).unwrap_or_default();
+    let filter = relais_app::notes::LogbookFilter {
+        hours: hours.parse().unwrap_or(24),
+        category: only,
+        author: (!author.is_empty()).then(|| author.clone()),
+    };
     let places = Places::load(&state, staff.actor().organisation_id).await?;
     let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
     // Side by side: each waits for its audit event to be durable, and both then share a commit.
     let (residents, notes) = tokio::try_join!(
         state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)),
-        state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, 24)
+        state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, &filter)
     )?;
+    let today = state.app.today();
+    let categories = relais_domain::access::readable_categories_in_unit(
+        staff.actor().grants(),
+        unit.establishment_id,
+        unit.id,
+        today,
+    )
+    .into_iter()
+    .map(|c| (c.code(), c.label()))
+    .collect();
     let tz = state.app.time_zone();
     render(
         UnitPage {
@@ -371,6 +414,11 @@ async fn unit_page(State(state): State<AppState>, staff: Staff, Path(id): Path<S
             show_logbook: true,
             round_path: format!("/units/{}/round", unit.id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
+            hours,
+            category,
+            author,
+            periods: LOGBOOK_PERIODS,
+            categories,
         },
         StatusCode::OK,
     )
@@ -545,6 +593,11 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             show_logbook: false,
             round_path: String::new(),
             notes: vec![],
+            hours: String::new(),
+            category: String::new(),
+            author: String::new(),
+            periods: LOGBOOK_PERIODS,
+            categories: vec![],
         },
         StatusCode::OK,
     )

@@ -174,3 +174,39 @@ async fn weight_loss_writes_one_alert_in_the_logbook(t: TestApp) {
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("note.alert"));
 }
+
+both_engines!(unit_logbook_filters_by_period_category_and_author);
+
+async fn unit_logbook_filters_by_period_category_and_author(t: TestApp) {
+    use jiff::SignedDuration;
+    let id = resident(&t, "FILTRE").await;
+    let nurse = t.login("infirmier").await;
+    let old = [("category", "nursing_care"), ("text", "Note de la semaine dernière")];
+    assert_eq!(nurse.post(&format!("/persons/{id}/notes"), &old).await.status(), 303);
+    t.clock.advance(SignedDuration::from_hours(24 * 3));
+    let nurse = t.login("infirmier").await;
+    let med = [("category", "medication"), ("text", "Traitement donné par l'infirmier")];
+    assert_eq!(nurse.post(&format!("/persons/{id}/notes"), &med).await.status(), 303);
+    let aide = t.login("aide.nord").await;
+    let care = [("category", "nursing_care"), ("text", "Toilette faite par l'aide")];
+    assert_eq!(aide.post(&format!("/persons/{id}/notes"), &care).await.status(), 303);
+
+    let unit = format!("/units/{}", t.fixture.north);
+    let (_, page) = aide.text(&unit).await;
+    assert!(page.contains("Toilette faite") && page.contains("Traitement donné"));
+    assert!(!page.contains("semaine dernière"), "24 hours by default");
+    let (_, page) = aide.text(&format!("{unit}?hours=168")).await;
+    assert!(page.contains("semaine dernière"));
+    let (_, page) = aide.text(&format!("{unit}?hours=168&category=medication")).await;
+    assert!(
+        page.contains("Traitement donné") && !page.contains("Toilette faite") && !page.contains("semaine dernière")
+    );
+    let (_, page) = aide.text(&format!("{unit}?hours=168&author=AIDE+NORD")).await;
+    assert!(page.contains("Toilette faite") && !page.contains("Traitement donné"), "{page}");
+    // A category the reader may not read shows nothing rather than an error; bad values are 400.
+    let (status, page) = aide.text(&format!("{unit}?category=medical")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Aucune transmission sur cette période."));
+    assert_eq!(aide.text(&format!("{unit}?hours=5")).await.0, 400);
+    assert_eq!(aide.text(&format!("{unit}?category=bogus")).await.0, 400);
+}
