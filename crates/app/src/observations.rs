@@ -282,6 +282,23 @@ impl App {
         Ok(o)
     }
 
+    /// A person (for the identity banner) and their observations, for a chart: one audit event.
+    pub async fn observation_chart(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        query: &ObservationQuery,
+    ) -> Result<(Person, Vec<Observation>)> {
+        let mut conn = self.store.read().await?;
+        let p = self.person_for_observations(&mut conn, actor, person, Access::Read).await?;
+        let list = observations::for_person(&mut conn, person, query).await?;
+        drop(conn);
+        let mut ev = actor.event("observation.chart", "ok");
+        ev.person_id = Some(person);
+        self.audit(ev).await?;
+        Ok((p, list))
+    }
+
     /// A person's observations.
     pub async fn observations(
         &self,

@@ -1,5 +1,6 @@
 //! The logbook mix: care staff read their unit's last 24 hours, what happened since their last
-//! shift, and search the notes of the last twelve months.
+//! shift, search the notes of the last twelve months, and open a resident's weight chart over a
+//! year.
 
 use crate::care::open_sessions;
 use crate::http::{Phase, Rng, Session, check, timed};
@@ -12,6 +13,7 @@ use std::sync::Arc;
 pub const UNIT_LOGBOOK: &str = "unit_logbook";
 pub const SHIFT_DIGEST: &str = "since_last_shift";
 pub const NOTE_SEARCH: &str = "note_search";
+pub const CHART: &str = "weight_chart_1y";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogbookArgs {
@@ -26,6 +28,7 @@ struct VirtualUser {
     index: usize,
     care: Session,
     unit_id: String,
+    person_ids: Vec<String>,
     words: Arc<Vec<String>>,
 }
 
@@ -45,7 +48,13 @@ pub async fn run(args: LogbookArgs) -> anyhow::Result<()> {
     let users: Vec<VirtualUser> = sessions
         .into_iter()
         .enumerate()
-        .map(|(index, (care, _, user))| VirtualUser { index, care, unit_id: user.unit_id, words: words.clone() })
+        .map(|(index, (care, _, user))| VirtualUser {
+            index,
+            care,
+            unit_id: user.unit_id,
+            person_ids: user.person_ids,
+            words: words.clone(),
+        })
         .collect();
     let measured = drive(&args.common, users, shift).await?;
     let r = result(
@@ -58,7 +67,7 @@ pub async fn run(args: LogbookArgs) -> anyhow::Result<()> {
 }
 
 async fn shift(u: VirtualUser, phase: Arc<Phase>) -> anyhow::Result<Recorder> {
-    let mut rec = Recorder::new(&[UNIT_LOGBOOK, SHIFT_DIGEST, NOTE_SEARCH]);
+    let mut rec = Recorder::new(&[UNIT_LOGBOOK, SHIFT_DIGEST, NOTE_SEARCH, CHART]);
     let mut rng = Rng::new(u.index as u64 + 101);
     let care = &u.care;
     while let Some(measured) = phase.next_iteration() {
@@ -69,6 +78,13 @@ async fn shift(u: VirtualUser, phase: Arc<Phase>) -> anyhow::Result<Recorder> {
         if let Some(word) = rng.pick(&u.words) {
             let search = care.client.get(care.url("/logbook/search")).query(&[("q", word.as_str()), ("days", "365")]);
             check(&mut rec, measured, NOTE_SEARCH, timed(search).await, 200);
+        }
+        if let Some(person) = rng.pick(&u.person_ids) {
+            let chart = care
+                .client
+                .get(care.url(&format!("/persons/{person}/chart")))
+                .query(&[("kind", "weight"), ("months", "12")]);
+            check(&mut rec, measured, CHART, timed(chart).await, 200);
         }
     }
     Ok(rec)

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/stays/{stay}/transfer", post(transfer))
         .route("/persons/{id}/evidence", post(evidence))
         .route("/persons/{id}/access-log", get(access_log))
+        .route("/persons/{id}/chart", get(chart_page))
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
         .route("/logbook/search", get(logbook_search))
@@ -419,6 +420,77 @@ async fn unit_page(
             author,
             periods: LOGBOOK_PERIODS,
             categories,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "chart.html")]
+struct ChartPage {
+    title: String,
+    nav: Option<Nav>,
+    banner: Banner,
+    kind: &'static str,
+    kind_label: &'static str,
+    unit_symbol: &'static str,
+    months: String,
+    periods: &'static [(&'static str, &'static str)],
+    vital_signs: Vec<(&'static str, &'static str)>,
+    svg: String,
+    count: usize,
+    last: Option<String>,
+}
+
+/// Periods of a chart, in months.
+const CHART_PERIODS: &[(&str, &str)] =
+    &[("1", "1 mois"), ("3", "3 mois"), ("6", "6 mois"), ("12", "1 an"), ("36", "3 ans")];
+
+async fn chart_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let kind = round_kind(params.get("kind").map(String::as_str).unwrap_or(""))?;
+    let months = params.get("months").cloned().unwrap_or_else(|| "12".into());
+    let Some(n) = CHART_PERIODS.iter().find(|(v, _)| *v == months).and_then(|(v, _)| v.parse::<i64>().ok()) else {
+        return Err(WebError::BadRequest("période non reconnue".into()));
+    };
+    let to = state.app.now().as_microsecond();
+    let from = to - n * 30 * 86_400_000_000;
+    let q = relais_app::store::observations::ObservationQuery {
+        kind: Some(kind),
+        from: Some(from),
+        to: None,
+        oldest_first: true,
+        limit: 5000,
+    };
+    let (person, list) = state.app.observation_chart(staff.actor(), id, &q).await?;
+    let tz = state.app.time_zone();
+    let points: Vec<(i64, f64, Option<f64>)> = list.iter().map(|o| (o.effective_at, o.value, o.value2)).collect();
+    let last = list.last().map(|o| {
+        let v = match o.value2 {
+            Some(d) => format!("{}/{}", o.value, d),
+            None => format!("{}", o.value).replace('.', ","),
+        };
+        format!("{v} {} le {}", kind.unit(), when(o.effective_at, tz))
+    });
+    render(
+        ChartPage {
+            title: format!("{} — courbe", kind.label()),
+            nav: nav(&state, &staff),
+            banner: Banner::of(&person),
+            kind: kind.code(),
+            kind_label: kind.label(),
+            unit_symbol: kind.unit(),
+            months,
+            periods: CHART_PERIODS,
+            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            svg: crate::views::chart_svg(&points, from, to, tz),
+            count: points.len(),
+            last,
         },
         StatusCode::OK,
     )

@@ -258,3 +258,99 @@ mod highlight_tests {
         assert_eq!(highlight("rien", &words), vec![Fragment { text: "rien".into(), hit: false }]);
     }
 }
+
+/// A measure chart drawn on the server as SVG: no script, printable, and light on a tablet.
+/// Only numbers and fixed labels go into the markup.
+pub fn chart_svg(points: &[(i64, f64, Option<f64>)], from: i64, to: i64, tz: &TimeZone) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 260.0;
+    const LEFT: f64 = 56.0;
+    const RIGHT: f64 = 12.0;
+    const TOP: f64 = 12.0;
+    const BOTTOM: f64 = 32.0;
+    let values = points.iter().flat_map(|(_, a, b)| std::iter::once(*a).chain(*b));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() || to <= from {
+        return String::new();
+    }
+    let pad = ((hi - lo) * 0.08).max(1.0);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let x = |t: i64| LEFT + (t - from) as f64 / (to - from) as f64 * (W - LEFT - RIGHT);
+    let y = |v: f64| TOP + (hi - v) / (hi - lo) * (H - TOP - BOTTOM);
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"Courbe de {} mesures\" xmlns=\"http://www.w3.org/2000/svg\">",
+        points.len()
+    );
+    for i in 0..=4 {
+        let v = lo + (hi - lo) * f64::from(i) / 4.0;
+        let yy = y(v);
+        svg.push_str(&format!(
+            "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{}</text>",
+            W - RIGHT,
+            LEFT - 6.0,
+            yy + 4.0,
+            format!("{v:.1}").replace('.', ",")
+        ));
+    }
+    for i in 0..=3 {
+        let t = from + (to - from) / 3 * i;
+        let label = jiff::Timestamp::from_microsecond(t)
+            .map(|ts| tz.to_datetime(ts).date().strftime("%d/%m/%y").to_string())
+            .unwrap_or_default();
+        let anchor = match i {
+            0 => "start",
+            3 => "end",
+            _ => "middle",
+        };
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"{anchor}\">{label}</text>",
+            x(t),
+            H - 8.0
+        ));
+    }
+    let mut line = |pick: &dyn Fn(&(i64, f64, Option<f64>)) -> Option<f64>, class: &str| {
+        let pts: Vec<String> =
+            points.iter().filter_map(|p| pick(p).map(|v| format!("{:.1},{:.1}", x(p.0), y(v)))).collect();
+        if !pts.is_empty() {
+            svg.push_str(&format!("<polyline class=\"{class}\" points=\"{}\"/>", pts.join(" ")));
+        }
+        if pts.len() <= 120 {
+            for p in &pts {
+                let (cx, cy) = p.split_once(',').unwrap_or(("0", "0"));
+                svg.push_str(&format!("<circle class=\"{class}\" cx=\"{cx}\" cy=\"{cy}\" r=\"3\"/>"));
+            }
+        }
+    };
+    line(&|p| Some(p.1), "series");
+    line(&|p| p.2, "series second");
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    #[test]
+    fn chart_draws_every_point_within_the_frame() {
+        let tz = TimeZone::UTC;
+        let day = 86_400_000_000_i64;
+        let points = vec![(10 * day, 64.0, None), (20 * day, 62.5, None), (30 * day, 60.5, None)];
+        let svg = chart_svg(&points, 0, 40 * day, &tz);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<circle").count(), 3);
+        let poly = svg.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+        for xy in poly.split(' ') {
+            let (x, y) = xy.split_once(',').unwrap();
+            let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+            assert!((56.0..=708.0).contains(&x) && (12.0..=228.0).contains(&y), "{xy}");
+        }
+        // The highest value is drawn highest.
+        let ys: Vec<f64> = poly.split(' ').map(|p| p.split_once(',').unwrap().1.parse().unwrap()).collect();
+        assert!(ys[0] < ys[1] && ys[1] < ys[2]);
+        // Two series for blood pressure; nothing at all without values.
+        let bp = chart_svg(&[(day, 130.0, Some(80.0))], 0, 2 * day, &tz);
+        assert_eq!(bp.matches("<polyline").count(), 2);
+        assert!(chart_svg(&[], 0, day, &tz).is_empty());
+    }
+}

@@ -170,3 +170,30 @@ async fn a_round_checks_every_line_before_writing_any(t: TestApp) {
     let (_, file) = aide.text(&format!("/persons/{first}")).await;
     assert!(!file.contains("70,0 kg"));
 }
+
+both_engines!(a_chart_draws_a_period_of_measures);
+
+async fn a_chart_draws_a_period_of_measures(t: TestApp) {
+    use jiff::SignedDuration;
+    let id = resident(&t, "COURBE").await;
+    let path = format!("/persons/{id}/observations");
+    for (days, kg) in [(0, "64"), (40, "63,2"), (40, "62,8")] {
+        t.clock.advance(SignedDuration::from_hours(24 * days));
+        let aide = t.login("aide.nord").await;
+        assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", kg)]).await.status(), 303);
+    }
+    let aide = t.login("aide.nord").await;
+    let (status, page) = aide.text(&format!("/persons/{id}/chart?kind=weight&months=12")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<svg class=\"chart\"") && page.contains("3 mesures ; dernière : 62,8 kg le"), "{page}");
+    assert_eq!(page.matches("<circle").count(), 3);
+    let (_, page) = aide.text(&format!("/persons/{id}/chart?kind=weight&months=1")).await;
+    assert!(page.contains("1 mesure ;"), "one month back: {page}");
+    let (_, page) = aide.text(&format!("/persons/{id}/chart?kind=blood_pressure")).await;
+    assert!(page.contains("Aucune mesure sur cette période.") && !page.contains("<svg class"));
+    assert_eq!(aide.text(&format!("/persons/{id}/chart?months=5")).await.0, 400);
+    assert_eq!(aide.text(&format!("/persons/{id}/chart?kind=bogus")).await.0, 400);
+    assert_eq!(t.login("educateur").await.text(&format!("/persons/{id}/chart")).await.0, 404);
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("observation.chart"));
+}
