@@ -259,9 +259,12 @@ mod highlight_tests {
     }
 }
 
+/// A point of a chart: when (microseconds), the value, and the second value of a pair.
+pub type ChartPoint = (i64, f64, Option<f64>);
+
 /// A measure chart drawn on the server as SVG: no script, printable, and light on a tablet.
 /// Only numbers and fixed labels go into the markup.
-pub fn chart_svg(points: &[(i64, f64, Option<f64>)], from: i64, to: i64, tz: &TimeZone) -> String {
+pub fn chart_svg(points: &[ChartPoint], from: i64, to: i64, tz: &TimeZone) -> String {
     const W: f64 = 720.0;
     const H: f64 = 260.0;
     const LEFT: f64 = 56.0;
@@ -308,7 +311,7 @@ pub fn chart_svg(points: &[(i64, f64, Option<f64>)], from: i64, to: i64, tz: &Ti
             H - 8.0
         ));
     }
-    let mut line = |pick: &dyn Fn(&(i64, f64, Option<f64>)) -> Option<f64>, class: &str| {
+    let mut line = |pick: &dyn Fn(&ChartPoint) -> Option<f64>, class: &str| {
         let pts: Vec<String> =
             points.iter().filter_map(|p| pick(p).map(|v| format!("{:.1},{:.1}", x(p.0), y(v)))).collect();
         if !pts.is_empty() {
