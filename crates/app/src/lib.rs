@@ -3,6 +3,7 @@
 //! transaction, and returns.
 
 pub mod admin;
+pub mod alerts;
 mod audit_queue;
 pub mod auth;
 pub mod notes;

@@ -39,6 +39,8 @@ pub struct PersonFile {
     pub notes: Vec<Note>,
     /// Recent measures, when the actor may read care data.
     pub observations: Vec<relais_store::observations::Observation>,
+    /// Active pinned alerts, when the actor may read care data.
+    pub alerts: Vec<relais_store::alerts::PersonAlert>,
     pub readable: Vec<Category>,
     pub writable: Vec<Category>,
     pub may_manage_stays: bool,
@@ -159,14 +161,18 @@ impl App {
         let writable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Write(*c))).collect();
         let evidence = persons::evidence(&mut conn, id).await?;
         let notes = notes::for_person(&mut conn, id, &readable, 100).await?;
-        let observations = if readable.contains(&Category::NursingCare) {
+        let (observations, alerts) = if readable.contains(&Category::NursingCare) {
             let q = relais_store::observations::ObservationQuery { limit: 20, ..Default::default() };
-            relais_store::observations::for_person(&mut conn, id, &q).await?
+            (
+                relais_store::observations::for_person(&mut conn, id, &q).await?,
+                relais_store::alerts::active_for(&mut conn, &[id]).await?,
+            )
         } else {
-            vec![]
+            (vec![], vec![])
         };
         let file = PersonFile {
             observations,
+            alerts,
             may_manage_stays: allowed(PersonAction::ManageStays),
             may_edit_identity: allowed(PersonAction::EditIdentity),
             may_view_access_log: allowed(PersonAction::ViewAccessLog),

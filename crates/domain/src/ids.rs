@@ -44,4 +44,5 @@ typed_id!(
     EvidenceId,
     ApiClientId,
     ObservationId,
+    PersonAlertId,
 );

@@ -54,6 +54,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0006_note_importance.sqlite.sql"),
         postgres: include_str!("../migrations/0006_note_importance.postgres.sql"),
     },
+    Migration {
+        version: 7,
+        name: "person_alert",
+        portable: include_str!("../migrations/0007_person_alert.sql"),
+        sqlite: include_str!("../migrations/0007_person_alert.sqlite.sql"),
+        postgres: include_str!("../migrations/0007_person_alert.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

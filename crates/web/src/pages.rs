@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/evidence", post(evidence))
         .route("/persons/{id}/access-log", get(access_log))
         .route("/persons/{id}/chart", get(chart_page))
+        .route("/persons/{id}/alerts", post(pin_alert))
+        .route("/alerts/{id}/resolve", post(resolve_alert))
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
         .route("/logbook/search", get(logbook_search))
@@ -347,6 +349,8 @@ struct UnitPage {
     unit_name: String,
     establishment_name: String,
     residents: Vec<PersonRow>,
+    /// Active pinned alerts: (person id, label).
+    alerts: Vec<(String, &'static str)>,
     show_logbook: bool,
     round_path: String,
     notes: Vec<NoteView>,
@@ -394,6 +398,14 @@ async fn unit_page(
         state.app.residents(staff.actor(), unit.establishment_id, Some(unit.id)),
         state.app.unit_logbook(staff.actor(), unit.establishment_id, unit.id, &filter)
     )?;
+    let ids: Vec<PersonId> = residents.iter().map(|(p, _)| p.id).collect();
+    let alerts = state
+        .app
+        .unit_alerts(staff.actor(), unit.establishment_id, unit.id, &ids)
+        .await?
+        .iter()
+        .map(|a| (a.person_id.to_string(), a.kind.label()))
+        .collect();
     let today = state.app.today();
     let categories = relais_domain::access::readable_categories_in_unit(
         staff.actor().grants(),
@@ -412,6 +424,7 @@ async fn unit_page(
             unit_name: unit.name.clone(),
             establishment_name: places.establishment(unit.establishment_id),
             residents: residents.iter().map(|(p, _)| PersonRow::of(p, String::new())).collect(),
+            alerts,
             show_logbook: true,
             round_path: format!("/units/{}/round", unit.id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
@@ -662,6 +675,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
                 .iter()
                 .map(|(p, s)| PersonRow::of(p, places.place(s.establishment_id, s.unit_id)))
                 .collect(),
+            alerts: vec![],
             show_logbook: false,
             round_path: String::new(),
             notes: vec![],
@@ -846,6 +860,16 @@ struct PersonPage {
     may_measure: bool,
     vital_signs: Vec<(&'static str, &'static str, &'static str)>,
     measures: Vec<(String, &'static str, String, String)>,
+    alerts: Vec<AlertView>,
+    alert_kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// A pinned alert as shown on the person's page.
+struct AlertView {
+    id: String,
+    label: &'static str,
+    detail: Option<String>,
+    since: String,
 }
 
 struct StayRow {
@@ -867,6 +891,10 @@ fn flash_message(code: Option<&String>) -> Option<&'static str> {
         Some("transferred") => Some("Transfert enregistré."),
         Some("evidence") => Some("Justificatif enregistré."),
         Some("measure") => Some("Mesure enregistrée."),
+        Some("alert") => {
+            Some("Alerte posée : elle s'affiche sur le dossier et dans l'unité jusqu'à ce qu'elle soit levée.")
+        }
+        Some("alert-resolved") => Some("Alerte levée."),
         _ => None,
     }
 }
@@ -952,6 +980,17 @@ async fn person_render(
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit())).collect(),
             measures,
+            alerts: file
+                .alerts
+                .iter()
+                .map(|a| AlertView {
+                    id: a.id.to_string(),
+                    label: a.kind.label(),
+                    detail: a.detail.clone(),
+                    since: format!("posée par {} le {}", a.created_label, when(a.created_at, tz)),
+                })
+                .collect(),
+            alert_kinds: relais_domain::alert::AlertKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             banner,
         },
         status,
@@ -981,6 +1020,27 @@ async fn after_post(
         Ok(()) => Ok(see_other(&format!("/persons/{id}?ok={ok}"))),
         Err(AppError::Invalid(errors)) => {
             person_render(state, staff, id, FormView::with(f, &errors), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn pin_alert(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let r = state.app.pin_alert(staff.actor(), id, f.get("alert_kind"), f.get("alert_detail")).await.map(|_| ());
+    after_post(&state, &staff, id, &f, r, "alert").await
+}
+
+async fn resolve_alert(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonAlertId = parse_id(&id)?;
+    match state.app.resolve_alert(staff.actor(), id, f.get("resolution")).await {
+        Ok(person) => Ok(see_other(&format!("/persons/{person}?ok=alert-resolved"))),
+        Err(AppError::Invalid(errors)) => {
+            Err(WebError::BadRequest(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; ")))
         }
         Err(e) => Err(e.into()),
     }

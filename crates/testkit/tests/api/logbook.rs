@@ -210,3 +210,41 @@ async fn unit_logbook_filters_by_period_category_and_author(t: TestApp) {
     assert_eq!(aide.text(&format!("{unit}?hours=5")).await.0, 400);
     assert_eq!(aide.text(&format!("{unit}?category=bogus")).await.0, 400);
 }
+
+both_engines!(pinned_alerts_show_until_resolved);
+
+async fn pinned_alerts_show_until_resolved(t: TestApp) {
+    let id = resident(&t, "EPINGLE").await;
+    let aide = t.login("aide.nord").await;
+    let pin = format!("/persons/{id}/alerts");
+    let res = aide.post(&pin, &[("alert_kind", "other"), ("alert_detail", "")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Consignes : précisez l&#39;alerte"));
+    let res = aide.post(&pin, &[("alert_kind", "volcano"), ("alert_detail", "x")]).await;
+    assert_eq!(res.status(), 422);
+    let res = aide.post(&pin, &[("alert_kind", "swallowing"), ("alert_detail", "Eau gélifiée, repas mixés")]).await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Troubles de la déglutition</strong> — Eau gélifiée, repas mixés"), "{page}");
+    let (_, unit) = aide.text(&format!("/units/{}", t.fixture.north)).await;
+    assert!(unit.contains("alert-tag\">Troubles de la déglutition"), "shown beside the resident's name");
+    // Not care data for the secretary, nor for another establishment.
+    let (_, page) = t.login("secretariat").await.text(&format!("/persons/{id}")).await;
+    assert!(!page.contains("Eau gélifiée"));
+    assert_eq!(t.login("educateur").await.post(&pin, &[("alert_kind", "fall")]).await.status(), 404);
+
+    let alert = page_alert_id(&aide.text(&format!("/persons/{id}")).await.1);
+    let resolve = format!("/alerts/{alert}/resolve");
+    assert_eq!(aide.post(&resolve, &[("resolution", " ")]).await.status(), 400);
+    let res = aide.post(&resolve, &[("resolution", "Bilan orthophonique normal")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(aide.post(&resolve, &[("resolution", "encore")]).await.status(), 409);
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(!page.contains("Eau gélifiée"), "a resolved alert is no longer shown");
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("alert.pin") && log.contains("alert.resolve"));
+}
+
+fn page_alert_id(page: &str) -> String {
+    page.split("/alerts/").nth(1).and_then(|s| s.split('/').next()).expect("an alert on the page").to_string()
+}
