@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod appointments;
 mod audit_queue;
 pub mod auth;
 pub mod notes;

@@ -45,4 +45,5 @@ typed_id!(
     ApiClientId,
     ObservationId,
     PersonAlertId,
+    AppointmentId,
 );

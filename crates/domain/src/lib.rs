@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod appointment;
 pub mod date;
 pub mod error;
 pub mod identity;

@@ -61,6 +61,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0007_person_alert.sqlite.sql"),
         postgres: include_str!("../migrations/0007_person_alert.postgres.sql"),
     },
+    Migration {
+        version: 8,
+        name: "appointment",
+        portable: include_str!("../migrations/0008_appointment.sql"),
+        sqlite: include_str!("../migrations/0008_appointment.sqlite.sql"),
+        postgres: include_str!("../migrations/0008_appointment.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

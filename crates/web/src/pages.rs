@@ -17,7 +17,7 @@ use relais_app::observations::ObservationInput;
 use relais_app::persons::IdentityInput;
 use relais_app::secret::{random_token, same};
 use relais_app::store::org::Unit;
-use relais_app::store::persons::PersonQuery;
+use relais_app::store::persons::{Person, PersonQuery};
 use relais_app::{AppError, admin::AdminBy};
 use relais_domain::access::may_register_person;
 use relais_domain::date::BirthDate;
@@ -48,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/access-log", get(access_log))
         .route("/persons/{id}/chart", get(chart_page))
         .route("/persons/{id}/alerts", post(pin_alert))
+        .route("/persons/{id}/appointments", post(plan_appointment))
+        .route("/appointments/{id}/cancel", post(cancel_appointment))
+        .route("/units/{id}/agenda", get(agenda_page))
+        .route("/units/{id}/agenda.ics", get(agenda_ics))
         .route("/alerts/{id}/resolve", post(resolve_alert))
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
@@ -352,7 +356,7 @@ struct UnitPage {
     /// Active pinned alerts: (person id, label).
     alerts: Vec<(String, &'static str)>,
     show_logbook: bool,
-    round_path: String,
+    unit_path: String,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -426,7 +430,7 @@ async fn unit_page(
             residents: residents.iter().map(|(p, _)| PersonRow::of(p, String::new())).collect(),
             alerts,
             show_logbook: true,
-            round_path: format!("/units/{}/round", unit.id),
+            unit_path: format!("/units/{}", unit.id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
@@ -677,7 +681,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
                 .collect(),
             alerts: vec![],
             show_logbook: false,
-            round_path: String::new(),
+            unit_path: String::new(),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -862,6 +866,180 @@ struct PersonPage {
     measures: Vec<(String, &'static str, String, String)>,
     alerts: Vec<AlertView>,
     alert_kinds: Vec<(&'static str, &'static str)>,
+    appointments: Vec<AppointmentView>,
+    may_plan: bool,
+    transports: Vec<(&'static str, &'static str)>,
+}
+
+/// An appointment as listed.
+struct AppointmentView {
+    id: String,
+    person_id: String,
+    person: String,
+    when: String,
+    title: String,
+    location: Option<String>,
+    external: bool,
+    transport: &'static str,
+    escort: Option<String>,
+    cancelled: bool,
+}
+
+impl AppointmentView {
+    fn of(a: &relais_app::store::appointments::Appointment, person: Option<&Person>, tz: &jiff::tz::TimeZone) -> Self {
+        let d = &a.details;
+        let end = jiff::Timestamp::from_microsecond(d.ends_at)
+            .map(|t| tz.to_datetime(t).strftime("%H:%M").to_string())
+            .unwrap_or_default();
+        Self {
+            id: a.id.to_string(),
+            person_id: a.person_id.to_string(),
+            person: person
+                .map(|p| format!("{} {}", p.traits.birth_name.to_uppercase(), p.traits.first_first_name()))
+                .unwrap_or_default(),
+            when: format!("{} – {end}", when(d.starts_at, tz)),
+            title: d.title.clone(),
+            location: d.location.clone(),
+            external: d.external,
+            transport: d.transport.label(),
+            escort: d.escort.clone(),
+            cancelled: a.cancelled_at.is_some(),
+        }
+    }
+}
+
+/// A date (JJ/MM/AAAA) and a time (HH:MM) in the establishment's time zone.
+fn local_time(state: &AppState, date: &str, time: &str) -> Option<jiff::Timestamp> {
+    let day = relais_domain::date::parse_date("date", date).ok()?;
+    let t: jiff::civil::Time = time.trim().parse().ok()?;
+    state.app.time_zone().to_timestamp(day.to_datetime(t)).ok()
+}
+
+async fn plan_appointment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, f): CsrfForm,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let input = relais_app::appointments::AppointmentInput {
+        title: f.get("title").into(),
+        location: f.get("location").into(),
+        starts_at: local_time(&state, f.get("date"), f.get("start")),
+        ends_at: local_time(&state, f.get("date"), f.get("end")),
+        external: f.get("external") == "on",
+        transport: f.get("transport").into(),
+        escort: f.get("escort").into(),
+    };
+    let r = state.app.plan_appointment(staff.actor(), id, &input).await.map(|_| ());
+    after_post(&state, &staff, id, &f, r, "appointment").await
+}
+
+async fn cancel_appointment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(staff, _): CsrfForm,
+) -> PageResult {
+    let id: AppointmentId = parse_id(&id)?;
+    let person = state.app.cancel_appointment(staff.actor(), id).await?;
+    Ok(see_other(&format!("/persons/{person}?ok=appointment-cancelled")))
+}
+
+#[derive(Template)]
+#[template(path = "agenda.html")]
+struct AgendaPage {
+    title: String,
+    nav: Option<Nav>,
+    unit_id: String,
+    unit_name: String,
+    days: Vec<(String, Vec<AppointmentView>)>,
+    previous: String,
+    next: String,
+}
+
+/// The week (7 days) from `from` (JJ/MM/AAAA or AAAA-MM-JJ, today by default).
+fn agenda_window(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<(jiff::civil::Date, i64, i64), WebError> {
+    let first = match params.get("from").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => state.app.today(),
+        Some(v) => {
+            relais_domain::date::parse_date("from", v).map_err(|_| WebError::BadRequest("date non reconnue".into()))?
+        }
+    };
+    let tz = state.app.time_zone();
+    let start = tz
+        .to_timestamp(first.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|_| WebError::BadRequest("date non reconnue".into()))?;
+    let end = start + jiff::SignedDuration::from_hours(24 * 7);
+    Ok((first, start.as_microsecond(), end.as_microsecond()))
+}
+
+async fn agenda_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> PageResult {
+    let unit_id: UnitId = parse_id(&id)?;
+    let places = Places::load(&state, staff.actor().organisation_id).await?;
+    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
+    let (first, from, to) = agenda_window(&state, &params)?;
+    let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
+    let tz = state.app.time_zone();
+    let mut days = Vec::new();
+    for i in 0..7 {
+        let day = first
+            .checked_add(jiff::Span::new().days(i))
+            .map_err(|_| WebError::BadRequest("date non reconnue".into()))?;
+        let list = items
+            .iter()
+            .filter(|(a, _)| {
+                jiff::Timestamp::from_microsecond(a.details.starts_at)
+                    .map(|t| tz.to_datetime(t).date() == day)
+                    .unwrap_or(false)
+            })
+            .map(|(a, p)| AppointmentView::of(a, Some(p), tz))
+            .collect();
+        days.push((day.strftime("%A %d/%m").to_string(), list));
+    }
+    let shift = |d: i64| first.checked_add(jiff::Span::new().days(d)).map(|x| x.to_string()).unwrap_or_default();
+    render(
+        AgendaPage {
+            title: format!("Agenda — {}", unit.name),
+            nav: nav(&state, &staff),
+            unit_id: unit.id.to_string(),
+            unit_name: unit.name.clone(),
+            days,
+            previous: shift(-7),
+            next: shift(7),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// The week as an iCalendar file, for a shared calendar or a transport company.
+async fn agenda_ics(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let unit_id: UnitId = parse_id(&id)?;
+    let places = Places::load(&state, staff.actor().organisation_id).await?;
+    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
+    let (_, from, to) = agenda_window(&state, &params)?;
+    let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
+    let body = state.app.agenda_ical(&unit.name, &items);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"agenda.ics\"")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// A pinned alert as shown on the person's page.
@@ -895,6 +1073,8 @@ fn flash_message(code: Option<&String>) -> Option<&'static str> {
             Some("Alerte posée : elle s'affiche sur le dossier et dans l'unité jusqu'à ce qu'elle soit levée.")
         }
         Some("alert-resolved") => Some("Alerte levée."),
+        Some("appointment") => Some("Rendez-vous enregistré."),
+        Some("appointment-cancelled") => Some("Rendez-vous annulé."),
         _ => None,
     }
 }
@@ -908,6 +1088,7 @@ async fn person_render(
     status: StatusCode,
 ) -> PageResult {
     let file = state.app.person_file(staff.actor(), id).await?;
+    let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -991,6 +1172,9 @@ async fn person_render(
                 })
                 .collect(),
             alert_kinds: relais_domain::alert::AlertKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+            appointments: appointments.iter().map(|a| AppointmentView::of(a, None, tz)).collect(),
+            may_plan,
+            transports: relais_domain::appointment::Transport::ALL.iter().map(|t| (t.code(), t.label())).collect(),
             banner,
         },
         status,

@@ -248,3 +248,58 @@ async fn pinned_alerts_show_until_resolved(t: TestApp) {
 fn page_alert_id(page: &str) -> String {
     page.split("/alerts/").nth(1).and_then(|s| s.split('/').next()).expect("an alert on the page").to_string()
 }
+
+both_engines!(appointments_reach_the_unit_agenda_and_its_icalendar);
+
+async fn appointments_reach_the_unit_agenda_and_its_icalendar(t: TestApp) {
+    let id = resident(&t, "RENDEZVOUS").await;
+    let tomorrow = {
+        let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+        (tz.to_datetime(jiff::Timestamp::now()).date() + jiff::Span::new().days(1)).strftime("%d/%m/%Y").to_string()
+    };
+    let sec = t.login("secretariat").await;
+    let plan = format!("/persons/{id}/appointments");
+    let bad =
+        [("title", ""), ("date", tomorrow.as_str()), ("start", "10:30"), ("end", "09:00"), ("transport", "fusée")];
+    let res = sec.post(&plan, &bad).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Objet : obligatoire") && page.contains("Fin : la fin doit suivre le début"), "{page}");
+    assert!(page.contains("value=\"10:30\""), "typed values are kept");
+    let ok = [
+        ("title", "Consultation cardiologie; contrôle, ECG"),
+        ("location", "CHU Gabriel-Montpied"),
+        ("date", tomorrow.as_str()),
+        ("start", "10:30"),
+        ("end", "11:30"),
+        ("external", "on"),
+        ("transport", "vsl"),
+        ("escort", "Sa fille"),
+    ];
+    assert_eq!(sec.post(&plan, &ok).await.status(), 303);
+    let aide = t.login("aide.nord").await;
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Consultation cardiologie; contrôle, ECG") && page.contains("Transport : VSL"));
+    let (status, agenda) = aide.text(&format!("/units/{}/agenda", t.fixture.north)).await;
+    assert_eq!(status, 200);
+    assert!(agenda.contains("RENDEZVOUS") && agenda.contains("10:30 – 11:30"), "{agenda}");
+    let res = aide.get(&format!("/units/{}/agenda.ics", t.fixture.north)).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let ics = res.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(ics.contains("Consultation cardiologie\\; contrôle\\, ECG"), "escaped: {ics}");
+    assert!(ics.contains("STATUS:CONFIRMED") && ics.contains("LOCATION:CHU Gabriel-Montpied"));
+    // Another establishment's staff sees neither the agenda nor the person's appointments.
+    let edu = t.login("educateur").await;
+    assert_eq!(edu.text(&format!("/units/{}/agenda", t.fixture.north)).await.0, 404);
+    assert_eq!(edu.post(&plan, &ok).await.status(), 404);
+    // Cancelled, it stays listed as such.
+    let appt = page.split("/appointments/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    assert_eq!(aide.post(&format!("/appointments/{appt}/cancel"), &[]).await.status(), 303);
+    assert_eq!(aide.post(&format!("/appointments/{appt}/cancel"), &[]).await.status(), 409);
+    let ics = aide.get(&format!("/units/{}/agenda.ics", t.fixture.north)).await.text().await.unwrap();
+    assert!(ics.contains("STATUS:CANCELLED"));
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("appointment.create") && log.contains("appointment.cancel") && log.contains("agenda.read"));
+}

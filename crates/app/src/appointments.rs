@@ -1,0 +1,186 @@
+//! Appointments: planned by whoever may write care or administrative data on the person, read
+//! by whoever may see the person (the team must know when someone is out), audited.
+
+use crate::persons::decision;
+use crate::{Actor, App, AppError, Result};
+use jiff::Timestamp;
+use relais_domain::access::{Category, Decision, PersonAction};
+use relais_domain::appointment::{AppointmentDetails, ical_line, ical_text};
+use relais_domain::ids::*;
+use relais_store::StoreError;
+use relais_store::appointments::{self, Appointment};
+use relais_store::audit;
+use relais_store::persons::{self, Person, Stay};
+
+/// The raw fields of an appointment form.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentInput {
+    pub title: String,
+    pub location: String,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    pub external: bool,
+    pub transport: String,
+    pub escort: String,
+}
+
+fn may_plan(app: &App, actor: &Actor, person: &Person, stays: &[Stay]) -> Decision {
+    let care = decision(app, actor, PersonAction::Write(Category::NursingCare), person, stays);
+    let admin = decision(app, actor, PersonAction::Write(Category::Administrative), person, stays);
+    match (care, admin) {
+        (Decision::Allow, _) | (_, Decision::Allow) => Decision::Allow,
+        (Decision::NotFound, Decision::NotFound) => Decision::NotFound,
+        _ => Decision::Forbidden,
+    }
+}
+
+impl App {
+    /// Plans an appointment, filed under the unit of the person's open stay.
+    pub async fn plan_appointment(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        input: &AppointmentInput,
+    ) -> Result<AppointmentId> {
+        let account = actor.account_id().ok_or(AppError::Forbidden)?;
+        let details = AppointmentDetails::new(
+            &input.title,
+            &input.location,
+            input.starts_at.map(|t| t.as_microsecond()),
+            input.ends_at.map(|t| t.as_microsecond()),
+            input.external,
+            &input.transport,
+            &input.escort,
+        )
+        .map_err(AppError::Invalid)?;
+        let mut tx = self.store.begin_write().await?;
+        let (p, stays) = self.load_for(&mut tx, actor, person, PersonAction::ViewIdentity).await?;
+        crate::persons::enforce(may_plan(self, actor, &p, &stays))?;
+        let today = self.today();
+        let stay = stays
+            .iter()
+            .filter(|s| s.is_open())
+            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
+        let id = AppointmentId::generate();
+        let a = Appointment {
+            id,
+            person_id: person,
+            establishment_id: stay.map(|s| s.establishment_id),
+            unit_id: stay.and_then(|s| s.unit_id),
+            details,
+            created_by: account,
+            created_label: match &actor.principal {
+                crate::Principal::Staff { display_name, .. } => display_name.clone(),
+                crate::Principal::ApiClient { name, .. } => name.clone(),
+            },
+            created_at: self.now_micros(),
+            cancelled_at: None,
+        };
+        appointments::insert(&mut tx, actor.organisation_id, &a).await?;
+        let mut ev = actor.event("appointment.create", "ok");
+        ev.person_id = Some(person);
+        ev.resource = Some(format!("appointment/{id}"));
+        audit::append(&mut tx, ev).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
+    /// Cancels an appointment (it stays, marked cancelled).
+    pub async fn cancel_appointment(&self, actor: &Actor, id: AppointmentId) -> Result<PersonId> {
+        let mut tx = self.store.begin_write().await?;
+        let a = appointments::get(&mut tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        let (p, stays) = self.load_for(&mut tx, actor, a.person_id, PersonAction::ViewIdentity).await?;
+        crate::persons::enforce(may_plan(self, actor, &p, &stays))?;
+        if !appointments::cancel(&mut tx, id, self.now_micros()).await? {
+            return Err(AppError::Conflict("ce rendez-vous est déjà annulé".into()));
+        }
+        let mut ev = actor.event("appointment.cancel", "ok");
+        ev.person_id = Some(a.person_id);
+        ev.resource = Some(format!("appointment/{id}"));
+        audit::append(&mut tx, ev).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(a.person_id)
+    }
+
+    /// A person's appointments from yesterday on, and whether the actor may plan more.
+    pub async fn person_appointments(&self, actor: &Actor, person: PersonId) -> Result<(Vec<Appointment>, bool)> {
+        let mut conn = self.store.read().await?;
+        let (p, stays) = self.load_for(&mut conn, actor, person, PersonAction::ViewIdentity).await?;
+        let from = self.now_micros() - 86_400_000_000;
+        let list = appointments::for_person(&mut conn, person, from, 50).await?;
+        drop(conn);
+        let mut ev = actor.event("appointment.list", "ok");
+        ev.person_id = Some(person);
+        self.audit(ev).await?;
+        Ok((list, may_plan(self, actor, &p, &stays) == Decision::Allow))
+    }
+
+    /// A unit's agenda over [from, to), with each appointment's person.
+    pub async fn unit_agenda(
+        &self,
+        actor: &Actor,
+        establishment: EstablishmentId,
+        unit: UnitId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(Appointment, Person)>> {
+        let today = self.today();
+        if !actor.grants().iter().any(|g| g.is_active(today) && g.covers_unit(establishment, unit)) {
+            return Err(AppError::NotFound);
+        }
+        let mut conn = self.store.read().await?;
+        let list = appointments::for_unit(&mut conn, unit, from, to).await?;
+        let mut ids: Vec<PersonId> = list.iter().map(|a| a.person_id).collect();
+        ids.sort();
+        ids.dedup();
+        let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
+        let stays = persons::stays_of(&mut conn, &ids).await?;
+        drop(conn);
+        let mut out = Vec::new();
+        for a in list {
+            let Some(p) = people.iter().find(|p| p.id == a.person_id) else { continue };
+            let theirs: Vec<Stay> = stays.iter().filter(|s| s.person_id == p.id).cloned().collect();
+            if decision(self, actor, PersonAction::ViewIdentity, p, &theirs) == Decision::Allow {
+                out.push((a, p.clone()));
+            }
+        }
+        let shown: Vec<PersonId> = out.iter().map(|(_, p)| p.id).collect();
+        self.audit(actor.event("agenda.read", "ok").listing(&shown)).await?;
+        Ok(out)
+    }
+
+    /// The agenda as an iCalendar file (RFC 5545), cancelled appointments marked so.
+    pub fn agenda_ical(&self, unit_name: &str, items: &[(Appointment, Person)]) -> String {
+        let stamp = |micros: i64| {
+            Timestamp::from_microsecond(micros).map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default()
+        };
+        let now = stamp(self.now_micros());
+        let mut out = String::new();
+        for line in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Relais//Agenda//FR", "CALSCALE:GREGORIAN"] {
+            out.push_str(&ical_line(line));
+        }
+        out.push_str(&ical_line(&format!("X-WR-CALNAME:{}", ical_text(unit_name))));
+        for (a, p) in items {
+            let d = &a.details;
+            let who = format!("{} {}", p.traits.birth_name.to_uppercase(), p.traits.first_first_name());
+            out.push_str(&ical_line("BEGIN:VEVENT"));
+            out.push_str(&ical_line(&format!("UID:{}@relais", a.id)));
+            out.push_str(&ical_line(&format!("DTSTAMP:{now}")));
+            out.push_str(&ical_line(&format!("DTSTART:{}", stamp(d.starts_at))));
+            out.push_str(&ical_line(&format!("DTEND:{}", stamp(d.ends_at))));
+            out.push_str(&ical_line(&format!("SUMMARY:{}", ical_text(&format!("{who} — {}", d.title)))));
+            if let Some(l) = &d.location {
+                out.push_str(&ical_line(&format!("LOCATION:{}", ical_text(l))));
+            }
+            let mut desc = format!("Transport : {}", d.transport.label());
+            if let Some(e) = &d.escort {
+                desc.push_str(&format!("\nAccompagnement : {e}"));
+            }
+            out.push_str(&ical_line(&format!("DESCRIPTION:{}", ical_text(&desc))));
+            out.push_str(&ical_line(if a.cancelled_at.is_some() { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" }));
+            out.push_str(&ical_line("END:VEVENT"));
+        }
+        out.push_str(&ical_line("END:VCALENDAR"));
+        out
+    }
+}
