@@ -9,6 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use relais_app::admin::AdminBy;
 use relais_app::{App, Settings, SystemClock};
 use relais_domain::access::{Category, Grant, Profile};
+use relais_domain::appointment::{AppointmentDetails, Transport};
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
@@ -16,6 +17,7 @@ use relais_domain::ins::{Ins, InsAuthority};
 use relais_domain::note::{Importance, NoteContent};
 use relais_domain::observation::VitalSign;
 use relais_domain::stay::{DischargeReason, StayMode};
+use relais_store::appointments::Appointment;
 use relais_store::notes::Note;
 use relais_store::observations::Observation;
 use relais_store::org::{Account, GrantRow};
@@ -56,6 +58,17 @@ impl Rng {
         uuid::Builder::from_unix_timestamp_millis((micros / 1000).max(0) as u64, &bytes).into_uuid()
     }
 }
+
+/// Appointments of the data set: (title, location, outside, transport).
+const APPOINTMENTS: &[(&str, &str, bool, Transport)] = &[
+    ("Consultation cardiologie", "Centre hospitalier", true, Transport::Vsl),
+    ("Bilan sanguin", "Laboratoire de ville", true, Transport::Taxi),
+    ("Coiffeur", "Salon de l'établissement", false, Transport::None),
+    ("Visite de la famille", "Salon des familles", false, Transport::None),
+    ("Dentiste", "Cabinet dentaire", true, Transport::Family),
+    ("Kinésithérapie", "Salle de rééducation", false, Transport::None),
+    ("Radiographie", "Centre d'imagerie", true, Transport::Ambulance),
+];
 
 /// Years before the history window whose discharged persons are kept (identity and stay only).
 const ARCHIVE_YEARS: usize = 8;
@@ -426,8 +439,11 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             Err(_) => break,
         };
     }
-    let (notes, observations) =
-        (batch.notes_total + batch.notes.len(), batch.observations_total + batch.observations.len());
+    let (notes, observations, appointments) = (
+        batch.notes_total + batch.notes.len(),
+        batch.observations_total + batch.observations.len(),
+        batch.appointments_total + batch.appointments.len(),
+    );
     batch.flush(&store, org).await?;
     store.end_bulk_load().await?;
     // The planner needs statistics over the loaded data, as a server that has run for a year has.
@@ -463,7 +479,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         "fhir_identifiers": identifiers.iter().map(|v| json!({ "system": format!("urn:oid:{}", InsAuthority::NirTest.oid()), "value": v })).collect::<Vec<_>>(),
         "counts": {
             "establishments": establishments.len(), "accounts": n_accounts, "persons_current": n_current,
-            "persons_discharged": n_discharged, "notes": notes, "observations": observations,
+            "persons_discharged": n_discharged, "notes": notes, "observations": observations, "appointments": appointments,
         },
         "generation_seconds": started.elapsed().as_secs_f64(),
         "database_bytes": size,
@@ -472,7 +488,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         .with_context(|| format!("write {}", manifest.display()))?;
     store.close().await;
     println!(
-        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes, {observations} observations in {:.1} s; database {:.1} MiB",
+        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes, {observations} observations, {appointments} appointments in {:.1} s; database {:.1} MiB",
         engine.name(),
         establishments.len(),
         started.elapsed().as_secs_f64(),
@@ -541,6 +557,31 @@ fn one_day(
     now: Timestamp,
 ) {
     let base = tz.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map(|t| t.as_microsecond()).unwrap_or(0);
+    // About two appointments a month, planned two weeks ahead (so the coming fortnight has some).
+    if rng.below(15) == 0 {
+        let (title, location, external, transport) = rng.pick(APPOINTMENTS);
+        let start = base + (14 * 24 + 9 + rng.below(7) as i64) * 3_600_000_000;
+        let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
+        batch.appointments.push(Appointment {
+            id: AppointmentId(rng.uuid_at(base)),
+            person_id: person,
+            establishment_id: Some(stay.establishment_id),
+            unit_id: stay.unit_id,
+            details: AppointmentDetails {
+                title: title.to_string(),
+                location: Some(location.to_string()),
+                starts_at: start,
+                ends_at: start + 3_600_000_000,
+                external,
+                transport,
+                escort: external.then(|| "Famille".to_string()),
+            },
+            created_by: author,
+            created_label: label,
+            created_at: base,
+            cancelled_at: None,
+        });
+    }
     let notes_per_day = if kind.residential { 5 } else { 1 };
     let measures_per_week = if kind.residential { 3 } else { 1 };
     let now_us = now.as_microsecond();
@@ -624,13 +665,15 @@ struct Batch {
     stays: Vec<Stay>,
     notes: Vec<Note>,
     observations: Vec<Observation>,
+    appointments: Vec<Appointment>,
     notes_total: usize,
     observations_total: usize,
+    appointments_total: usize,
 }
 
 impl Batch {
     fn rows(&self) -> usize {
-        self.persons.len() + self.stays.len() + self.notes.len() + self.observations.len()
+        self.persons.len() + self.stays.len() + self.notes.len() + self.observations.len() + self.appointments.len()
     }
 
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
@@ -641,9 +684,12 @@ impl Batch {
         bulk::stays(&mut tx, engine, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
         bulk::notes(&mut tx, engine, org, &self.notes).await?;
         bulk::observations(&mut tx, engine, org, &self.observations).await?;
+        bulk::appointments(&mut tx, engine, org, &self.appointments).await?;
         tx.commit().await?;
         self.notes_total += self.notes.len();
         self.observations_total += self.observations.len();
+        self.appointments_total += self.appointments.len();
+        self.appointments.clear();
         self.persons.clear();
         self.stays.clear();
         self.notes.clear();

@@ -1,7 +1,8 @@
 //! Appointments: a person's, a unit's over a period; cancelled ones are kept and marked.
 
+use crate::bulk::{AnyQuery, multi_insert};
 use crate::codec::{corrupt, flag, id, opt_id};
-use crate::{Conn, Micros, Result};
+use crate::{Conn, Engine, Micros, Result};
 use relais_domain::appointment::{AppointmentDetails, Transport};
 use relais_domain::ids::*;
 use sqlx::any::AnyRow;
@@ -44,30 +45,48 @@ fn from_row(r: &AnyRow) -> Result<Appointment> {
     })
 }
 
-pub async fn insert(conn: &mut Conn, org: OrganisationId, a: &Appointment) -> Result<()> {
+pub(crate) const INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "establishment_id",
+    "unit_id",
+    "title",
+    "location",
+    "starts_at",
+    "ends_at",
+    "external",
+    "transport",
+    "escort",
+    "created_by",
+    "created_label",
+    "created_at",
+];
+
+/// Binds one appointment's values in the order of `INSERT_COLUMNS`.
+pub(crate) fn bind_appointment<'q>(q: AnyQuery<'q>, org: OrganisationId, a: &Appointment) -> AnyQuery<'q> {
     let d = &a.details;
-    sqlx::query(
-        "INSERT INTO appointment (id, organisation_id, person_id, establishment_id, unit_id, title, location, starts_at, ends_at, \
-         external, transport, escort, created_by, created_label, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(a.id.to_string())
-    .bind(org.to_string())
-    .bind(a.person_id.to_string())
-    .bind(a.establishment_id.map(|e| e.to_string()))
-    .bind(a.unit_id.map(|u| u.to_string()))
-    .bind(&d.title)
-    .bind(&d.location)
-    .bind(d.starts_at)
-    .bind(d.ends_at)
-    .bind(d.external as i16)
-    .bind(d.transport.code())
-    .bind(&d.escort)
-    .bind(a.created_by.to_string())
-    .bind(&a.created_label)
-    .bind(a.created_at)
-    .execute(conn)
-    .await?;
+    q.bind(a.id.to_string())
+        .bind(org.to_string())
+        .bind(a.person_id.to_string())
+        .bind(a.establishment_id.map(|e| e.to_string()))
+        .bind(a.unit_id.map(|u| u.to_string()))
+        .bind(d.title.clone())
+        .bind(d.location.clone())
+        .bind(d.starts_at)
+        .bind(d.ends_at)
+        .bind(d.external as i16)
+        .bind(d.transport.code())
+        .bind(d.escort.clone())
+        .bind(a.created_by.to_string())
+        .bind(a.created_label.clone())
+        .bind(a.created_at)
+}
+
+pub async fn insert(conn: &mut Conn, org: OrganisationId, a: &Appointment) -> Result<()> {
+    let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
+    let sql = multi_insert(engine, "appointment", INSERT_COLUMNS, 1);
+    bind_appointment(sqlx::query(AssertSqlSafe(sql)), org, a).execute(conn).await?;
     Ok(())
 }
 

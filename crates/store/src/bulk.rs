@@ -209,3 +209,18 @@ mod tests {
         assert_eq!(super::multi_insert(Sqlite, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
     }
 }
+
+pub async fn appointments(
+    conn: &mut Conn,
+    engine: Engine,
+    org: OrganisationId,
+    rows: &[crate::appointments::Appointment],
+) -> Result<()> {
+    for chunk in rows.chunks(200) {
+        let sql = multi_insert(engine, "appointment", crate::appointments::INSERT_COLUMNS, chunk.len());
+        let q =
+            chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, a| crate::appointments::bind_appointment(q, org, a));
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
