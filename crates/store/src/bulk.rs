@@ -197,19 +197,6 @@ pub async fn observations(conn: &mut Conn, engine: Engine, org: OrganisationId, 
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn multi_insert_numbers_placeholders_row_by_row() {
-        use crate::Engine::*;
-        assert_eq!(
-            super::multi_insert(Postgres, "t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-        assert_eq!(super::multi_insert(Sqlite, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
-    }
-}
-
 pub async fn appointments(
     conn: &mut Conn,
     engine: Engine,
@@ -223,4 +210,17 @@ pub async fn appointments(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn multi_insert_numbers_placeholders_row_by_row() {
+        use crate::Engine::*;
+        assert_eq!(
+            super::multi_insert(Postgres, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(super::multi_insert(Sqlite, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+    }
 }
