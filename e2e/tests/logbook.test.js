@@ -2,7 +2,8 @@
 // a. a care aide's round of weights, whose second pass raises a weight-loss alert,
 // b. a targeted note flagged "à lire",
 // c. the nurse's "since my last shift": unread items first, acknowledged with one tap,
-// d. a full-text search with the matched words marked.
+// d. an appointment planned by the secretary, in the unit's agenda,
+// e. a full-text search with the matched words marked.
 // The steps share one server and run in order.
 
 import { after, before, describe, it } from 'node:test';
@@ -132,6 +133,38 @@ describe('logbook: round with an alert, note to read, shift digest, search', () 
       ]);
       await page.locator('article.note').filter({ hasText: marker }).getByText('Lu · 1 lecteur').waitFor();
       assert.equal(await page.locator('article.note.unread').count(), before - 1);
+    });
+  });
+
+  it('the secretary plans an appointment; it shows in the unit agenda', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const date = tomorrow.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
+    await asUser('secretariat', async (page) => {
+      await page.goto(personPath);
+      await page.getByText('Prévoir un rendez-vous').click();
+      await page.getByLabel('Objet').fill(`Consultation cardiologie ${marker}`);
+      await page.getByLabel('Lieu').fill('CHU');
+      await page.getByLabel('Date (JJ/MM/AAAA)').fill(date);
+      await page.getByLabel('Début (HH:MM)').fill('10:30');
+      await page.getByLabel('Fin (HH:MM)').fill('11:30');
+      await page.getByLabel("Hors de l'établissement").check();
+      await page.getByLabel('Transport').selectOption('vsl');
+      await checkPage(page);
+      await Promise.all([
+        page.waitForURL((u) => u.searchParams.get('ok') === 'appointment'),
+        page.getByRole('button', { name: 'Enregistrer le rendez-vous' }).click(),
+      ]);
+      await page.getByText(`Consultation cardiologie ${marker}`).waitFor();
+    });
+    await asUser('aide.soignante', async (page) => {
+      await openUnit(page);
+      await page.getByRole('link', { name: 'Agenda' }).click();
+      await page.getByRole('heading', { name: /Agenda/, level: 1 }).waitFor();
+      await checkPage(page);
+      const entry = page.locator('article.note').filter({ hasText: marker });
+      await entry.waitFor();
+      assert.match(await entry.innerText(), /10:30 – 11:30/);
+      assert.match(await entry.innerText(), /Transport : VSL/);
     });
   });
 
