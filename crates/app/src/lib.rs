@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod appointments;
 mod audit_queue;
 pub mod auth;
+pub mod documents;
 pub mod notes;
 pub mod observations;
 pub mod persons;

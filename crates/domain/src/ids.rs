@@ -46,4 +46,5 @@ typed_id!(
     ObservationId,
     PersonAlertId,
     AppointmentId,
+    DocumentId,
 );

@@ -4,6 +4,7 @@ pub mod access;
 pub mod alert;
 pub mod appointment;
 pub mod date;
+pub mod document;
 pub mod error;
 pub mod identity;
 pub mod ids;

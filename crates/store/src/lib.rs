@@ -8,6 +8,7 @@ pub mod appointments;
 pub mod audit;
 pub mod bulk;
 mod codec;
+pub mod documents;
 pub mod migrate;
 pub mod notes;
 pub mod observations;

@@ -68,6 +68,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0008_appointment.sqlite.sql"),
         postgres: include_str!("../migrations/0008_appointment.postgres.sql"),
     },
+    Migration {
+        version: 9,
+        name: "document",
+        portable: include_str!("../migrations/0009_document.sql"),
+        sqlite: include_str!("../migrations/0009_document.sqlite.sql"),
+        postgres: include_str!("../migrations/0009_document.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -313,6 +313,23 @@ impl Browser {
         self.client.post(format!("{}{}", self.base, path)).form(&all).send().await.expect("post")
     }
 
+    /// Posts a multipart form (a file upload) with the session's CSRF token.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let (name, mime, bytes) = file;
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).expect("mime");
+        form = form.part("file", part);
+        self.client.post(format!("{}{}", self.base, path)).multipart(form).send().await.expect("post")
+    }
+
     /// Posts without the CSRF token.
     pub async fn post_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client.post(format!("{}{}", self.base, path)).form(fields).send().await.expect("post")

@@ -49,6 +49,13 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/chart", get(chart_page))
         .route("/persons/{id}/alerts", post(pin_alert))
         .route("/persons/{id}/appointments", post(plan_appointment))
+        .route(
+            "/persons/{id}/documents",
+            post(file_document)
+                .layer(axum::extract::DefaultBodyLimit::max(relais_domain::document::MAX_BYTES + 64 * 1024)),
+        )
+        .route("/documents/{id}", get(download_document))
+        .route("/documents/{id}/preview", get(preview_document))
         .route("/appointments/{id}/cancel", post(cancel_appointment))
         .route("/units/{id}/agenda", get(agenda_page))
         .route("/units/{id}/agenda.ics", get(agenda_ics))
@@ -869,6 +876,8 @@ struct PersonPage {
     appointments: Vec<AppointmentView>,
     may_plan: bool,
     transports: Vec<(&'static str, &'static str)>,
+    documents: Vec<DocumentView>,
+    document_types: &'static [(&'static str, &'static str)],
 }
 
 /// An appointment as listed.
@@ -906,6 +915,124 @@ impl AppointmentView {
             cancelled: a.cancelled_at.is_some(),
         }
     }
+}
+
+/// A document as listed on the person's page.
+struct DocumentView {
+    id: String,
+    title: String,
+    type_label: &'static str,
+    date: String,
+    category: &'static str,
+    size: String,
+    author: String,
+    version: i32,
+    sha256: String,
+}
+
+impl DocumentView {
+    fn of(d: &relais_app::store::documents::DocumentInfo) -> Self {
+        Self {
+            id: d.id.to_string(),
+            title: d.title.clone(),
+            type_label: relais_domain::document::type_label(&d.type_code).unwrap_or("Document"),
+            date: french_date(d.document_date),
+            category: d.category.label(),
+            size: if d.size >= 1024 * 1024 {
+                format!("{:.1} Mo", d.size as f64 / 1_048_576.0).replace('.', ",")
+            } else {
+                format!("{} ko", (d.size + 1023) / 1024)
+            },
+            author: d.author_label.clone(),
+            version: d.version,
+            sha256: d.sha256.clone(),
+        }
+    }
+}
+
+/// A document upload (multipart): the CSRF token and the one-time form id travel as fields.
+async fn file_document(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let id: PersonId = parse_id(&id)?;
+    let bad = |_| WebError::BadRequest("envoi de fichier illisible".into());
+    let mut fields = HashMap::new();
+    let mut bytes = Vec::new();
+    let mut declared = String::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            declared = field.content_type().unwrap_or_default().to_string();
+            bytes = field.bytes().await.map_err(bad)?.to_vec();
+        } else {
+            fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    let f = Fields(fields);
+    if !same(f.get("csrf_token"), staff.csrf()) {
+        return Err(WebError::Csrf);
+    }
+    if !f.get("form_id").is_empty() {
+        state.app.claim_form(&staff.0, f.get("form_id")).await?;
+    }
+    let replaces = match f.get("replaces") {
+        "" => None,
+        v => Some(parse_id::<DocumentId>(v)?),
+    };
+    let input = relais_app::documents::DocumentInput {
+        type_code: f.get("type_code").into(),
+        title: f.get("title").into(),
+        date: f.get("date").into(),
+        category: f.get("category").into(),
+        declared_type: declared,
+        bytes,
+        replaces,
+    };
+    let r = state.app.file_document(staff.actor(), id, &input).await.map(|_| ());
+    after_post(&state, &staff, id, &f, r, "document").await
+}
+
+async fn document_response(state: &AppState, staff: &Staff, id: &str, preview: bool) -> Result<Response, WebError> {
+    let id: DocumentId = parse_id(id)?;
+    let (info, media, bytes) = state.app.document_content(staff.actor(), id, preview).await?;
+    let disposition = format!(
+        "{}; filename=\"document-{}.{}\"",
+        if preview { "inline" } else { "attachment" },
+        info.id,
+        media.extension()
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media.mime()));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|_| WebError::Internal)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Shown alone and sandboxed: a PDF cannot run script or reach the session.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'",
+        ),
+    );
+    Ok(res)
+}
+
+async fn download_document(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    document_response(&state, &staff, &id, false).await
+}
+
+async fn preview_document(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    document_response(&state, &staff, &id, true).await
 }
 
 /// A date (JJ/MM/AAAA) and a time (HH:MM) in the establishment's time zone.
@@ -1074,6 +1201,7 @@ fn flash_message(code: Option<&String>) -> Option<&'static str> {
         }
         Some("alert-resolved") => Some("Alerte levée."),
         Some("appointment") => Some("Rendez-vous enregistré."),
+        Some("document") => Some("Document classé dans le dossier."),
         Some("appointment-cancelled") => Some("Rendez-vous annulé."),
         _ => None,
     }
@@ -1089,6 +1217,7 @@ async fn person_render(
 ) -> PageResult {
     let file = state.app.person_file(staff.actor(), id).await?;
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
+    let documents = state.app.person_documents(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1175,6 +1304,8 @@ async fn person_render(
             appointments: appointments.iter().map(|a| AppointmentView::of(a, None, tz)).collect(),
             may_plan,
             transports: relais_domain::appointment::Transport::ALL.iter().map(|t| (t.code(), t.label())).collect(),
+            documents: documents.iter().map(DocumentView::of).collect(),
+            document_types: relais_domain::document::TYPES,
             banner,
         },
         status,

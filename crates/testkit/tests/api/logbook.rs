@@ -303,3 +303,81 @@ async fn appointments_reach_the_unit_agenda_and_its_icalendar(t: TestApp) {
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("appointment.create") && log.contains("appointment.cancel") && log.contains("agenda.read"));
 }
+
+both_engines!(documents_are_checked_versioned_and_audited);
+
+async fn documents_are_checked_versioned_and_audited(t: TestApp) {
+    let id = resident(&t, "DOCUMENT").await;
+    let nurse = t.login("infirmier").await;
+    let path = format!("/persons/{id}/documents");
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let fields = [
+        ("title", "Lettre de liaison"),
+        ("type_code", "88348-8"),
+        ("date", "02/11/2026"),
+        ("category", "nursing_care"),
+    ];
+    // A file that is not what it says, an executable, a missing title: refused, nothing filed.
+    let res = nurse.post_file(&path, &fields, ("lettre.png", "image/png", pdf.clone())).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("le fichier est un PDF mais se présente comme image/png"));
+    let res = nurse.post_file(&path, &fields, ("virus.pdf", "application/pdf", b"MZ\x90\x00".to_vec())).await;
+    assert_eq!(res.status(), 422);
+    let untitled = [("title", ""), ("type_code", "88348-8"), ("date", "02/11/2026"), ("category", "nursing_care")];
+    assert_eq!(nurse.post_file(&path, &untitled, ("l.pdf", "application/pdf", pdf.clone())).await.status(), 422);
+    let res = nurse.post_file(&path, &fields, ("lettre.pdf", "application/pdf", pdf.clone())).await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = nurse.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Lettre de liaison") && page.contains("Lettre de liaison d&#39;entrée"), "{page}");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&pdf))
+    };
+    assert!(page.contains(&sha), "the SHA-256 is shown");
+    let doc = page.split("/documents/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let res = nurse.get(&format!("/documents/{doc}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+    let res = nurse.get(&format!("/documents/{doc}/preview")).await;
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+    // A new version replaces it in the file; the old one stays readable by its id.
+    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    let v2 = [
+        ("title", "Lettre de liaison (signée)"),
+        ("type_code", "88348-8"),
+        ("date", "03/11/2026"),
+        ("category", "nursing_care"),
+        ("replaces", doc.as_str()),
+    ];
+    assert_eq!(nurse.post_file(&path, &v2, ("scan.png", "image/png", png)).await.status(), 303);
+    assert_eq!(
+        nurse.post_file(&path, &v2, ("scan.png", "image/png", b"\x89PNG\r\n\x1a\n1".to_vec())).await.status(),
+        409
+    );
+    let (_, page) = nurse.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Lettre de liaison (signée)") && page.contains("version 2"));
+    assert_eq!(nurse.get(&format!("/documents/{doc}")).await.status(), 200);
+    // Confidentiality: a medical document is not listed nor served to a care aide.
+    let doctor = t.login("medecin").await;
+    let secret = [
+        ("title", "Compte rendu confidentiel"),
+        ("type_code", "60591-5"),
+        ("date", "01/11/2026"),
+        ("category", "medical"),
+    ];
+    assert_eq!(doctor.post_file(&path, &secret, ("cr.pdf", "application/pdf", pdf.clone())).await.status(), 303);
+    let (_, page) = doctor.text(&format!("/persons/{id}")).await;
+    let after = page.split("Compte rendu confidentiel").nth(1).expect("listed for the physician");
+    let medical = after.split("/documents/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let aide = t.login("aide.nord").await;
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(!page.contains("Compte rendu confidentiel"));
+    assert_eq!(aide.get(&format!("/documents/{medical}")).await.status(), 403);
+    assert_eq!(doctor.get(&format!("/documents/{medical}")).await.status(), 200);
+    assert_eq!(t.login("educateur").await.get(&format!("/documents/{doc}")).await.status(), 404);
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("document.create") && log.contains("document.download") && log.contains("document.preview"));
+}

@@ -1,0 +1,1 @@
+-- Documents of a person's record; the content column is engine-specific (see the companions).
