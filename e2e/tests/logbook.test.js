@@ -3,7 +3,8 @@
 // b. a targeted note flagged "à lire",
 // c. the nurse's "since my last shift": unread items first, acknowledged with one tap,
 // d. an appointment planned by the secretary, in the unit's agenda,
-// e. a full-text search with the matched words marked.
+// e. a PDF filed in the record and downloaded back unchanged,
+// f. a full-text search with the matched words marked.
 // The steps share one server and run in order.
 
 import { after, before, describe, it } from 'node:test';
@@ -165,6 +166,30 @@ describe('logbook: round with an alert, note to read, shift digest, search', () 
       await entry.waitFor();
       assert.match(await entry.innerText(), /10:30 – 11:30/);
       assert.match(await entry.innerText(), /Transport : VSL/);
+    });
+  });
+
+  it('the nurse files a PDF in the record and downloads it back, unchanged', async () => {
+    const pdf = Buffer.from(`%PDF-1.4\n% ${marker}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
+    await asUser('infirmier', async (page) => {
+      await page.goto(personPath);
+      await page.getByText('Classer un document (PDF, PNG, JPEG ; 10 Mo au plus)').click();
+      await page.getByLabel('Fichier').setInputFiles({ name: 'lettre.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.getByLabel('Titre').fill(`Lettre de liaison ${marker}`);
+      await page.getByLabel('Type de document').selectOption('88348-8');
+      await page.getByLabel('Date du document (JJ/MM/AAAA)').fill('02/11/2026');
+      await checkPage(page);
+      await Promise.all([
+        page.waitForURL((u) => u.searchParams.get('ok') === 'document'),
+        page.getByRole('button', { name: 'Classer le document' }).click(),
+      ]);
+      const item = page.locator('li.document').filter({ hasText: marker });
+      await item.waitFor();
+      const href = await item.getByRole('link', { name: 'Télécharger' }).getAttribute('href');
+      const res = await page.request.get(href);
+      assert.equal(res.status(), 200);
+      assert.equal(res.headers()['content-type'], 'application/pdf');
+      assert.deepEqual(Buffer.from(await res.body()), pdf, 'the same bytes come back');
     });
   });
 
