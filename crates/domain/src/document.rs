@@ -89,10 +89,10 @@ pub fn check_file(declared: &str, bytes: &[u8]) -> Result<MediaType, DomainError
 pub fn check_title(title: &str) -> Result<String, DomainError> {
     let t = title.trim();
     if t.is_empty() {
-        return Err(DomainError::new("title", "required", "obligatoire"));
+        return Err(DomainError::new("doc_title", "required", "obligatoire"));
     }
     if t.chars().count() > 200 || t.chars().any(char::is_control) {
-        return Err(DomainError::new("title", "invalid", "une ligne de 200 caractères au plus"));
+        return Err(DomainError::new("doc_title", "invalid", "une ligne de 200 caractères au plus"));
     }
     Ok(t.to_string())
 }

@@ -984,7 +984,7 @@ async fn file_document(
     };
     let input = relais_app::documents::DocumentInput {
         type_code: f.get("type_code").into(),
-        title: f.get("title").into(),
+        title: f.get("doc_title").into(),
         date: f.get("date").into(),
         category: f.get("category").into(),
         declared_type: declared,

@@ -312,7 +312,7 @@ async fn documents_are_checked_versioned_and_audited(t: TestApp) {
     let path = format!("/persons/{id}/documents");
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
     let fields = [
-        ("title", "Lettre de liaison"),
+        ("doc_title", "Lettre de liaison"),
         ("type_code", "88348-8"),
         ("date", "02/11/2026"),
         ("category", "nursing_care"),
@@ -323,7 +323,7 @@ async fn documents_are_checked_versioned_and_audited(t: TestApp) {
     assert!(res.text().await.unwrap().contains("le fichier est un PDF mais se présente comme image/png"));
     let res = nurse.post_file(&path, &fields, ("virus.pdf", "application/pdf", b"MZ\x90\x00".to_vec())).await;
     assert_eq!(res.status(), 422);
-    let untitled = [("title", ""), ("type_code", "88348-8"), ("date", "02/11/2026"), ("category", "nursing_care")];
+    let untitled = [("doc_title", ""), ("type_code", "88348-8"), ("date", "02/11/2026"), ("category", "nursing_care")];
     assert_eq!(nurse.post_file(&path, &untitled, ("l.pdf", "application/pdf", pdf.clone())).await.status(), 422);
     let res = nurse.post_file(&path, &fields, ("lettre.pdf", "application/pdf", pdf.clone())).await;
     assert_eq!(res.status(), 303);
@@ -346,7 +346,7 @@ async fn documents_are_checked_versioned_and_audited(t: TestApp) {
     // A new version replaces it in the file; the old one stays readable by its id.
     let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
     let v2 = [
-        ("title", "Lettre de liaison (signée)"),
+        ("doc_title", "Lettre de liaison (signée)"),
         ("type_code", "88348-8"),
         ("date", "03/11/2026"),
         ("category", "nursing_care"),
@@ -363,7 +363,7 @@ async fn documents_are_checked_versioned_and_audited(t: TestApp) {
     // Confidentiality: a medical document is not listed nor served to a care aide.
     let doctor = t.login("medecin").await;
     let secret = [
-        ("title", "Compte rendu confidentiel"),
+        ("doc_title", "Compte rendu confidentiel"),
         ("type_code", "60591-5"),
         ("date", "01/11/2026"),
         ("category", "medical"),
