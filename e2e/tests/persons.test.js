@@ -196,7 +196,7 @@ describe('persons: register, search, admit, note, scope', () => {
       await page.getByRole('heading', { name: /Unité Les Bleuets/, level: 1 }).waitFor();
       const residents = page.getByRole('region', { name: /Personnes accompagnées/ });
       await residents.getByRole('link', { name: PERSON_LINK }).waitFor();
-      const logbook = page.getByRole('region', { name: 'Cahier de liaison — dernières 24 heures' });
+      const logbook = page.getByRole('region', { name: 'Cahier de liaison' });
       const entry = logbook.locator('article.note').filter({ hasText: marker });
       assert.equal(await entry.count(), 1, 'the note shows once in the unit logbook');
       assert.equal(await entry.getByRole('link', { name: PERSON_LINK }).getAttribute('href'), personPath);
