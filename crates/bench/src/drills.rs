@@ -464,6 +464,55 @@ pub async fn bad_input(o: &Options) -> anyhow::Result<()> {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(big.clone())
     );
+    // The daily record: search, rounds, appointments, documents.
+    html!(
+        Case { name: "logbook search of punctuation only", status: &[422], says: "saisissez au moins un mot" },
+        nurse.client.get(format!("{base}/logbook/search")).query(&[("q", "*\")( -")])
+    );
+    let unit = target.split(':').nth(1).unwrap_or_default().to_string();
+    let value = format!("value-{person}");
+    html!(
+        Case { name: "round with a value that is not a number", status: &[422], says: "nombre attendu" },
+        form(&nurse, &format!("/units/{unit}/round"), &[("kind", "weight"), (value.as_str(), "7l")])
+    );
+    html!(
+        Case { name: "appointment ending before it starts", status: &[422], says: "la fin doit suivre" },
+        form(
+            &sec,
+            &format!("/persons/{person}/appointments"),
+            &[("title", "Dentiste"), ("date", "01/12/2030"), ("start", "10:00"), ("end", "09:00")]
+        )
+    );
+    let upload = |bytes: Vec<u8>, mime: &str| -> anyhow::Result<reqwest::multipart::Form> {
+        Ok(reqwest::multipart::Form::new()
+            .text("csrf_token", nurse.csrf.clone())
+            .text("doc_title", "Scan")
+            .text("type_code", "28653-4")
+            .text("date", "01/11/2026")
+            .text("category", "nursing_care")
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("scan").mime_str(mime)?))
+    };
+    html!(
+        Case { name: "document that is not what it says", status: &[422], says: "se présente comme image/png" },
+        nurse
+            .client
+            .post(format!("{base}/persons/{person}/documents"))
+            .multipart(upload(b"%PDF-1.4 x".to_vec(), "image/png")?)
+    );
+    html!(
+        Case { name: "executable filed as a PDF", status: &[422], says: "seuls les PDF, PNG et JPEG" },
+        nurse
+            .client
+            .post(format!("{base}/persons/{person}/documents"))
+            .multipart(upload(b"MZ\x90\x00".to_vec(), "application/pdf")?)
+    );
+    html!(
+        Case { name: "document of 11 MB", status: &[413], says: "10 Mo au plus" },
+        nurse
+            .client
+            .post(format!("{base}/persons/{person}/documents"))
+            .multipart(upload([b"%PDF-".as_slice(), &vec![0u8; 11 * 1024 * 1024]].concat(), "application/pdf")?)
+    );
     html!(
         Case { name: "invalid UTF-8 in a form", status: &[400], says: "UTF-8" },
         nurse
@@ -634,15 +683,9 @@ pub async fn bad_input(o: &Options) -> anyhow::Result<()> {
     }
     // Only the replay case's first post may have written (one note).
     let written = after.iter().zip(before.iter()).map(|(a, b)| a - b).collect::<Vec<_>>();
-    println!(
-        "rows written by the {} bad requests: persons {}, notes {}, observations {}, stays {}",
-        results.len(),
-        written[0],
-        written[1],
-        written[2],
-        written[3]
-    );
-    ensure!(written == [0, 1, 0, 0], "bad requests wrote data: {written:?}");
+    let listed: Vec<String> = COUNTED.iter().zip(&written).map(|(t, n)| format!("{t} {n}")).collect();
+    println!("rows written by the {} bad requests: {}", results.len(), listed.join(", "));
+    ensure!(written == [0, 1, 0, 0, 0, 0, 0], "bad requests wrote data: {written:?}");
     ensure!(failed.is_empty(), "{} of {} cases did not get the expected answer", failed.len(), results.len());
     println!(
         "bad-input drill passed on {}: {} cases, each refused with a clear message, none half-written, no 500",
@@ -658,10 +701,13 @@ async fn post_form(b: &Staff, base: &str, path: &str, fields: &[(&str, &str)]) -
     Ok(b.client.post(format!("{base}{path}")).form(&all).send().await?)
 }
 
-async fn counts(inst: &Instance) -> anyhow::Result<[i64; 4]> {
+/// Tables whose rows the bad-input drill counts before and after.
+const COUNTED: [&str; 7] = ["person", "note", "observation", "stay", "appointment", "document", "person_alert"];
+
+async fn counts(inst: &Instance) -> anyhow::Result<[i64; 7]> {
     let store = inst.store().await?;
-    let mut out = [0i64; 4];
-    for (i, table) in ["person", "note", "observation", "stay"].iter().enumerate() {
+    let mut out = [0i64; 7];
+    for (i, table) in COUNTED.iter().enumerate() {
         out[i] = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
             .fetch_one(store.pool())
             .await?

@@ -17,6 +17,8 @@ pub enum WebError {
     Csrf,
     BadRequest(String),
     TooLarge,
+    /// A document over the upload limit.
+    FileTooLarge,
     UnsupportedMediaType,
     TooManyAttempts,
     Conflict(String),
@@ -91,6 +93,11 @@ impl IntoResponse for WebError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Envoi trop volumineux",
                 "Le contenu envoyé dépasse la taille admise (1 Mo). Rien n'a été enregistré.",
+            ),
+            Self::FileTooLarge => page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Fichier trop volumineux",
+                "Un document peut peser 10 Mo au plus : réduisez le scan (résolution, noir et blanc) ou envoyez-le en plusieurs parties. Rien n'a été enregistré.",
             ),
             Self::UnsupportedMediaType => page(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -958,7 +958,13 @@ async fn file_document(
     mut multipart: axum::extract::Multipart,
 ) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    let bad = |_| WebError::BadRequest("envoi de fichier illisible".into());
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::FileTooLarge
+        } else {
+            WebError::BadRequest("envoi de fichier illisible".into())
+        }
+    };
     let mut fields = HashMap::new();
     let mut bytes = Vec::new();
     let mut declared = String::new();
