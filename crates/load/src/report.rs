@@ -14,6 +14,8 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<RunResult>> {
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        // A peer's results have their own shape; bench/compare reads them.
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().contains("gnuhealth")))
         .collect();
     paths.sort();
     for p in paths {
