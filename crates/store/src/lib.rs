@@ -204,11 +204,9 @@ impl Store {
     pub async fn end_bulk_load(&self) -> Result<()> {
         if self.engine == Engine::Postgres {
             // As in migrations/0005_note_search.postgres.sql.
-            sqlx::query(
-                "CREATE INDEX IF NOT EXISTS note_search ON note USING gin (relais_note_document(target, data, action, result, body))",
-            )
-            .execute(&self.pool)
-            .await?;
+            sqlx::query("CREATE INDEX IF NOT EXISTS note_search ON note USING gin (search)")
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }

@@ -221,7 +221,7 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
         let q = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
         (
             format!(
-                "SELECT {COLUMNS} FROM note n WHERE relais_note_document(n.target, n.data, n.action, n.result, n.body) @@ to_tsquery('french', $1) \
+                "SELECT {COLUMNS} FROM note n WHERE n.search @@ to_tsquery('french', $1) \
                  AND {filter} ORDER BY n.recorded_at DESC LIMIT $3"
             ),
             q,
