@@ -209,7 +209,17 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
     );
     let (sql, query) = if sqlite {
         // The index answers in insertion order, newest first: the first matches within scope end the walk.
-        let q = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
+        let body = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
+        let ests = s
+            .establishments
+            .iter()
+            .map(|e| format!("\"e{}\"", e.to_string().replace('-', "")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let cats =
+            s.categories.iter().map(|c| format!("\"c{}\"", c.code().replace('_', ""))).collect::<Vec<_>>().join(" OR ");
+        // Same tokens as the trigger of migrations/0005_note_search.sqlite.sql.
+        let q = format!("body : ({body}) AND scope : ({ests}) AND scope : ({cats})");
         (
             format!(
                 "SELECT {COLUMNS} FROM (SELECT note_id, rowid AS r FROM note_fts WHERE note_fts MATCH $1 ORDER BY rowid DESC) f \
