@@ -13,10 +13,7 @@ RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 -- Stored, not an expression index: computing it costs ~100 µs a note, and the planner walks a
 -- unit's notes newest first checking each one (measured: 414 ms for a frequent word when computed,
--- bench/README.md). One token for the establishment and one for the category (as in SQLite's
--- index) let the index itself keep a search within what the reader may see.
+-- bench/README.md).
 ALTER TABLE note ADD COLUMN search tsvector
-    GENERATED ALWAYS AS (relais_note_document(target, data, action, result, body)
-        || to_tsvector('simple'::regconfig, 'e' || replace(coalesce(establishment_id, 'none'), '-', '')
-            || ' c' || replace(category, '_', ''))) STORED;
+    GENERATED ALWAYS AS (relais_note_document(target, data, action, result, body)) STORED;
 CREATE INDEX note_search ON note USING gin (search);

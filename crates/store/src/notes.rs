@@ -204,19 +204,20 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
     let (cats, codes) = category_list(&s.categories, 4);
     let ests = placeholders(4 + codes.len(), s.establishments.len());
     let since = format!("${}", 4 + codes.len() + s.establishments.len());
-    let scope = format!("${}", 5 + codes.len() + s.establishments.len());
     let filter = format!(
         "n.organisation_id = $2 AND n.is_current = 1 AND n.category IN ({cats}) AND n.establishment_id IN ({ests}) AND n.recorded_at >= {since}"
     );
-    // The reader's establishments and categories, as tokens of the index (see the migration).
-    let est_tokens: Vec<String> =
-        s.establishments.iter().map(|e| format!("e{}", e.to_string().replace('-', ""))).collect();
-    let cat_tokens: Vec<String> = s.categories.iter().map(|c| format!("c{}", c.code().replace('_', ""))).collect();
     let (sql, query) = if sqlite {
         // The index answers in insertion order, newest first: the first matches within scope end the walk.
         let body = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
-        let ests = est_tokens.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
-        let cats = cat_tokens.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR ");
+        let ests = s
+            .establishments
+            .iter()
+            .map(|e| format!("\"e{}\"", e.to_string().replace('-', "")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let cats =
+            s.categories.iter().map(|c| format!("\"c{}\"", c.code().replace('_', ""))).collect::<Vec<_>>().join(" OR ");
         // Same tokens as the trigger of migrations/0005_note_search.sqlite.sql.
         let q = format!("body : ({body}) AND scope : ({ests}) AND scope : ({cats})");
         (
@@ -230,7 +231,7 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
         let q = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
         (
             format!(
-                "SELECT {COLUMNS} FROM note n WHERE n.search @@ (to_tsquery('french', $1) && to_tsquery('simple', {scope})) \
+                "SELECT {COLUMNS} FROM note n WHERE n.search @@ to_tsquery('french', $1) \
                  AND {filter} ORDER BY n.recorded_at DESC LIMIT $3"
             ),
             q,
@@ -243,11 +244,7 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
     for e in &s.establishments {
         q = q.bind(e.to_string());
     }
-    q = q.bind(s.since.unwrap_or(i64::MIN));
-    if !sqlite {
-        q = q.bind(format!("({}) & ({})", est_tokens.join(" | "), cat_tokens.join(" | ")));
-    }
-    let rows = q.fetch_all(conn).await?;
+    let rows = q.bind(s.since.unwrap_or(i64::MIN)).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
 
