@@ -10,7 +10,7 @@ use relais_domain::ids::*;
 use relais_store::StoreError;
 use relais_store::appointments::{self, Appointment};
 use relais_store::audit;
-use relais_store::persons::{self, Person, Stay};
+use relais_store::persons::{Person, Stay};
 
 /// The raw fields of an appointment form.
 #[derive(Debug, Clone, Default)]
@@ -130,20 +130,8 @@ impl App {
         }
         let mut conn = self.store.read().await?;
         let list = appointments::for_unit(&mut conn, unit, from, to).await?;
-        let mut ids: Vec<PersonId> = list.iter().map(|a| a.person_id).collect();
-        ids.sort();
-        ids.dedup();
-        let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
-        let stays = persons::stays_of(&mut conn, &ids).await?;
+        let out = self.decide_each(&mut conn, actor, list, |a| a.person_id, |_| PersonAction::ViewIdentity).await?;
         drop(conn);
-        let mut out = Vec::new();
-        for a in list {
-            let Some(p) = people.iter().find(|p| p.id == a.person_id) else { continue };
-            let theirs: Vec<Stay> = stays.iter().filter(|s| s.person_id == p.id).cloned().collect();
-            if decision(self, actor, PersonAction::ViewIdentity, p, &theirs) == Decision::Allow {
-                out.push((a, p.clone()));
-            }
-        }
         let shown: Vec<PersonId> = out.iter().map(|(_, p)| p.id).collect();
         self.audit(actor.event("agenda.read", "ok").listing(&shown)).await?;
         Ok(out)

@@ -232,24 +232,11 @@ impl App {
         };
         let mut conn = self.store.read().await?;
         let found = notes::search(&mut conn, actor.organisation_id, &query).await?;
-        let mut ids: Vec<PersonId> = found.iter().map(|n| n.person_id).collect();
-        ids.sort();
-        ids.dedup();
-        let people = persons::persons_by_ids(&mut conn, actor.organisation_id, &ids).await?;
-        let stays = persons::stays_of(&mut conn, &ids).await?;
+        let mut out = self
+            .decide_each(&mut conn, actor, found, |n| n.person_id, |n| PersonAction::Read(n.content.category))
+            .await?;
         drop(conn);
-        let mut out = Vec::new();
-        for note in found {
-            let Some(person) = people.iter().find(|p| p.id == note.person_id) else { continue };
-            let theirs: Vec<_> = stays.iter().filter(|s| s.person_id == person.id).cloned().collect();
-            let action = PersonAction::Read(note.content.category);
-            if decision(self, actor, action, person, &theirs) == relais_domain::access::Decision::Allow {
-                out.push((note, person.clone()));
-                if out.len() == SEARCH_LIMIT {
-                    break;
-                }
-            }
-        }
+        out.truncate(SEARCH_LIMIT);
         let mut shown: Vec<PersonId> = out.iter().map(|(_, p)| p.id).collect();
         shown.sort();
         shown.dedup();
@@ -331,26 +318,16 @@ impl App {
         found: Vec<Note>,
         me: AccountId,
     ) -> Result<Vec<DigestItem>> {
-        let mut ids: Vec<PersonId> = found.iter().map(|n| n.person_id).collect();
-        ids.sort();
-        ids.dedup();
-        let people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
-        let stays = persons::stays_of(conn, &ids).await?;
+        let allowed =
+            self.decide_each(conn, actor, found, |n| n.person_id, |n| PersonAction::Read(n.content.category)).await?;
         let flagged: Vec<NoteId> =
-            found.iter().filter(|n| n.importance.wants_receipts()).map(|n| n.lineage_id).collect();
+            allowed.iter().filter(|(n, _)| n.importance.wants_receipts()).map(|(n, _)| n.lineage_id).collect();
         let receipts = notes::receipts(conn, &flagged).await?;
         let mut items: Vec<DigestItem> = Vec::new();
-        for note in found {
-            let Some(person) = people.iter().find(|p| p.id == note.person_id) else { continue };
-            let theirs: Vec<_> = stays.iter().filter(|s| s.person_id == person.id).cloned().collect();
-            if decision(self, actor, PersonAction::Read(note.content.category), person, &theirs)
-                != relais_domain::access::Decision::Allow
-            {
-                continue;
-            }
+        for (note, person) in allowed {
             let of_note = receipts.iter().filter(|(l, _, _)| *l == note.lineage_id);
             let read_by_me = !note.importance.wants_receipts() || of_note.clone().any(|(_, a, _)| *a == me);
-            items.push(DigestItem { readers: of_note.count(), read_by_me, person: person.clone(), note });
+            items.push(DigestItem { readers: of_note.count(), read_by_me, person, note });
         }
         // Stable: newest first within each group, as the query returned them.
         items.sort_by_key(|i| i.read_by_me);

@@ -76,6 +76,32 @@ pub(crate) fn enforce(d: Decision) -> Result<()> {
 
 impl App {
     /// Loads a person and their stays, and checks `action`. Out of scope answers `NotFound`.
+    /// Keeps the items whose person the actor may act on (`action_of` each item), decided person
+    /// by person as on the person's page, each with its person; the order is kept.
+    pub(crate) async fn decide_each<T>(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        items: Vec<T>,
+        person_of: impl Fn(&T) -> PersonId,
+        action_of: impl Fn(&T) -> PersonAction,
+    ) -> Result<Vec<(T, Person)>> {
+        let mut ids: Vec<PersonId> = items.iter().map(&person_of).collect();
+        ids.sort();
+        ids.dedup();
+        let people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
+        let stays = persons::stays_of(conn, &ids).await?;
+        let mut out = Vec::new();
+        for item in items {
+            let Some(p) = people.iter().find(|p| p.id == person_of(&item)) else { continue };
+            let theirs: Vec<Stay> = stays.iter().filter(|s| s.person_id == p.id).cloned().collect();
+            if decision(self, actor, action_of(&item), p, &theirs) == Decision::Allow {
+                out.push((item, p.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn load_for(
         &self,
         conn: &mut Conn,
