@@ -1475,6 +1475,42 @@ struct AccessLogPage {
     events: Vec<(String, String, String, String, String)>,
 }
 
+/// What an audited action means, for the person's access log (the code stays beside it).
+fn action_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "person.create" => "Enregistrement de l'identité",
+        "person.read" => "Ouverture du dossier",
+        "person.search" => "Recherche de personnes",
+        "person.identity.evidence" => "Justificatif d'identité",
+        "stay.admit" => "Admission",
+        "stay.discharge" => "Sortie",
+        "stay.transfer" => "Transfert",
+        "unit.residents" => "Liste des personnes de l'unité",
+        "unit.logbook" => "Cahier de liaison de l'unité",
+        "logbook.shift" => "Depuis mon dernier service",
+        "note.create" => "Transmission écrite",
+        "note.correct" => "Transmission corrigée",
+        "note.history" => "Historique d'une transmission",
+        "note.search" => "Recherche dans les transmissions",
+        "note.acknowledge" => "Transmission lue",
+        "note.alert" => "Alerte automatique",
+        "observation.create" => "Mesure enregistrée",
+        "observation.read" | "observation.search" => "Consultation des mesures",
+        "observation.chart" => "Courbe des mesures",
+        "alert.pin" => "Alerte posée",
+        "alert.resolve" => "Alerte levée",
+        "appointment.create" => "Rendez-vous prévu",
+        "appointment.cancel" => "Rendez-vous annulé",
+        "appointment.list" => "Consultation des rendez-vous",
+        "agenda.read" => "Agenda de l'unité",
+        "document.create" => "Document classé",
+        "document.download" => "Document téléchargé",
+        "document.preview" => "Aperçu d'un document",
+        "person.access-log" => "Consultation du journal des accès",
+        _ => return None,
+    })
+}
+
 async fn access_log(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let id: PersonId = parse_id(&id)?;
     let (person, events) = state.app.access_log(staff.actor(), id).await?;
@@ -1485,7 +1521,10 @@ async fn access_log(State(state): State<AppState>, staff: Staff, Path(id): Path<
             (
                 when(e.occurred_at, tz),
                 format!("{} ({})", e.actor_label, e.actor_kind),
-                e.action.clone(),
+                match action_label(&e.action) {
+                    Some(label) => format!("{label} ({})", e.action),
+                    None => e.action.clone(),
+                },
                 e.outcome.clone(),
                 e.client_ip.clone().unwrap_or_default(),
             )
@@ -1815,4 +1854,32 @@ async fn account_action(
     };
     state.app.set_account_disabled(AdminBy::Actor(staff.actor()), id, disabled).await?;
     Ok(see_other(if disabled { "/admin/accounts?ok=disabled" } else { "/admin/accounts?ok=enabled" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_label;
+
+    /// Every action the application audits about a person has a French label in the access log.
+    #[test]
+    fn audited_actions_have_french_labels() {
+        let sources = [
+            include_str!("../../app/src/persons.rs"),
+            include_str!("../../app/src/notes.rs"),
+            include_str!("../../app/src/observations.rs"),
+            include_str!("../../app/src/alerts.rs"),
+            include_str!("../../app/src/appointments.rs"),
+            include_str!("../../app/src/documents.rs"),
+        ];
+        let mut seen = 0;
+        for src in sources {
+            for part in src.split("event(\"").skip(1) {
+                let code = part.split('"').next().unwrap_or_default();
+                assert!(action_label(code).is_some(), "no label for {code}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 20, "{seen} audited actions found");
+        assert_eq!(action_label("document.preview"), Some("Aperçu d'un document"));
+    }
 }
