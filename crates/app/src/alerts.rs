@@ -10,13 +10,6 @@ use relais_store::StoreError;
 use relais_store::alerts::{self, PersonAlert};
 use relais_store::audit;
 
-fn label_of(actor: &Actor) -> String {
-    match &actor.principal {
-        crate::Principal::Staff { display_name, .. } => display_name.clone(),
-        crate::Principal::ApiClient { name, .. } => name.clone(),
-    }
-}
-
 impl App {
     /// Pins an alert on a person.
     pub async fn pin_alert(&self, actor: &Actor, person: PersonId, kind: &str, detail: &str) -> Result<PersonAlertId> {
@@ -32,7 +25,7 @@ impl App {
             kind,
             detail,
             created_by: account,
-            created_label: label_of(actor),
+            created_label: actor.label(),
             created_at: self.now_micros(),
             resolved_by: None,
             resolved_label: None,
@@ -65,7 +58,7 @@ impl App {
         let (person, stays) =
             self.load_for(&mut tx, actor, a.person_id, PersonAction::Read(Category::NursingCare)).await?;
         enforce(decision(self, actor, PersonAction::Write(Category::NursingCare), &person, &stays))?;
-        if !alerts::resolve(&mut tx, alert, account, &label_of(actor), self.now_micros(), resolution).await? {
+        if !alerts::resolve(&mut tx, alert, account, &actor.label(), self.now_micros(), resolution).await? {
             return Err(AppError::Conflict("cette alerte a déjà été levée : rechargez la page".into()));
         }
         let mut ev = actor.event("alert.resolve", "ok");

@@ -57,10 +57,7 @@ impl App {
         let (p, stays) = self.load_for(&mut tx, actor, person, PersonAction::ViewIdentity).await?;
         crate::persons::enforce(may_plan(self, actor, &p, &stays))?;
         let today = self.today();
-        let stay = stays
-            .iter()
-            .filter(|s| s.is_open())
-            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
+        let stay = actor.filing_stay(&stays, today);
         let id = AppointmentId::generate();
         let a = Appointment {
             id,
@@ -69,10 +66,7 @@ impl App {
             unit_id: stay.and_then(|s| s.unit_id),
             details,
             created_by: account,
-            created_label: match &actor.principal {
-                crate::Principal::Staff { display_name, .. } => display_name.clone(),
-                crate::Principal::ApiClient { name, .. } => name.clone(),
-            },
+            created_label: actor.label(),
             created_at: self.now_micros(),
             cancelled_at: None,
         };

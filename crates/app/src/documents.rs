@@ -80,10 +80,7 @@ impl App {
             size: input.bytes.len() as i64,
             sha256: hex::encode(Sha256::digest(&input.bytes)),
             author_id: account,
-            author_label: match &actor.principal {
-                crate::Principal::Staff { display_name, .. } => display_name.clone(),
-                crate::Principal::ApiClient { name, .. } => name.clone(),
-            },
+            author_label: actor.label(),
             created_at: self.now_micros(),
         };
         documents::insert(&mut tx, actor.organisation_id, &info, &input.bytes).await?;

@@ -190,6 +190,27 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The name shown as author of what the actor writes.
+    pub fn label(&self) -> String {
+        match &self.principal {
+            Principal::Staff { display_name, .. } => display_name.clone(),
+            Principal::ApiClient { name, .. } => name.clone(),
+        }
+    }
+
+    /// The open stay a record about the person is filed under: one in an establishment where the
+    /// actor works, so that it shows in that unit's logbook and agenda.
+    pub fn filing_stay<'s>(
+        &self,
+        stays: &'s [relais_store::persons::Stay],
+        today: jiff::civil::Date,
+    ) -> Option<&'s relais_store::persons::Stay> {
+        stays
+            .iter()
+            .filter(|s| s.is_open())
+            .find(|s| self.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id))
+    }
+
     pub fn grants(&self) -> &[Grant] {
         match &self.principal {
             Principal::Staff { grants, .. } => grants,

@@ -43,10 +43,7 @@ impl App {
         let today = self.today();
         let mut tx = self.store.begin_write().await?;
         let (p, stays) = self.load_for(&mut tx, actor, person, PersonAction::Write(content.category)).await?;
-        let stay = stays
-            .iter()
-            .filter(|s| s.is_open())
-            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
+        let stay = actor.filing_stay(&stays, today);
         let id = NoteId::generate();
         let note = Note {
             id,
@@ -60,7 +57,7 @@ impl App {
             importance,
             correction_reason: None,
             author_id: account,
-            author_label: author_label(actor),
+            author_label: actor.label(),
             recorded_at: self.now_micros(),
         };
         notes::insert(&mut tx, actor.organisation_id, &note).await?;
@@ -118,7 +115,7 @@ impl App {
             importance,
             correction_reason: Some(reason),
             author_id: account,
-            author_label: author_label(actor),
+            author_label: actor.label(),
             recorded_at: self.now_micros(),
         };
         notes::insert(&mut tx, actor.organisation_id, &note).await?;
@@ -351,12 +348,5 @@ impl App {
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(note.person_id)
-    }
-}
-
-fn author_label(actor: &Actor) -> String {
-    match &actor.principal {
-        crate::Principal::Staff { display_name, .. } => display_name.clone(),
-        crate::Principal::ApiClient { name, .. } => name.clone(),
     }
 }

@@ -138,10 +138,7 @@ impl App {
             recorded_at: self.now_micros(),
             author_kind: who.kind.to_string(),
             author_id: who.id.clone(),
-            author_label: match &actor.principal {
-                Principal::Staff { display_name, .. } => display_name.clone(),
-                Principal::ApiClient { name, .. } => name.clone(),
-            },
+            author_label: actor.label(),
         };
         observations::insert(tx, actor.organisation_id, &o).await?;
         let mut ev = actor.event("observation.create", "ok");
@@ -240,10 +237,7 @@ impl App {
         )?;
         let stays = persons::stays(tx, person).await?;
         let today = self.today();
-        let stay = stays
-            .iter()
-            .filter(|s| s.is_open())
-            .find(|s| actor.grants().iter().any(|g| g.is_active(today) && g.establishment == s.establishment_id));
+        let stay = actor.filing_stay(&stays, today);
         let id = NoteId::generate();
         let note = Note {
             id,
