@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use relais_domain::access::{Category, Decision, PersonAction};
 use relais_domain::appointment::{AppointmentDetails, ical_line, ical_text};
 use relais_domain::ids::*;
+use relais_domain::scope::Access;
 use relais_store::StoreError;
 use relais_store::appointments::{self, Appointment};
 use relais_store::audit;
@@ -101,12 +102,45 @@ impl App {
         let mut conn = self.store.read().await?;
         let (p, stays) = self.load_for(&mut conn, actor, person, PersonAction::ViewIdentity).await?;
         let from = self.now_micros() - 86_400_000_000;
-        let list = appointments::for_person(&mut conn, person, from, 50).await?;
+        let list = appointments::for_person(&mut conn, person, (from, i64::MAX), 50).await?;
         drop(conn);
         let mut ev = actor.event("appointment.list", "ok");
         ev.person_id = Some(person);
         self.audit(ev).await?;
         Ok((list, may_plan(self, actor, &p, &stays) == Decision::Allow))
+    }
+
+    /// One appointment (FHIR read), audited.
+    pub async fn appointment(&self, actor: &Actor, id: AppointmentId) -> Result<Appointment> {
+        let mut conn = self.store.read().await?;
+        let a = appointments::get(&mut conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        let needed = ("Appointment", Access::Read);
+        self.load_for_resource(&mut conn, actor, a.person_id, needed, PersonAction::ViewIdentity).await?;
+        drop(conn);
+        let mut ev = actor.event("appointment.read", "ok");
+        ev.person_id = Some(a.person_id);
+        ev.resource = Some(format!("appointment/{id}"));
+        self.audit(ev).await?;
+        Ok(a)
+    }
+
+    /// A person's appointments starting in [from, to), soonest first (FHIR search), audited.
+    pub async fn appointments_between(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        period: (i64, i64),
+        limit: i64,
+    ) -> Result<Vec<Appointment>> {
+        let mut conn = self.store.read().await?;
+        let needed = ("Appointment", Access::Read);
+        self.load_for_resource(&mut conn, actor, person, needed, PersonAction::ViewIdentity).await?;
+        let list = appointments::for_person(&mut conn, person, period, limit).await?;
+        drop(conn);
+        let mut ev = actor.event("appointment.search", "ok");
+        ev.person_id = Some(person);
+        self.audit(ev).await?;
+        Ok(list)
     }
 
     /// A unit's agenda over [from, to), with each appointment's person.

@@ -2,9 +2,10 @@
 
 use crate::persons::{decision, enforce};
 use crate::{Actor, App, AppError, Result};
-use relais_domain::access::{PersonAction, readable_categories_in_unit};
+use relais_domain::access::{Category, PersonAction, readable_categories_in_unit};
 use relais_domain::ids::*;
 use relais_domain::note::{Importance, NoteContent, correction_reason};
+use relais_domain::scope::Access;
 use relais_store::StoreError;
 use relais_store::audit;
 use relais_store::notes::{self, Note};
@@ -141,6 +142,46 @@ impl App {
         ev.resource = Some(format!("note/{}", note.lineage_id));
         self.audit(ev).await?;
         Ok((person, history))
+    }
+
+    /// One version of a note (FHIR Communication read), audited.
+    pub async fn note(&self, actor: &Actor, note_id: NoteId) -> Result<Note> {
+        let mut conn = self.store.read().await?;
+        let note = notes::note(&mut conn, actor.organisation_id, note_id).await?.ok_or(AppError::NotFound)?;
+        let needed = ("Communication", Access::Read);
+        let staff_action = PersonAction::Read(note.content.category);
+        self.load_for_resource(&mut conn, actor, note.person_id, needed, staff_action).await?;
+        drop(conn);
+        let mut ev = actor.event("note.read", "ok");
+        ev.person_id = Some(note.person_id);
+        ev.resource = Some(format!("note/{note_id}"));
+        self.audit(ev).await?;
+        Ok(note)
+    }
+
+    /// A person's current notes recorded in [from, to), newest first, in `category` or every
+    /// category the actor may read (FHIR Communication search), audited.
+    pub async fn person_notes(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        category: Option<Category>,
+        period: (i64, i64),
+        limit: i64,
+    ) -> Result<Vec<Note>> {
+        let mut conn = self.store.read().await?;
+        let needed = ("Communication", Access::Read);
+        let (p, stays) = self.load_for_resource(&mut conn, actor, person, needed, PersonAction::ViewIdentity).await?;
+        let mut readable = self.readable_categories(actor, "Communication", &p, &stays);
+        if let Some(c) = category {
+            readable.retain(|r| *r == c);
+        }
+        let list = notes::for_person(&mut conn, person, &readable, period, limit).await?;
+        drop(conn);
+        let mut ev = actor.event("note.search", "ok");
+        ev.person_id = Some(person);
+        self.audit(ev).await?;
+        Ok(list)
     }
 
     /// A unit's notes of the last `hours` hours, in the categories the actor may read there.

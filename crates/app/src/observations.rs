@@ -1,6 +1,5 @@
 //! Observations (vital signs): record, read, list; staff by category, API clients by scope.
 
-use crate::persons::{decision, enforce};
 use crate::{Actor, App, AppError, Principal, Result, Validation};
 use jiff::{SignedDuration, Timestamp};
 use relais_domain::DomainError;
@@ -58,23 +57,11 @@ impl App {
         id: PersonId,
         access: Access,
     ) -> Result<Person> {
-        let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        match &actor.principal {
-            Principal::Staff { .. } => {
-                let stays = persons::stays(conn, id).await?;
-                let action = match access {
-                    Access::Read => PersonAction::Read(Category::NursingCare),
-                    Access::Write => PersonAction::Write(Category::NursingCare),
-                };
-                enforce(decision(self, actor, action, &person, &stays))?;
-            }
-            Principal::ApiClient { scopes, .. } => {
-                if !scopes.allows("Observation", access) {
-                    return Err(AppError::Forbidden);
-                }
-            }
-        }
-        Ok(person)
+        let action = match access {
+            Access::Read => PersonAction::Read(Category::NursingCare),
+            Access::Write => PersonAction::Write(Category::NursingCare),
+        };
+        Ok(self.load_for_resource(conn, actor, id, ("Observation", access), action).await?.0)
     }
 
     /// Records a measure. Impossible values are refused; unusual ones need confirmation.

@@ -102,6 +102,48 @@ impl App {
         Ok(out)
     }
 
+    /// Loads a person for `access` to a record of type `resource` (a FHIR resource name): API
+    /// clients are judged by their scope for it, staff by `staff_action` as on the person's page.
+    pub(crate) async fn load_for_resource(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        id: PersonId,
+        (resource, access): (&str, Access),
+        staff_action: PersonAction,
+    ) -> Result<(Person, Vec<Stay>)> {
+        let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        let stays = persons::stays(conn, id).await?;
+        match &actor.principal {
+            Principal::Staff { .. } => enforce(decision(self, actor, staff_action, &person, &stays))?,
+            Principal::ApiClient { scopes, .. } => {
+                if !scopes.allows(resource, access) {
+                    return Err(AppError::Forbidden);
+                }
+            }
+        }
+        Ok((person, stays))
+    }
+
+    /// The categories of a person's record the actor may read: staff by their grants, API
+    /// clients all of them when their scope covers `resource`.
+    pub(crate) fn readable_categories(
+        &self,
+        actor: &Actor,
+        resource: &str,
+        person: &Person,
+        stays: &[Stay],
+    ) -> Vec<Category> {
+        match &actor.principal {
+            Principal::ApiClient { scopes, .. } if scopes.allows(resource, Access::Read) => Category::ALL.to_vec(),
+            Principal::ApiClient { .. } => vec![],
+            Principal::Staff { .. } => Category::ALL
+                .into_iter()
+                .filter(|c| decision(self, actor, PersonAction::Read(*c), person, stays) == Decision::Allow)
+                .collect(),
+        }
+    }
+
     pub(crate) async fn load_for(
         &self,
         conn: &mut Conn,
@@ -186,7 +228,7 @@ impl App {
         let readable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Read(*c))).collect();
         let writable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Write(*c))).collect();
         let evidence = persons::evidence(&mut conn, id).await?;
-        let notes = notes::for_person(&mut conn, id, &readable, 100).await?;
+        let notes = notes::for_person(&mut conn, id, &readable, (i64::MIN, i64::MAX), 100).await?;
         let (observations, alerts) = if readable.contains(&Category::NursingCare) {
             let q = relais_store::observations::ObservationQuery { limit: 20, ..Default::default() };
             (

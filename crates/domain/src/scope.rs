@@ -21,7 +21,8 @@ struct Scope {
 pub struct Scopes(Vec<Scope>);
 
 /// The FHIR resources Relais serves; scopes naming others are refused at creation.
-pub const RESOURCES: &[&str] = &["Patient", "Observation"];
+pub const RESOURCES: &[&str] =
+    &["Patient", "Observation", "Appointment", "DocumentReference", "Binary", "Communication"];
 
 impl Scopes {
     pub fn parse(input: &str) -> Result<Self, DomainError> {

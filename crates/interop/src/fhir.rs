@@ -292,6 +292,28 @@ pub fn patient(v: &PatientView) -> Value {
     })
 }
 
+/// Reads a resource of type `kind`; elements this server does not keep are refused (422
+/// `not-supported`) rather than dropped without a word.
+pub(crate) fn read_resource<T: serde::de::DeserializeOwned>(body: &[u8], kind: &str) -> Result<T, FhirError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
+    if value.get("resourceType").and_then(Value::as_str) != Some(kind) {
+        return Err(FhirError::invalid("invalid", format!("resourceType must be {kind}"), "resourceType"));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("unknown field") {
+            FhirError::invalid("not-supported", format!("element not supported by this server: {msg}"), kind)
+        } else {
+            FhirError::structure(format!("{kind} does not match FHIR R4: {msg}"))
+        }
+    })
+}
+
+/// The FHIR `instant` of a timestamp in microseconds.
+pub fn instant(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros).map(|t| t.to_string()).unwrap_or_default()
+}
+
 /// A searchset Bundle.
 pub fn searchset(base: &str, self_link: &str, entries: Vec<Value>) -> Value {
     let total = entries.len();
@@ -376,6 +398,13 @@ mod tests {
         assert_eq!(parse_patient(bad_system).unwrap_err().code, "not-supported");
     }
 }
+
+pub mod appointment;
+pub mod communication;
+pub mod document_reference;
+
+/// Relais' own code system for confidentiality categories (security labels).
+pub const CATEGORY_SYSTEM: &str = "urn:relais:category";
 
 pub mod observation {
     //! FHIR Observation (vital-signs profile) in and out.
@@ -471,23 +500,7 @@ pub mod observation {
     }
 
     pub fn parse(body: &[u8]) -> Result<ObservationInput, FhirError> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
-        if value.get("resourceType").and_then(Value::as_str) != Some("Observation") {
-            return Err(FhirError::invalid("invalid", "resourceType must be Observation", "resourceType"));
-        }
-        let o: ObservationJson = serde_json::from_value(value).map_err(|e| {
-            let msg = e.to_string();
-            if msg.contains("unknown field") {
-                FhirError::invalid(
-                    "not-supported",
-                    format!("element not supported by this server: {msg}"),
-                    "Observation",
-                )
-            } else {
-                FhirError::structure(format!("Observation does not match FHIR R4: {msg}"))
-            }
-        })?;
+        let o: ObservationJson = super::read_resource(body, "Observation")?;
         let _ = (&o.resource_type, &o.id, &o.meta, &o.text, &o.category);
         if !matches!(o.status.as_str(), "final" | "amended" | "corrected") {
             return Err(FhirError::invalid(

@@ -110,12 +110,24 @@ pub async fn cancel(conn: &mut Conn, appointment: AppointmentId, at: Micros) -> 
     Ok(r.rows_affected() == 1)
 }
 
-/// A person's appointments ending after `from`, soonest first.
-pub async fn for_person(conn: &mut Conn, person: PersonId, from: Micros, limit: i64) -> Result<Vec<Appointment>> {
+/// A person's appointments starting in [from, to), soonest first.
+pub async fn for_person(
+    conn: &mut Conn,
+    person: PersonId,
+    (from, to): (Micros, Micros),
+    limit: i64,
+) -> Result<Vec<Appointment>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM appointment a WHERE a.person_id = $1 AND a.starts_at >= $2 ORDER BY a.starts_at LIMIT $3"
+        "SELECT {COLUMNS} FROM appointment a WHERE a.person_id = $1 AND a.starts_at >= $2 AND a.starts_at < $4 \
+         ORDER BY a.starts_at LIMIT $3"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(from).bind(limit).fetch_all(conn).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(person.to_string())
+        .bind(from)
+        .bind(limit)
+        .bind(to)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -1,7 +1,7 @@
 //! Documents: versions of a lineage, a person's current documents (without their content), and
 //! one document's content.
 
-use crate::codec::{corrupt, date, flag, id};
+use crate::codec::{corrupt, date, flag, id, opt_id};
 use crate::{Conn, Micros, Result, placeholders};
 use jiff::civil::Date;
 use relais_domain::access::Category;
@@ -25,7 +25,8 @@ pub struct DocumentInfo {
     pub media_type: MediaType,
     pub size: i64,
     pub sha256: String,
-    pub author_id: AccountId,
+    /// `None` when an API client filed it (its name is the label).
+    pub author_id: Option<AccountId>,
     pub author_label: String,
     pub created_at: Micros,
 }
@@ -46,7 +47,7 @@ fn from_row(r: &AnyRow) -> Result<DocumentInfo> {
         media_type: MediaType::from_mime(&r.try_get::<String, _>(9)?).ok_or_else(|| corrupt("media type"))?,
         size: r.try_get(10)?,
         sha256: r.try_get(11)?,
-        author_id: id(&r.try_get::<String, _>(12)?, "author id")?,
+        author_id: opt_id(r.try_get(12)?, "author id")?,
         author_label: r.try_get(13)?,
         created_at: r.try_get(14)?,
     })
@@ -72,7 +73,7 @@ pub async fn insert(conn: &mut Conn, org: OrganisationId, d: &DocumentInfo, cont
     .bind(d.size)
     .bind(&d.sha256)
     .bind(content.to_vec())
-    .bind(d.author_id.to_string())
+    .bind(d.author_id.map(|a| a.to_string()))
     .bind(&d.author_label)
     .bind(d.created_at)
     .execute(conn)
@@ -100,17 +101,35 @@ pub async fn supersede(conn: &mut Conn, expected: DocumentId) -> Result<bool> {
     Ok(r.rows_affected() == 1)
 }
 
-/// A person's current documents in the given categories, newest first.
-pub async fn for_person(conn: &mut Conn, person: PersonId, categories: &[Category]) -> Result<Vec<DocumentInfo>> {
-    if categories.is_empty() {
+/// Which of a person's current documents to list.
+#[derive(Debug, Clone)]
+pub struct DocumentQuery {
+    pub categories: Vec<Category>,
+    pub type_code: Option<String>,
+    /// When they were filed: [from, to).
+    pub period: (Micros, Micros),
+    pub limit: i64,
+}
+
+/// A person's current documents, newest first.
+pub async fn for_person(conn: &mut Conn, person: PersonId, query: &DocumentQuery) -> Result<Vec<DocumentInfo>> {
+    if query.categories.is_empty() {
         return Ok(vec![]);
     }
+    let type_filter = if query.type_code.is_some() { "AND d.type_code = $4" } else { "" };
+    let first = if query.type_code.is_some() { 5 } else { 4 };
     let sql = format!(
-        "SELECT {COLUMNS} FROM document d WHERE d.person_id = $1 AND d.is_current = 1 AND d.category IN ({}) \
-         ORDER BY d.document_date DESC, d.created_at DESC LIMIT 200",
-        placeholders(2, categories.len())
+        "SELECT {COLUMNS} FROM document d WHERE d.person_id = $1 AND d.is_current = 1 AND d.created_at >= $2 \
+         AND d.created_at < $3 {type_filter} AND d.category IN ({}) \
+         ORDER BY d.document_date DESC, d.created_at DESC LIMIT {}",
+        placeholders(first, query.categories.len()),
+        query.limit.clamp(1, 1000)
     );
-    let q = categories.iter().fold(sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()), |q, c| q.bind(c.code()));
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(query.period.0).bind(query.period.1);
+    if let Some(t) = &query.type_code {
+        q = q.bind(t.clone());
+    }
+    let q = query.categories.iter().fold(q, |q, c| q.bind(c.code()));
     let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }

@@ -75,6 +75,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0009_document.sqlite.sql"),
         postgres: include_str!("../migrations/0009_document.postgres.sql"),
     },
+    Migration {
+        version: 10,
+        name: "document_api_author",
+        portable: include_str!("../migrations/0010_document_api_author.sql"),
+        sqlite: include_str!("../migrations/0010_document_api_author.sqlite.sql"),
+        postgres: include_str!("../migrations/0010_document_api_author.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

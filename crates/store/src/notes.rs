@@ -135,16 +135,23 @@ fn category_list(categories: &[Category], first: usize) -> (String, Vec<&'static
     (placeholders(first, categories.len()), categories.iter().map(|c| c.code()).collect())
 }
 
-/// Current notes of a person in the given categories, newest first.
-pub async fn for_person(conn: &mut Conn, person: PersonId, categories: &[Category], limit: i64) -> Result<Vec<Note>> {
+/// Current notes of a person in the given categories recorded in [from, to), newest first.
+pub async fn for_person(
+    conn: &mut Conn,
+    person: PersonId,
+    categories: &[Category],
+    (from, to): (Micros, Micros),
+    limit: i64,
+) -> Result<Vec<Note>> {
     if categories.is_empty() {
         return Ok(vec![]);
     }
-    let (list, codes) = category_list(categories, 3);
+    let (list, codes) = category_list(categories, 5);
     let sql = format!(
-        "SELECT {COLUMNS} FROM note n WHERE n.person_id = $1 AND n.is_current = 1 AND n.category IN ({list}) ORDER BY n.recorded_at DESC LIMIT $2"
+        "SELECT {COLUMNS} FROM note n WHERE n.person_id = $1 AND n.is_current = 1 AND n.recorded_at >= $3 AND n.recorded_at < $4 \
+         AND n.category IN ({list}) ORDER BY n.recorded_at DESC LIMIT $2"
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(limit);
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).bind(limit).bind(from).bind(to);
     for c in codes {
         q = q.bind(c);
     }

@@ -19,6 +19,8 @@ use relais_interop::fhir::{self, FhirError, PatientView, operation_outcome};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod record;
+
 const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
 
 pub fn routes() -> Router<AppState> {
@@ -28,6 +30,18 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Patient/{id}", get(read_patient))
         .route("/fhir/Observation", post(create_observation).get(search_observations))
         .route("/fhir/Observation/{id}", get(read_observation))
+        .route("/fhir/Appointment", get(record::search_appointments))
+        .route("/fhir/Appointment/{id}", get(record::read_appointment))
+        .route(
+            "/fhir/DocumentReference",
+            post(record::create_document)
+                .layer(axum::extract::DefaultBodyLimit::max(DOCUMENT_BODY_LIMIT))
+                .get(record::search_documents),
+        )
+        .route("/fhir/DocumentReference/{id}", get(record::read_document))
+        .route("/fhir/Binary/{id}", get(record::read_binary))
+        .route("/fhir/Communication", get(record::search_communications))
+        .route("/fhir/Communication/{id}", get(record::read_communication))
         .route("/oauth/token", post(token))
 }
 
@@ -137,10 +151,13 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-/// A FHIR JSON body: the right media type, at most `BODY_LIMIT` bytes.
-pub struct FhirBody(Bytes);
+/// A FHIR JSON body: the right media type, at most `LIMIT` bytes.
+pub struct FhirBody<const LIMIT: usize = BODY_LIMIT>(Bytes);
 
-impl FromRequest<AppState> for FhirBody {
+/// A DocumentReference carries its file in base64: a third larger than the file.
+const DOCUMENT_BODY_LIMIT: usize = relais_domain::document::MAX_BYTES / 3 * 4 + 64 * 1024;
+
+impl<const LIMIT: usize> FromRequest<AppState> for FhirBody<LIMIT> {
     type Rejection = Outcome;
 
     async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
@@ -153,8 +170,8 @@ impl FromRequest<AppState> for FhirBody {
                 "Content-Type must be application/fhir+json",
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await.map_err(|_| {
-            Outcome::new(StatusCode::PAYLOAD_TOO_LARGE, "too-long", format!("the body exceeds {BODY_LIMIT} bytes"))
+        let bytes = axum::body::to_bytes(req.into_body(), LIMIT).await.map_err(|_| {
+            Outcome::new(StatusCode::PAYLOAD_TOO_LARGE, "too-long", format!("the body exceeds {LIMIT} bytes"))
         })?;
         Ok(Self(bytes))
     }
@@ -179,6 +196,15 @@ fn patient_json(p: &Person) -> Value {
         ins: p.ins.as_ref(),
         last_updated,
     })
+}
+
+/// The search parameters of a person's record resources: `patient`, `_count` and `own`.
+fn record_params(own: &[(&str, &str)]) -> Vec<Value> {
+    [("patient", "reference"), ("_count", "number")]
+        .iter()
+        .chain(own)
+        .map(|(name, kind)| json!({ "name": name, "type": kind }))
+        .collect()
 }
 
 async fn metadata() -> Response {
@@ -219,6 +245,21 @@ async fn metadata() -> Response {
                         { "name": "_count", "type": "number" },
                         { "name": "_sort", "type": "string" },
                     ],
+                }, {
+                    "type": "Appointment",
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": record_params(&[("date", "date"), ("status", "token")]),
+                }, {
+                    "type": "DocumentReference",
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
+                    "searchParam": record_params(&[("date", "date"), ("type", "token")]),
+                }, {
+                    "type": "Binary",
+                    "interaction": [{ "code": "read" }],
+                }, {
+                    "type": "Communication",
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": record_params(&[("sent", "date"), ("category", "token")]),
                 }],
             }],
         }),

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod fhir;
+mod fhir_record;
 mod logbook;
 mod observations;
 mod ops;

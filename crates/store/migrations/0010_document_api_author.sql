@@ -1,0 +1,2 @@
+-- Documents filed by an API client (FHIR DocumentReference) have no staff author: the client's
+-- name is the author label. The engine-specific companions relax author_id.
