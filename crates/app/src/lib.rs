@@ -12,6 +12,7 @@ pub mod notes;
 pub mod observations;
 pub mod persons;
 pub mod secret;
+pub mod thresholds;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

@@ -1,5 +1,6 @@
 //! Observations (vital signs): record, read, list; staff by category, API clients by scope.
 
+use crate::thresholds::PersonThreshold;
 use crate::{Actor, App, AppError, Principal, Result, Validation};
 use jiff::{SignedDuration, Timestamp};
 use relais_domain::DomainError;
@@ -132,7 +133,9 @@ impl App {
         ev.person_id = Some(person);
         ev.resource = Some(format!("observation/{id}"));
         audit::append(tx, ev).await?;
-        let alert = measure.kind == VitalSign::BodyWeight && self.weight_alert(tx, actor, person, &o).await?;
+        let weight = measure.kind == VitalSign::BodyWeight && self.weight_alert(tx, actor, person, &o).await?;
+        let threshold = self.threshold_alert(tx, actor, person, &o).await?;
+        let alert = weight || threshold;
         Ok((id, alert))
     }
 
@@ -222,9 +225,25 @@ impl App {
             "À signaler au médecin et à l'infirmier coordinateur : évaluation nutritionnelle (MNA, albuminémie), surveillance des apports.",
             "",
         )?;
+        let label = format!("Alerte automatique (pesée par {})", o.author_label);
+        let detail = format!("weight-loss {} month(s)", loss.months);
+        self.write_alert_note(tx, actor, (person, author), content, label, detail).await?;
+        Ok(true)
+    }
+
+    /// Writes an automatic alert in the person's logbook, filed as the actor's notes are, with
+    /// its audit event.
+    pub(crate) async fn write_alert_note(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        (person, author): (PersonId, AccountId),
+        content: NoteContent,
+        author_label: String,
+        detail: String,
+    ) -> Result<NoteId> {
         let stays = persons::stays(tx, person).await?;
-        let today = self.today();
-        let stay = actor.filing_stay(&stays, today);
+        let stay = actor.filing_stay(&stays, self.today());
         let id = NoteId::generate();
         let note = Note {
             id,
@@ -238,16 +257,16 @@ impl App {
             importance: Importance::Alert,
             correction_reason: None,
             author_id: author,
-            author_label: format!("Alerte automatique (pesée par {})", o.author_label),
+            author_label,
             recorded_at: self.now_micros(),
         };
         notes::insert(tx, actor.organisation_id, &note).await?;
         let mut ev = actor.event("note.alert", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("note/{id}"));
-        ev.detail = Some(format!("weight-loss {} month(s)", loss.months));
+        ev.detail = Some(detail);
         audit::append(tx, ev).await?;
-        Ok(true)
+        Ok(id)
     }
 
     /// One observation.
@@ -269,15 +288,19 @@ impl App {
         actor: &Actor,
         person: PersonId,
         query: &ObservationQuery,
-    ) -> Result<(Person, Vec<Observation>)> {
+    ) -> Result<(Person, Vec<Observation>, PersonThreshold)> {
         let mut conn = self.store.read().await?;
         let p = self.person_for_observations(&mut conn, actor, person, Access::Read).await?;
         let list = observations::for_person(&mut conn, person, query).await?;
+        let threshold = match query.kind {
+            Some(kind) => self.person_threshold(&mut conn, actor, person, kind).await?,
+            None => PersonThreshold { rule: None, may_set: false },
+        };
         drop(conn);
         let mut ev = actor.event("observation.chart", "ok");
         ev.person_id = Some(person);
         self.audit(ev).await?;
-        Ok((p, list))
+        Ok((p, list, threshold))
     }
 
     /// A person's observations.

@@ -334,6 +334,16 @@ pub fn may_register_person(grants: &[Grant], establishment: EstablishmentId, tod
     })
 }
 
+/// May the actor set alert thresholds on measures in `establishment` (a clinical decision:
+/// nurses, care coordinators and physicians)?
+pub fn may_set_thresholds(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
+    grants.iter().any(|g| {
+        g.is_active(today)
+            && g.establishment == establishment
+            && matches!(g.profile, Profile::Nurse | Profile::CareCoordinator | Profile::CoordinatingPhysician)
+    })
+}
+
 /// May the actor manage accounts, grants and API clients of the organisation?
 pub fn may_administer(grants: &[Grant], today: Date) -> bool {
     grants.iter().any(|g| g.is_active(today) && g.profile == Profile::Administrator)

@@ -47,4 +47,5 @@ typed_id!(
     PersonAlertId,
     AppointmentId,
     DocumentId,
+    ThresholdId,
 );

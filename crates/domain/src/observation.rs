@@ -152,8 +152,18 @@ impl VitalSign {
         self.spec().label
     }
     /// The UCUM unit values are stored in.
+    /// The UCUM unit code, as exchanged.
     pub fn unit(self) -> &'static str {
         self.spec().unit
+    }
+    /// The unit as a caregiver writes it (`°C`, `mmHg`); empty for scores.
+    pub fn unit_label(self) -> &'static str {
+        match self.spec().unit {
+            "Cel" => "°C",
+            "mm[Hg]" => "mmHg",
+            "{score}" => "",
+            u => u,
+        }
     }
     pub fn from_code(code: &str) -> Result<Self, DomainError> {
         Self::ALL
@@ -274,9 +284,99 @@ pub fn weight_loss(history: &[(i64, f64)], at: i64, kg: f64) -> Option<WeightLos
     None
 }
 
+/// An alert threshold on a kind of measure, for one person or a whole establishment: a measure
+/// below `low` or above `high` writes an alert in the logbook. For blood pressure the bounds
+/// are on the systolic pressure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub kind: VitalSign,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// Which bound a measure crossed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Breach {
+    Below(f64),
+    Above(f64),
+}
+
+/// A number in French: `37,5`, `90`.
+pub fn french_number(v: f64) -> String {
+    let s = format!("{v}");
+    s.replace('.', ",")
+}
+
+impl Threshold {
+    pub fn new(kind: VitalSign, low: Option<f64>, high: Option<f64>) -> Result<Self, DomainError> {
+        let s = kind.spec();
+        for (field, v) in [("low", low), ("high", high)] {
+            if let Some(v) = v
+                && (!v.is_finite() || v < s.possible.0 || v > s.possible.1)
+            {
+                return Err(DomainError::new(
+                    field,
+                    "value-impossible",
+                    format!(
+                        "{} : un seuil doit être entre {} et {} {}",
+                        s.label,
+                        french_number(s.possible.0),
+                        french_number(s.possible.1),
+                        s.unit
+                    ),
+                ));
+            }
+        }
+        match (low, high) {
+            (None, None) => {
+                Err(DomainError::new("low", "required", "indiquez un seuil bas, un seuil haut ou les deux"))
+            }
+            (Some(l), Some(h)) if l >= h => {
+                Err(DomainError::new("high", "value-order", "le seuil haut doit dépasser le seuil bas"))
+            }
+            _ => Ok(Self { kind, low, high }),
+        }
+    }
+
+    /// The bound `value` crosses, if any; a value equal to a bound is within.
+    pub fn breach(&self, value: f64) -> Option<Breach> {
+        match (self.low, self.high) {
+            (Some(l), _) if value < l => Some(Breach::Below(l)),
+            (_, Some(h)) if value > h => Some(Breach::Above(h)),
+            _ => None,
+        }
+    }
+
+    /// The rule in words: « alerte sous 90 % ou au-dessus de 100 % ».
+    pub fn describe(&self) -> String {
+        let unit = self.kind.unit_label();
+        let bound = |v: f64| format!("{} {unit}", french_number(v));
+        match (self.low, self.high) {
+            (Some(l), Some(h)) => format!("alerte sous {} ou au-dessus de {}", bound(l), bound(h)),
+            (Some(l), None) => format!("alerte sous {}", bound(l)),
+            (None, Some(h)) => format!("alerte au-dessus de {}", bound(h)),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thresholds_alert_outside_their_bounds() {
+        let spo2 = Threshold::new(VitalSign::OxygenSaturation, Some(90.0), None).unwrap();
+        assert_eq!(spo2.breach(88.0), Some(Breach::Below(90.0)));
+        assert_eq!(spo2.breach(90.0), None, "a bound is within");
+        let bp = Threshold::new(VitalSign::BloodPressure, Some(90.0), Some(160.0)).unwrap();
+        assert_eq!(bp.breach(172.0), Some(Breach::Above(160.0)));
+        assert!(bp.describe().contains("sous 90") && bp.describe().contains("au-dessus de 160"));
+        assert_eq!(Threshold::new(VitalSign::HeartRate, None, None).unwrap_err().code, "required");
+        assert_eq!(Threshold::new(VitalSign::HeartRate, Some(120.0), Some(50.0)).unwrap_err().code, "value-order");
+        assert_eq!(Threshold::new(VitalSign::BodyTemperature, None, Some(60.0)).unwrap_err().code, "value-impossible");
+        assert_eq!(french_number(38.5), "38,5");
+    }
 
     #[test]
     fn weight_loss_follows_the_undernutrition_criteria() {

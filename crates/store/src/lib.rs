@@ -15,6 +15,7 @@ pub mod observations;
 pub mod org;
 pub mod persons;
 pub mod security;
+pub mod thresholds;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -82,6 +82,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0010_document_api_author.sqlite.sql"),
         postgres: include_str!("../migrations/0010_document_api_author.postgres.sql"),
     },
+    Migration {
+        version: 11,
+        name: "observation_threshold",
+        portable: include_str!("../migrations/0011_observation_threshold.sql"),
+        sqlite: include_str!("../migrations/0011_observation_threshold.sqlite.sql"),
+        postgres: include_str!("../migrations/0011_observation_threshold.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -174,6 +174,8 @@ pub fn field_label(field: &str) -> &'static str {
         "kind" => "Mesure",
         "value" => "Valeur",
         "value2" => "Diastolique",
+        "low" => "Seuil bas",
+        "high" => "Seuil haut",
         "effective_at" => "Date de la mesure",
         "password" => "Mot de passe",
         "username" => "Identifiant",

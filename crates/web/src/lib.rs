@@ -6,6 +6,7 @@ mod fhir;
 mod forms;
 mod pages;
 mod session;
+mod thresholds;
 mod views;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/readyz", get(readyz))
         .route("/static/{file}", get(static_file))
         .merge(pages::routes())
+        .merge(thresholds::routes())
         .merge(fhir::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(security_headers))

@@ -27,7 +27,7 @@ use relais_domain::observation::VitalSign;
 use relais_domain::stay::{DischargeReason, StayMode};
 use std::collections::HashMap;
 
-type PageResult = Result<Response, WebError>;
+pub(crate) type PageResult = Result<Response, WebError>;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,7 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/stays/{stay}/transfer", post(transfer))
         .route("/persons/{id}/evidence", post(evidence))
         .route("/persons/{id}/access-log", get(access_log))
-        .route("/persons/{id}/chart", get(chart_page))
         .route("/persons/{id}/alerts", post(pin_alert))
         .route("/persons/{id}/appointments", post(plan_appointment))
         .route(
@@ -72,7 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/{action}", post(account_action))
 }
 
-fn render(t: impl Template, status: StatusCode) -> PageResult {
+pub(crate) fn render(t: impl Template, status: StatusCode) -> PageResult {
     let body = t.render().map_err(|e| {
         tracing::error!(error = %e, "template failure");
         WebError::Internal
@@ -80,20 +79,20 @@ fn render(t: impl Template, status: StatusCode) -> PageResult {
     Ok((status, Html(body)).into_response())
 }
 
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, WebError> {
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, WebError> {
     s.parse().map_err(|_| WebError::NotFound)
 }
 
-fn nav(state: &AppState, staff: &Staff) -> Option<Nav> {
+pub(crate) fn nav(state: &AppState, staff: &Staff) -> Option<Nav> {
     Some(Nav::of(staff.actor(), staff.csrf(), state.app.today()))
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// Names of establishments and units, for display.
-struct Places(std::sync::Arc<relais_app::admin::Places>);
+pub(crate) struct Places(std::sync::Arc<relais_app::admin::Places>);
 
 impl std::ops::Deref for Places {
     type Target = relais_app::admin::Places;
@@ -103,7 +102,7 @@ impl std::ops::Deref for Places {
 }
 
 impl Places {
-    async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
+    pub(crate) async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
         Ok(Self(state.app.places(org).await?))
     }
     fn establishment(&self, id: EstablishmentId) -> String {
@@ -364,6 +363,8 @@ struct UnitPage {
     alerts: Vec<(String, &'static str)>,
     show_logbook: bool,
     unit_path: String,
+    /// The establishment's alert thresholds page.
+    thresholds_path: String,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -438,83 +439,13 @@ async fn unit_page(
             alerts,
             show_logbook: true,
             unit_path: format!("/units/{}", unit.id),
+            thresholds_path: format!("/establishments/{}/thresholds", unit.establishment_id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
             author,
             periods: LOGBOOK_PERIODS,
             categories,
-        },
-        StatusCode::OK,
-    )
-}
-
-#[derive(Template)]
-#[template(path = "chart.html")]
-struct ChartPage {
-    title: String,
-    nav: Option<Nav>,
-    banner: Banner,
-    kind: &'static str,
-    kind_label: &'static str,
-    unit_symbol: &'static str,
-    months: String,
-    periods: &'static [(&'static str, &'static str)],
-    vital_signs: Vec<(&'static str, &'static str)>,
-    svg: String,
-    count: usize,
-    last: Option<String>,
-}
-
-/// Periods of a chart, in months.
-const CHART_PERIODS: &[(&str, &str)] =
-    &[("1", "1 mois"), ("3", "3 mois"), ("6", "6 mois"), ("12", "1 an"), ("36", "3 ans")];
-
-async fn chart_page(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> PageResult {
-    let id: PersonId = parse_id(&id)?;
-    let kind = round_kind(params.get("kind").map(String::as_str).unwrap_or(""))?;
-    let months = params.get("months").cloned().unwrap_or_else(|| "12".into());
-    let Some(n) = CHART_PERIODS.iter().find(|(v, _)| *v == months).and_then(|(v, _)| v.parse::<i64>().ok()) else {
-        return Err(WebError::BadRequest("période non reconnue".into()));
-    };
-    let to = state.app.now().as_microsecond();
-    let from = to - n * 30 * 86_400_000_000;
-    let q = relais_app::store::observations::ObservationQuery {
-        kind: Some(kind),
-        from: Some(from),
-        to: None,
-        oldest_first: true,
-        limit: 5000,
-    };
-    let (person, list) = state.app.observation_chart(staff.actor(), id, &q).await?;
-    let tz = state.app.time_zone();
-    let points: Vec<(i64, f64, Option<f64>)> = list.iter().map(|o| (o.effective_at, o.value, o.value2)).collect();
-    let last = list.last().map(|o| {
-        let v = match o.value2 {
-            Some(d) => format!("{}/{}", o.value, d),
-            None => format!("{}", o.value).replace('.', ","),
-        };
-        format!("{v} {} le {}", kind.unit(), when(o.effective_at, tz))
-    });
-    render(
-        ChartPage {
-            title: format!("{} — courbe", kind.label()),
-            nav: nav(&state, &staff),
-            banner: Banner::of(&person),
-            kind: kind.code(),
-            kind_label: kind.label(),
-            unit_symbol: kind.unit(),
-            months,
-            periods: CHART_PERIODS,
-            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label())).collect(),
-            svg: crate::views::chart_svg(&points, from, to, tz),
-            count: points.len(),
-            last,
         },
         StatusCode::OK,
     )
@@ -593,7 +524,7 @@ async fn round_render(
             unit_name: unit.name.clone(),
             kind: kind.code(),
             kind_label: kind.label(),
-            unit_symbol: kind.unit(),
+            unit_symbol: kind.unit_label(),
             two_values: kind == VitalSign::BloodPressure,
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             lines,
@@ -604,7 +535,7 @@ async fn round_render(
     )
 }
 
-fn round_kind(code: &str) -> Result<VitalSign, WebError> {
+pub(crate) fn round_kind(code: &str) -> Result<VitalSign, WebError> {
     VitalSign::from_code(if code.is_empty() { "weight" } else { code })
         .map_err(|_| WebError::BadRequest("type de mesure inconnu".into()))
 }
@@ -689,6 +620,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             alerts: vec![],
             show_logbook: false,
             unit_path: String::new(),
+            thresholds_path: format!("/establishments/{est}/thresholds"),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -1259,8 +1191,8 @@ async fn person_render(
         .iter()
         .map(|o| {
             let value = match o.value2 {
-                Some(d) => format!("{}/{} {}", fmt_number(o.value), fmt_number(d), o.kind.unit()),
-                None => format!("{} {}", fmt_number(o.value), o.kind.unit()),
+                Some(d) => format!("{}/{} {}", fmt_number(o.value), fmt_number(d), o.kind.unit_label()),
+                None => format!("{} {}", fmt_number(o.value), o.kind.unit_label()),
             };
             (when(o.effective_at, tz), o.kind.label(), value, o.author_label.clone())
         })
@@ -1294,7 +1226,7 @@ async fn person_render(
             birthplace: file.person.traits.birthplace.as_ref().map(|b| b.as_str().to_string()),
             today: french_date(today),
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
-            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit())).collect(),
+            vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit_label())).collect(),
             measures,
             alerts: file
                 .alerts
@@ -1369,8 +1301,7 @@ async fn resolve_alert(
 
 /// `72.5` → `72,5`.
 fn fmt_number(v: f64) -> String {
-    let s = format!("{v}");
-    s.replace('.', ",")
+    relais_domain::observation::french_number(v)
 }
 
 async fn record_observation(
@@ -1499,6 +1430,8 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
+        "threshold.set" => "Seuil d'alerte fixé",
+        "threshold.remove" => "Seuil d'alerte retiré",
         "appointment.create" => "Rendez-vous prévu",
         "appointment.cancel" => "Rendez-vous annulé",
         "appointment.list" | "appointment.search" => "Consultation des rendez-vous",

@@ -29,7 +29,7 @@ async fn measures_in_the_person_page(t: TestApp) {
     let res = aide.post(&path, &[("kind", "blood_pressure"), ("value", "130"), ("value2", "80")]).await;
     assert_eq!(res.status(), 303);
     let (_, page) = aide.text(&format!("/persons/{id}")).await;
-    assert!(page.contains("130/80 mm[Hg]") && page.contains("40,9 Cel"));
+    assert!(page.contains("130/80 mmHg") && page.contains("40,9 °C"));
     // The director does not read care data.
     let (_, page) = t.login("directrice").await.text(&format!("/persons/{id}")).await;
     assert!(!page.contains("72,5 kg"));
@@ -196,4 +196,67 @@ async fn a_chart_draws_a_period_of_measures(t: TestApp) {
     assert_eq!(t.login("educateur").await.text(&format!("/persons/{id}/chart")).await.0, 404);
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("observation.chart"));
+}
+
+both_engines!(thresholds_per_person_and_establishment_raise_alerts);
+
+async fn thresholds_per_person_and_establishment_raise_alerts(t: TestApp) {
+    let x = resident(&t, "SEUILPERSO").await;
+    let y = resident(&t, "SEUILETAB").await;
+    let est_path = format!("/establishments/{}/thresholds", t.fixture.ehpad);
+    let nurse = t.login("infirmier").await;
+    // Checked, typed values kept, nothing stored.
+    let res = nurse.post(&est_path, &[("kind", "spo2"), ("low", "abc"), ("high", "")]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Seuil bas : ") && page.contains("value=\"abc\""), "{page}");
+    let res = nurse.post(&est_path, &[("kind", "spo2"), ("low", "95"), ("high", "90")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("le seuil haut doit dépasser le seuil bas"));
+    assert_eq!(nurse.post(&est_path, &[("kind", "spo2"), ("low", "90"), ("high", "")]).await.status(), 303);
+    let (_, page) = nurse.text(&est_path).await;
+    assert!(page.contains("alerte sous 90 %"), "{page}");
+    // A clinical decision: not a care aide's; another establishment's staff do not find it.
+    let aide = t.login("aide.nord").await;
+    assert_eq!(aide.post(&est_path, &[("kind", "spo2"), ("low", "80")]).await.status(), 403);
+    assert_eq!(t.login("educateur").await.post(&est_path, &[("kind", "spo2"), ("low", "80")]).await.status(), 404);
+    assert_eq!(aide.post(&format!("/persons/{x}/thresholds"), &[("kind", "spo2"), ("low", "80")]).await.status(), 403);
+    // The person's own rule wins over the establishment's.
+    let res = nurse.post(&format!("/persons/{x}/thresholds"), &[("kind", "spo2"), ("low", "85")]).await;
+    assert_eq!(res.status(), 303);
+    let (_, chart) = aide.text(&format!("/persons/{x}/chart?kind=spo2")).await;
+    assert!(chart.contains("alerte sous 85 %") && chart.contains("seuil propre à la personne"), "{chart}");
+    let measure = |p: &str, v: &str| {
+        let (p, v) = (p.to_string(), v.to_string());
+        let aide = &aide;
+        async move {
+            aide.post(&format!("/persons/{p}/observations"), &[("kind", "spo2"), ("value", &v), ("confirmed", "on")])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(measure(&x, "88").await, 303);
+    let (_, page) = aide.text(&format!("/persons/{x}")).await;
+    assert!(!page.contains("Seuil d&#39;alerte"), "88 % is within the person's rule");
+    assert_eq!(measure(&x, "84").await, 303);
+    let (_, page) = aide.text(&format!("/persons/{x}")).await;
+    assert!(page.contains("Cible : Seuil d&#39;alerte : Saturation en oxygène"), "{page}");
+    assert!(
+        page.contains("Saturation en oxygène 84 % le")
+            && page.contains("sous le seuil bas de 85 % (seuil propre à la personne)")
+    );
+    assert_eq!(measure(&y, "88").await, 303);
+    let (_, page) = aide.text(&format!("/persons/{y}")).await;
+    assert!(page.contains("sous le seuil bas de 90 % (seuil de l&#39;établissement)"), "{page}");
+    // Removed, the establishment's rule applies again.
+    assert!(!chart.contains("/remove"), "a care aide is not offered to remove it");
+    let (_, chart) = nurse.text(&format!("/persons/{x}/chart?kind=spo2")).await;
+    let rule = chart.split("/thresholds/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let res = nurse.post(&format!("/thresholds/{rule}/remove"), &[("kind", "spo2")]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(nurse.post(&format!("/thresholds/{rule}/remove"), &[("kind", "spo2")]).await.status(), 404);
+    let (_, chart) = aide.text(&format!("/persons/{x}/chart?kind=spo2")).await;
+    assert!(chart.contains("alerte sous 90 %") && chart.contains("(seuil de l'établissement"), "{chart}");
+    let (_, log) = t.login("dpo").await.text(&format!("/persons/{x}/access-log")).await;
+    assert!(log.contains("threshold.set") && log.contains("threshold.remove") && log.contains("note.alert"));
 }
