@@ -2,14 +2,18 @@
 
 use crate::persons::{decision, enforce};
 use crate::{Actor, App, AppError, Result};
-use relais_domain::access::{Category, PersonAction, readable_categories_in_unit};
+use relais_domain::DomainError;
+use relais_domain::access::{
+    Category, Decision, PersonAction, PersonScope, Profile, decide, readable_categories_in_unit,
+};
 use relais_domain::ids::*;
-use relais_domain::note::{Importance, NoteContent, correction_reason};
+use relais_domain::note::{Importance, Mention, NoteContent, correction_reason};
 use relais_domain::scope::Access;
 use relais_store::StoreError;
 use relais_store::audit;
 use relais_store::notes::{self, Note};
-use relais_store::persons::{self, Person};
+use relais_store::org::Colleague;
+use relais_store::persons::{self, Person, scope_of};
 
 /// The raw fields of a note form.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +26,9 @@ pub struct NoteInput {
     pub result: String,
     /// `normal` (or empty), `to_read` or `alert`.
     pub importance: String,
+    /// Colleagues and teams to bring it to (`account:<id>`, `team:<profile>`); ignored by a
+    /// correction, which keeps the note's mentions.
+    pub mentions: Vec<String>,
 }
 
 impl NoteInput {
@@ -35,16 +42,145 @@ impl NoteInput {
     }
 }
 
+/// The (establishment, profile) teams the actor belongs to today.
+fn my_teams(grants: &[relais_domain::access::Grant], today: jiff::civil::Date) -> Vec<(EstablishmentId, Profile)> {
+    let mut teams: Vec<(EstablishmentId, Profile)> =
+        grants.iter().filter(|g| g.is_active(today)).map(|g| (g.establishment, g.profile)).collect();
+    teams.sort();
+    teams.dedup();
+    teams
+}
+
+/// Each mentioned colleague or team must work where the person is and be allowed to read the
+/// note: a note is never brought to someone it would be hidden from.
+fn check_mentions(
+    mentions: &[Mention],
+    colleagues: &[Colleague],
+    category: Category,
+    person: &PersonScope,
+    today: jiff::civil::Date,
+) -> Result<()> {
+    let may_read = |c: &Colleague| {
+        decide(std::slice::from_ref(&c.grant), PersonAction::Read(category), person, today) == Decision::Allow
+    };
+    let mut errors = Vec::new();
+    for m in mentions {
+        match m {
+            Mention::Colleague(a) => {
+                let theirs: Vec<&Colleague> = colleagues.iter().filter(|c| c.account_id == *a).collect();
+                match theirs.first() {
+                    None => errors.push(DomainError::new(
+                        "mention",
+                        "mention-elsewhere",
+                        "ce collègue ne travaille pas auprès de cette personne",
+                    )),
+                    Some(c) if !theirs.iter().any(|c| may_read(c)) => errors.push(DomainError::new(
+                        "mention",
+                        "mention-cannot-read",
+                        format!("{} ne peut pas lire une transmission « {} »", c.name, category.label()),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            Mention::Team(profile) => {
+                if !colleagues.iter().any(|c| c.grant.profile == *profile && may_read(c)) {
+                    errors.push(DomainError::new(
+                        "mention",
+                        "mention-cannot-read",
+                        format!("aucun membre de l'équipe « {} » ne peut lire cette transmission ici", profile.label()),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+}
+
 impl App {
+    /// Colleagues and teams a note on the person may be brought to, as form choices
+    /// (`account:<id>` or `team:<profile>`, label): those who work where the person is, the
+    /// actor excepted. Whether each may read a given note is checked when it is written.
+    pub(crate) async fn mention_choices(
+        &self,
+        conn: &mut relais_store::Conn,
+        actor: &Actor,
+        person: &Person,
+        stays: &[relais_store::persons::Stay],
+    ) -> Result<Vec<(String, String)>> {
+        let today = self.today();
+        let Some(stay) = actor.filing_stay(stays, today) else { return Ok(vec![]) };
+        let colleagues = relais_store::org::colleagues(conn, stay.establishment_id).await?;
+        let scope = scope_of(person, stays);
+        let present: Vec<&Colleague> = colleagues
+            .iter()
+            .filter(|c| {
+                Some(c.account_id) != actor.account_id()
+                    && decide(std::slice::from_ref(&c.grant), PersonAction::ViewIdentity, &scope, today)
+                        == Decision::Allow
+            })
+            .collect();
+        let mut teams: Vec<Profile> = present.iter().map(|c| c.grant.profile).collect();
+        teams.sort();
+        teams.dedup();
+        let mut out: Vec<(String, String)> =
+            teams.into_iter().map(|p| (Mention::Team(p).code(), format!("Équipe : {}", p.label()))).collect();
+        let mut seen = Vec::new();
+        for c in present {
+            if !seen.contains(&c.account_id) {
+                seen.push(c.account_id);
+                out.push((
+                    Mention::Colleague(c.account_id).code(),
+                    format!("{} ({})", c.name, c.grant.profile.label()),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Was the note brought to the actor, by name or through one of their teams?
+    async fn mentions_actor(&self, conn: &mut relais_store::Conn, actor: &Actor, lineage: NoteId) -> Result<bool> {
+        let Some(me) = actor.account_id() else { return Ok(false) };
+        let teams = my_teams(actor.grants(), self.today());
+        Ok(notes::mentions_of(conn, &[lineage]).await?.iter().any(|m| match m.mention {
+            Mention::Colleague(a) => a == me,
+            Mention::Team(p) => m.establishment_id.is_some_and(|e| teams.contains(&(e, p))),
+        }))
+    }
+
     /// Writes a note on a person. It is filed under the unit of the person's open stay
     /// in an establishment where the author works, so that it shows in that unit's logbook.
     pub async fn write_note(&self, actor: &Actor, person: PersonId, input: &NoteInput) -> Result<NoteId> {
-        let (content, importance) = input.validate()?;
+        let validated = input.validate();
+        let mentions = Mention::parse_all(input.mentions.iter().map(String::as_str));
+        let ((content, importance), mentions) = match (validated, mentions) {
+            (Ok(c), Ok(m)) => (c, m),
+            (c, m) => {
+                let mut errors = match c {
+                    Err(AppError::Invalid(e)) => e,
+                    Err(other) => return Err(other),
+                    Ok(_) => vec![],
+                };
+                errors.extend(m.err());
+                return Err(AppError::Invalid(errors));
+            }
+        };
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let today = self.today();
         let mut tx = self.store.begin_write().await?;
         let (p, stays) = self.load_for(&mut tx, actor, person, PersonAction::Write(content.category)).await?;
         let stay = actor.filing_stay(&stays, today);
+        if !mentions.is_empty() {
+            let Some(stay) = stay else {
+                return Err(DomainError::new(
+                    "mention",
+                    "mention-no-stay",
+                    "la personne n'a pas de séjour en cours dans votre établissement : personne à qui la signaler",
+                )
+                .into());
+            };
+            let colleagues = relais_store::org::colleagues(&mut tx, stay.establishment_id).await?;
+            check_mentions(&mentions, &colleagues, content.category, &scope_of(&p, &stays), today)?;
+        }
         let id = NoteId::generate();
         let note = Note {
             id,
@@ -62,6 +198,7 @@ impl App {
             recorded_at: self.now_micros(),
         };
         notes::insert(&mut tx, actor.organisation_id, &note).await?;
+        notes::insert_mentions(&mut tx, actor.organisation_id, id, note.establishment_id, &mentions).await?;
         let mut ev = actor.event("note.create", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("note/{id}"));
@@ -292,6 +429,8 @@ pub struct DigestItem {
     pub read_by_me: bool,
     /// How many colleagues have acknowledged it.
     pub readers: usize,
+    /// Brought to the reader's attention, by name or through their team.
+    pub for_me: bool,
 }
 
 /// What happened on the reader's units since their last shift.
@@ -335,10 +474,22 @@ impl App {
             Some(end) => (end.max(now - 72 * 3_600_000_000), true),
             None => (now - 24 * 3_600_000_000, false),
         };
-        let found =
+        let mut found =
             notes::written_in(&mut conn, actor.organisation_id, &places, &categories, since, DIGEST_LIMIT as i64)
                 .await?;
-        let items = self.decided_items(&mut conn, actor, found, *account_id).await?;
+        // What was brought to me stays in my digest for a week until I acknowledge it, wherever
+        // in my establishments it was written.
+        let teams = my_teams(grants, today);
+        let week_ago = now - 7 * 86_400_000_000;
+        let mentioned = notes::mentioning(&mut conn, actor.organisation_id, *account_id, &teams, week_ago, 100).await?;
+        let for_me: Vec<NoteId> = mentioned.iter().map(|n| n.lineage_id).collect();
+        for n in mentioned {
+            if !found.iter().any(|f| f.id == n.id) {
+                found.push(n);
+            }
+        }
+        found.sort_by_key(|n| std::cmp::Reverse(n.recorded_at));
+        let items = self.decided_items(&mut conn, actor, found, *account_id, &for_me).await?;
         drop(conn);
         let mut shown: Vec<PersonId> = items.iter().map(|i| i.person.id).collect();
         shown.sort();
@@ -355,20 +506,24 @@ impl App {
         actor: &Actor,
         found: Vec<Note>,
         me: AccountId,
+        for_me: &[NoteId],
     ) -> Result<Vec<DigestItem>> {
         let allowed =
             self.decide_each(conn, actor, found, |n| n.person_id, |n| PersonAction::Read(n.content.category)).await?;
+        let wants_receipt = |n: &Note| n.importance.wants_receipts() || for_me.contains(&n.lineage_id);
         let flagged: Vec<NoteId> =
-            allowed.iter().filter(|(n, _)| n.importance.wants_receipts()).map(|(n, _)| n.lineage_id).collect();
+            allowed.iter().filter(|(n, _)| wants_receipt(n)).map(|(n, _)| n.lineage_id).collect();
         let receipts = notes::receipts(conn, &flagged).await?;
         let mut items: Vec<DigestItem> = Vec::new();
         for (note, person) in allowed {
             let of_note = receipts.iter().filter(|(l, _, _)| *l == note.lineage_id);
-            let read_by_me = !note.importance.wants_receipts() || of_note.clone().any(|(_, a, _)| *a == me);
-            items.push(DigestItem { readers: of_note.count(), read_by_me, person, note });
+            let read_by_me = !wants_receipt(&note) || of_note.clone().any(|(_, a, _)| *a == me);
+            let mine = for_me.contains(&note.lineage_id);
+            items.push(DigestItem { readers: of_note.count(), read_by_me, for_me: mine, person, note });
         }
-        // Stable: newest first within each group, as the query returned them.
-        items.sort_by_key(|i| i.read_by_me);
+        // Stable: newest first within each group, as the query returned them; what is still to
+        // acknowledge first, and among it what was brought to me.
+        items.sort_by_key(|i| (i.read_by_me, !i.for_me));
         Ok(items)
     }
 
@@ -378,7 +533,7 @@ impl App {
         let mut tx = self.store.begin_write().await?;
         let note = notes::note(&mut tx, actor.organisation_id, note_id).await?.ok_or(AppError::NotFound)?;
         self.load_for(&mut tx, actor, note.person_id, PersonAction::Read(note.content.category)).await?;
-        if !note.importance.wants_receipts() {
+        if !note.importance.wants_receipts() && !self.mentions_actor(&mut tx, actor, note.lineage_id).await? {
             return Err(AppError::Conflict("cette transmission ne demande pas d'accusé de lecture".into()));
         }
         if notes::mark_read(&mut tx, note.lineage_id, account, self.now_micros()).await? {

@@ -39,6 +39,10 @@ pub struct PersonFile {
     pub notes: Vec<Note>,
     /// Recent measures, when the actor may read care data.
     pub observations: Vec<relais_store::observations::Observation>,
+    /// Whom the notes shown were brought to.
+    pub mentions: Vec<notes::MentionRow>,
+    /// Whom a new note may be brought to: (form value, label).
+    pub mention_choices: Vec<(String, String)>,
     /// Active pinned alerts, when the actor may read care data.
     pub alerts: Vec<relais_store::alerts::PersonAlert>,
     pub readable: Vec<Category>,
@@ -229,6 +233,10 @@ impl App {
         let writable: Vec<Category> = Category::ALL.into_iter().filter(|c| allowed(PersonAction::Write(*c))).collect();
         let evidence = persons::evidence(&mut conn, id).await?;
         let notes = notes::for_person(&mut conn, id, &readable, (i64::MIN, i64::MAX), 100).await?;
+        let lineages: Vec<NoteId> = notes.iter().map(|n| n.lineage_id).collect();
+        let mentions = notes::mentions_of(&mut conn, &lineages).await?;
+        let mention_choices =
+            if writable.is_empty() { vec![] } else { self.mention_choices(&mut conn, actor, &person, &stays).await? };
         let (observations, alerts) = if readable.contains(&Category::NursingCare) {
             let q = relais_store::observations::ObservationQuery { limit: 20, ..Default::default() };
             (
@@ -239,6 +247,8 @@ impl App {
             (vec![], vec![])
         };
         let file = PersonFile {
+            mentions,
+            mention_choices,
             observations,
             alerts,
             may_manage_stays: allowed(PersonAction::ManageStays),

@@ -1,10 +1,57 @@
 //! Logbook notes (transmissions): free or targeted (cible + DAR), never overwritten.
 
 use crate::DomainError;
-use crate::access::Category;
+use crate::access::{Category, Profile};
+use crate::ids::AccountId;
 
 pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_TARGET_CHARS: usize = 200;
+
+/// Someone a note is brought to the attention of: a colleague, or a team (everyone with that
+/// profile in the note's establishment). As a form value: `account:<id>` or `team:<profile>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mention {
+    Colleague(AccountId),
+    Team(Profile),
+}
+
+/// Most mentions on one note: beyond, it is a message to everyone, which the logbook already is.
+pub const MAX_MENTIONS: usize = 10;
+
+impl Mention {
+    pub fn parse(value: &str) -> Result<Self, DomainError> {
+        let bad = || DomainError::new("mention", "mention-invalid", "destinataire inconnu");
+        match value.split_once(':') {
+            Some(("account", id)) => id.parse().map(Self::Colleague).map_err(|_| bad()),
+            Some(("team", code)) => Profile::from_code(code).map(Self::Team).ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    }
+    pub fn code(&self) -> String {
+        match self {
+            Self::Colleague(a) => format!("account:{a}"),
+            Self::Team(p) => format!("team:{}", p.code()),
+        }
+    }
+    /// Parses every value, without duplicates, at most `MAX_MENTIONS`.
+    pub fn parse_all<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<Self>, DomainError> {
+        let mut out: Vec<Self> = Vec::new();
+        for v in values.into_iter().map(str::trim).filter(|v| !v.is_empty()) {
+            let m = Self::parse(v)?;
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        if out.len() > MAX_MENTIONS {
+            return Err(DomainError::new(
+                "mention",
+                "too-many",
+                format!("{MAX_MENTIONS} destinataires au plus : pour toute l'équipe, le cahier de liaison suffit"),
+            ));
+        }
+        Ok(out)
+    }
+}
 
 /// A note as typed, validated. Either free text, or a target with data/actions/results.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +166,18 @@ pub fn correction_reason(reason: &str) -> Result<String, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_parse_from_form_values() {
+        let id = AccountId::generate();
+        let all = Mention::parse_all([format!("account:{id}").as_str(), "team:nurse", "team:nurse", ""]).unwrap();
+        assert_eq!(all, vec![Mention::Colleague(id), Mention::Team(Profile::Nurse)]);
+        assert_eq!(Mention::parse(&all[0].code()).unwrap(), all[0]);
+        assert_eq!(Mention::parse("team:pilot").unwrap_err().code, "mention-invalid");
+        assert_eq!(Mention::parse("account:x").unwrap_err().code, "mention-invalid");
+        let many: Vec<String> = (0..11).map(|_| format!("account:{}", AccountId::generate())).collect();
+        assert_eq!(Mention::parse_all(many.iter().map(String::as_str)).unwrap_err().code, "too-many");
+    }
 
     #[test]
     fn notes_validate() {

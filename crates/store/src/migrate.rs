@@ -89,6 +89,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0011_observation_threshold.sqlite.sql"),
         postgres: include_str!("../migrations/0011_observation_threshold.postgres.sql"),
     },
+    Migration {
+        version: 12,
+        name: "note_mention",
+        portable: include_str!("../migrations/0012_note_mention.sql"),
+        sqlite: include_str!("../migrations/0012_note_mention.sqlite.sql"),
+        postgres: include_str!("../migrations/0012_note_mention.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -4,8 +4,9 @@ use crate::bulk::{AnyQuery, multi_insert};
 use crate::codec::{corrupt, flag, id, opt_id};
 use crate::{Conn, Engine, Micros, Result, placeholders};
 use relais_domain::access::Category;
+use relais_domain::access::Profile;
 use relais_domain::ids::*;
-use relais_domain::note::{Importance, NoteContent};
+use relais_domain::note::{Importance, Mention, NoteContent};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -350,4 +351,107 @@ pub async fn recent_with_target(conn: &mut Conn, person: PersonId, target: &str,
     .fetch_one(conn)
     .await?;
     Ok(r.try_get::<i64, _>(0)? > 0)
+}
+
+/// Records the mentions of a note's lineage, filed under the note's establishment.
+pub async fn insert_mentions(
+    conn: &mut Conn,
+    org: OrganisationId,
+    lineage: NoteId,
+    establishment: Option<EstablishmentId>,
+    mentions: &[Mention],
+) -> Result<()> {
+    for m in mentions {
+        let (account, profile) = match m {
+            Mention::Colleague(a) => (Some(a.to_string()), None),
+            Mention::Team(p) => (None, Some(p.code())),
+        };
+        sqlx::query(
+            "INSERT INTO note_mention (note_lineage_id, organisation_id, establishment_id, account_id, profile) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(lineage.to_string())
+        .bind(org.to_string())
+        .bind(establishment.map(|e| e.to_string()))
+        .bind(account)
+        .bind(profile)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A mention as read back, with the colleague's name.
+#[derive(Debug, Clone)]
+pub struct MentionRow {
+    pub lineage_id: NoteId,
+    pub establishment_id: Option<EstablishmentId>,
+    pub mention: Mention,
+    /// The colleague's name (empty for a team).
+    pub name: String,
+}
+
+/// The mentions of the given lineages.
+pub async fn mentions_of(conn: &mut Conn, lineages: &[NoteId]) -> Result<Vec<MentionRow>> {
+    if lineages.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT m.note_lineage_id, m.establishment_id, m.account_id, m.profile, p.given_name, p.family_name \
+         FROM note_mention m LEFT JOIN account a ON a.id = m.account_id \
+         LEFT JOIN professional p ON p.id = a.professional_id WHERE m.note_lineage_id IN ({})",
+        placeholders(1, lineages.len())
+    );
+    let q = lineages.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, l| q.bind(l.to_string()));
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            let account: Option<AccountId> = opt_id(r.try_get(2)?, "account id")?;
+            let profile: Option<String> = r.try_get(3)?;
+            let mention = match (account, profile) {
+                (Some(a), None) => Mention::Colleague(a),
+                (None, Some(p)) => Mention::Team(Profile::from_code(&p).ok_or_else(|| corrupt("mention profile"))?),
+                _ => return Err(corrupt("mention")),
+            };
+            let given: Option<String> = r.try_get(4)?;
+            let family: Option<String> = r.try_get(5)?;
+            Ok(MentionRow {
+                lineage_id: id(&r.try_get::<String, _>(0)?, "note lineage")?,
+                establishment_id: opt_id(r.try_get(1)?, "establishment id")?,
+                mention,
+                name: match (given, family) {
+                    (Some(g), Some(f)) => format!("{g} {f}"),
+                    _ => String::new(),
+                },
+            })
+        })
+        .collect()
+}
+
+/// Current notes recorded since `since` that mention `account`, or one of `teams` (a profile
+/// in an establishment), newest first.
+pub async fn mentioning(
+    conn: &mut Conn,
+    org: OrganisationId,
+    account: AccountId,
+    teams: &[(EstablishmentId, Profile)],
+    since: Micros,
+    limit: i64,
+) -> Result<Vec<Note>> {
+    let mut who = vec!["m.account_id = $3".to_string()];
+    for i in 0..teams.len() {
+        who.push(format!("(m.establishment_id = ${} AND m.profile = ${})", 5 + 2 * i, 6 + 2 * i));
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM note n WHERE n.organisation_id = $1 AND n.recorded_at >= $2 AND n.is_current = 1 \
+         AND n.lineage_id IN (SELECT m.note_lineage_id FROM note_mention m WHERE {}) \
+         ORDER BY n.recorded_at DESC LIMIT $4",
+        who.join(" OR ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string()).bind(since).bind(account.to_string()).bind(limit);
+    for (e, p) in teams {
+        q = q.bind(e.to_string()).bind(p.code());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
 }

@@ -354,3 +354,32 @@ pub async fn use_totp_step(conn: &mut Conn, account: AccountId, step: i64) -> Re
         .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// A colleague working in an establishment: their account, name and grant there.
+#[derive(Debug, Clone)]
+pub struct Colleague {
+    pub account_id: AccountId,
+    pub name: String,
+    pub grant: Grant,
+}
+
+/// The enabled accounts with a grant in `establishment` (each grant a row), by name.
+pub async fn colleagues(conn: &mut Conn, establishment: EstablishmentId) -> Result<Vec<Colleague>> {
+    let rows = sqlx::query(
+        "SELECT a.id, p.given_name, p.family_name, g.profile, g.establishment_id, g.unit_id, g.valid_from, g.valid_until \
+         FROM access_grant g JOIN account a ON a.id = g.account_id JOIN professional p ON p.id = a.professional_id \
+         WHERE g.establishment_id = $1 AND a.disabled = 0 ORDER BY p.family_name, p.given_name",
+    )
+    .bind(establishment.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Colleague {
+                account_id: id(&r.try_get::<String, _>(0)?, "account id")?,
+                name: format!("{} {}", r.try_get::<String, _>(1)?, r.try_get::<String, _>(2)?),
+                grant: grant_at(r, 3)?,
+            })
+        })
+        .collect()
+}

@@ -8,13 +8,17 @@ use relais_app::secret::same;
 use relais_domain::DomainError;
 use std::collections::HashMap;
 
-/// Decoded `application/x-www-form-urlencoded` fields. A repeated name keeps its last value.
+/// Decoded `application/x-www-form-urlencoded` fields. `get` gives a repeated name's last value,
+/// `all` every value in order (a multiple select).
 #[derive(Debug, Default, Clone)]
-pub struct Fields(pub HashMap<String, String>);
+pub struct Fields(pub HashMap<String, String>, pub Vec<(String, String)>);
 
 impl Fields {
     pub fn get(&self, k: &str) -> &str {
         self.0.get(k).map(String::as_str).unwrap_or("")
+    }
+    pub fn all(&self, k: &str) -> Vec<&str> {
+        self.1.iter().filter(|(name, _)| name == k).map(|(_, v)| v.as_str()).collect()
     }
 }
 
@@ -30,11 +34,14 @@ pub fn parse_fields(body: &[u8]) -> Result<Fields, WebError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| WebError::BadRequest("le formulaire contient des caractères invalides (UTF-8 attendu)".into()))?;
     let mut out = HashMap::new();
+    let mut ordered = Vec::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.insert(decode(k)?, decode(v)?);
+        let (k, v) = (decode(k)?, decode(v)?);
+        ordered.push((k.clone(), v.clone()));
+        out.insert(k, v);
     }
-    Ok(Fields(out))
+    Ok(Fields(out, ordered))
 }
 
 async fn read_form(req: Request) -> Result<(axum::http::request::Parts, Fields), WebError> {
@@ -110,6 +117,8 @@ fn check_csrf(parts: &axum::http::request::Parts, fields: &Fields, expected: &st
 #[derive(Debug, Default, Clone)]
 pub struct FormView {
     pub values: HashMap<String, String>,
+    /// Every value in order, for fields that take several (a multiple select).
+    pub all_values: Vec<(String, String)>,
     pub errors: Vec<(String, String)>,
 }
 
@@ -117,6 +126,7 @@ impl FormView {
     pub fn with(fields: &Fields, errors: &[DomainError]) -> Self {
         Self {
             values: fields.0.clone(),
+            all_values: fields.1.clone(),
             errors: errors
                 .iter()
                 .map(|e| (e.field.to_string(), format!("{} : {}", field_label(e.field), e.message)))
@@ -125,6 +135,10 @@ impl FormView {
     }
     pub fn value(&self, k: &str) -> &str {
         self.values.get(k).map(String::as_str).unwrap_or("")
+    }
+    /// Was `v` among the values of `k`?
+    pub fn has(&self, k: &str, v: &str) -> bool {
+        self.all_values.iter().any(|(name, value)| name == k && value == v)
     }
     pub fn err(&self, k: &str) -> Option<&str> {
         self.errors.iter().find(|(f, _)| f == k).map(|(_, m)| m.as_str())
@@ -175,6 +189,7 @@ pub fn field_label(field: &str) -> &'static str {
         "value" => "Valeur",
         "value2" => "Diastolique",
         "low" => "Seuil bas",
+        "mention" => "Signaler à",
         "high" => "Seuil haut",
         "effective_at" => "Date de la mesure",
         "password" => "Mot de passe",

@@ -786,6 +786,8 @@ struct PersonPage {
     flash: Option<&'static str>,
     form: FormView,
     writable: Vec<(&'static str, &'static str)>,
+    /// Whom a note may be brought to: (form value, label).
+    mention_choices: Vec<(String, String)>,
     importances: Vec<(&'static str, &'static str)>,
     notes: Vec<NoteView>,
     stays: Vec<StayRow>,
@@ -909,7 +911,7 @@ async fn file_document(
             fields.insert(name, field.text().await.map_err(bad)?);
         }
     }
-    let f = Fields(fields);
+    let f = Fields(fields, vec![]);
     if !same(f.get("csrf_token"), staff.csrf()) {
         return Err(WebError::Csrf);
     }
@@ -1160,8 +1162,14 @@ async fn person_render(
     let tz = state.app.time_zone();
     let today = state.app.today();
     let writable: Vec<(&'static str, &'static str)> = file.writable.iter().map(|c| (c.code(), c.label())).collect();
-    let notes =
-        file.notes.iter().map(|n| NoteView::of(n, None, tz, file.writable.contains(&n.content.category))).collect();
+    let notes = file
+        .notes
+        .iter()
+        .map(|n| {
+            NoteView::of(n, None, tz, file.writable.contains(&n.content.category))
+                .with_mentions(n.lineage_id, &file.mentions)
+        })
+        .collect();
     let stays = file
         .stays
         .iter()
@@ -1208,6 +1216,7 @@ async fn person_render(
             flash,
             form,
             writable,
+            mention_choices: file.mention_choices.clone(),
             notes,
             stays,
             may_manage_stays: file.may_manage_stays,
@@ -1352,6 +1361,7 @@ fn note_input(f: &Fields) -> NoteInput {
         action: f.get("action").into(),
         result: f.get("result").into(),
         importance: f.get("importance").into(),
+        mentions: f.all("mention").into_iter().map(str::to_string).collect(),
     }
 }
 
@@ -1578,6 +1588,7 @@ struct DigestRow {
     note: NoteView,
     read_by_me: bool,
     readers: usize,
+    for_me: bool,
 }
 
 #[derive(Template)]
@@ -1603,6 +1614,7 @@ async fn logbook_shift(State(state): State<AppState>, staff: Staff) -> PageResul
             note: NoteView::of(&i.note, Some(&i.person), tz, false),
             read_by_me: i.read_by_me,
             readers: i.readers,
+            for_me: i.for_me,
         })
         .collect();
     render(
@@ -1692,7 +1704,7 @@ async fn correct_render(
         ] {
             v.insert(k.to_string(), val.clone().unwrap_or_default());
         }
-        FormView { values: v, errors: vec![] }
+        FormView { values: v, all_values: vec![], errors: vec![] }
     });
     render(
         CorrectPage {

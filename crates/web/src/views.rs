@@ -3,9 +3,12 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use relais_app::Actor;
+use relais_app::store::notes::MentionRow;
 use relais_app::store::notes::Note;
 use relais_app::store::persons::Person;
 use relais_domain::access::{Profile, may_administer};
+use relais_domain::ids::NoteId;
+use relais_domain::note::Mention;
 
 /// The header: who is logged in.
 #[derive(Debug, Clone)]
@@ -138,6 +141,8 @@ pub struct NoteView {
     /// "à lire" or "alerte"; empty for a normal note.
     pub importance: &'static str,
     pub alert: bool,
+    /// Whom it was brought to: colleagues' names, teams.
+    pub mentions: Vec<String>,
 }
 
 impl NoteView {
@@ -163,7 +168,21 @@ impl NoteView {
             correctable,
             importance: if n.importance.wants_receipts() { n.importance.label() } else { "" },
             alert: n.importance == relais_domain::note::Importance::Alert,
+            mentions: vec![],
         }
+    }
+
+    /// The same, with whom it was brought to.
+    pub fn with_mentions(mut self, lineage: NoteId, mentions: &[MentionRow]) -> Self {
+        self.mentions = mentions
+            .iter()
+            .filter(|m| m.lineage_id == lineage)
+            .map(|m| match m.mention {
+                Mention::Colleague(_) => m.name.clone(),
+                Mention::Team(p) => format!("équipe {}", p.label()),
+            })
+            .collect();
+        self
     }
 }
 

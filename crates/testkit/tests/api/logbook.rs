@@ -381,3 +381,65 @@ async fn documents_are_checked_versioned_and_audited(t: TestApp) {
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("document.create") && log.contains("document.download") && log.contains("document.preview"));
 }
+
+both_engines!(mentions_bring_a_note_to_a_colleague_or_a_team);
+
+async fn mentions_bring_a_note_to_a_colleague_or_a_team(t: TestApp) {
+    let id = resident(&t, "MENTION").await;
+    let aide_id = t.account("aide.nord").await;
+    let educ_id = t.account("educateur").await;
+    let nurse = t.login("infirmier").await;
+    let (_, page) = nurse.text(&format!("/persons/{id}")).await;
+    assert!(
+        page.contains(&format!("value=\"account:{aide_id}\"")) && page.contains("value=\"team:care_aide\""),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("account:{educ_id}")), "the IME's educator does not work here");
+    let path = format!("/persons/{id}/notes");
+    // Someone who does not work here, or may not read the note, is refused; nothing is written.
+    let elsewhere =
+        [("category", "nursing_care"), ("text", "Voir pansement"), ("mention", &format!("account:{educ_id}"))];
+    let res = nurse.post(&path, &elsewhere).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Signaler à : ce collègue ne travaille pas auprès de cette personne"));
+    let doctor = t.login("medecin").await;
+    let secret =
+        [("category", "medical"), ("text", "Bilan cardiaque prévu"), ("mention", &format!("account:{aide_id}"))];
+    let res = doctor.post(&path, &secret).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("ne peut pas lire une transmission « Médical »"), "{page}");
+    assert!(page.contains("Bilan cardiaque prévu"), "the typed note is kept");
+    let (_, person) = nurse.text(&format!("/persons/{id}")).await;
+    assert!(!person.contains("Voir pansement") && !person.contains("Bilan cardiaque"));
+    // Brought to the aide by name and to the care aides' team: both recorded once, shown on the note.
+    let mention = format!("account:{aide_id}");
+    let ok = [
+        ("category", "nursing_care"),
+        ("text", "Surveiller l'hydratation cet après-midi"),
+        ("mention", mention.as_str()),
+        ("mention", "team:care_aide"),
+        ("mention", mention.as_str()),
+    ];
+    assert_eq!(nurse.post(&path, &ok).await.status(), 303);
+    let (_, person) = nurse.text(&format!("/persons/{id}")).await;
+    assert!(person.contains("signalée à aide nord Testeur, équipe Aide-soignant"), "{person}");
+    // In the aide's digest it comes first, for her, until she acknowledges it.
+    let aide = t.login("aide.nord").await;
+    let free = [("category", "nursing_care"), ("text", "Repas pris en entier")];
+    assert_eq!(aide.post(&path, &free).await.status(), 303);
+    let (_, digest) = aide.text("/logbook/shift").await;
+    let first = digest.find("Surveiller l&#39;hydratation").expect("listed");
+    assert!(first < digest.find("Repas pris en entier").unwrap(), "{digest}");
+    assert!(digest.contains("pour vous"));
+    let note = digest[first..].split("/notes/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let res = aide.post(&format!("/notes/{note}/read"), &[("back", "/logbook/shift")]).await;
+    assert_eq!(res.status(), 303);
+    let (_, digest) = aide.text("/logbook/shift").await;
+    assert!(digest.contains("Lu · 1 lecteur"), "{digest}");
+    // A normal note not brought to the reader asks for no receipt.
+    let (_, person) = aide.text(&format!("/persons/{id}")).await;
+    let own = person.split("Repas pris en entier").nth(1).unwrap().split("/notes/").nth(1).unwrap();
+    let own = own.split('/').next().unwrap();
+    assert_eq!(t.login("infirmier").await.post(&format!("/notes/{own}/read"), &[]).await.status(), 409);
+}
