@@ -166,7 +166,12 @@ impl App {
     }
 
     /// The agenda as an iCalendar file (RFC 5545), cancelled appointments marked so.
-    pub fn agenda_ical(&self, unit_name: &str, items: &[(Appointment, Person)]) -> String {
+    pub fn agenda_ical(
+        &self,
+        unit_name: &str,
+        items: &[(Appointment, Person)],
+        activities: &[relais_store::activities::Activity],
+    ) -> String {
         let stamp = |micros: i64| {
             Timestamp::from_microsecond(micros).map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default()
         };
@@ -193,6 +198,19 @@ impl App {
                 desc.push_str(&format!("\nAccompagnement : {e}"));
             }
             out.push_str(&ical_line(&format!("DESCRIPTION:{}", ical_text(&desc))));
+            out.push_str(&ical_line(if a.cancelled_at.is_some() { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" }));
+            out.push_str(&ical_line("END:VEVENT"));
+        }
+        for a in activities {
+            out.push_str(&ical_line("BEGIN:VEVENT"));
+            out.push_str(&ical_line(&format!("UID:{}@relais", a.id)));
+            out.push_str(&ical_line(&format!("DTSTAMP:{now}")));
+            out.push_str(&ical_line(&format!("DTSTART:{}", stamp(a.starts_at))));
+            out.push_str(&ical_line(&format!("DTEND:{}", stamp(a.ends_at))));
+            out.push_str(&ical_line(&format!("SUMMARY:{}", ical_text(&format!("Activité — {}", a.title)))));
+            if let Some(l) = &a.location {
+                out.push_str(&ical_line(&format!("LOCATION:{}", ical_text(l))));
+            }
             out.push_str(&ical_line(if a.cancelled_at.is_some() { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" }));
             out.push_str(&ical_line("END:VEVENT"));
         }

@@ -2,6 +2,7 @@
 //! `domain::access` for a decision, writes its rows and their audit events in one
 //! transaction, and returns.
 
+pub mod activities;
 pub mod admin;
 pub mod alerts;
 pub mod appointments;

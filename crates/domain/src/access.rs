@@ -344,6 +344,16 @@ pub fn may_set_thresholds(grants: &[Grant], establishment: EstablishmentId, toda
     })
 }
 
+/// May the actor plan the activities of `establishment`, register persons and take attendance?
+/// Everyone who works with the persons there: not the DPO nor the administrator.
+pub fn may_plan_activities(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
+    grants.iter().any(|g| {
+        g.is_active(today)
+            && g.establishment == establishment
+            && !matches!(g.profile, Profile::Dpo | Profile::Administrator)
+    })
+}
+
 /// May the actor manage accounts, grants and API clients of the organisation?
 pub fn may_administer(grants: &[Grant], today: Date) -> bool {
     grants.iter().any(|g| g.is_active(today) && g.profile == Profile::Administrator)

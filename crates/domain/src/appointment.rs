@@ -57,7 +57,7 @@ pub struct AppointmentDetails {
     pub escort: Option<String>,
 }
 
-fn text(field: &'static str, v: &str, max: usize, required: bool) -> Result<Option<String>, DomainError> {
+pub(crate) fn text(field: &'static str, v: &str, max: usize, required: bool) -> Result<Option<String>, DomainError> {
     let v = v.trim();
     if v.chars().count() > max {
         return Err(DomainError::new(field, "too-long", format!("{max} caractères au plus")));

@@ -48,4 +48,5 @@ typed_id!(
     AppointmentId,
     DocumentId,
     ThresholdId,
+    ActivityId,
 );

@@ -1,6 +1,7 @@
 //! Pure types and rules of Relais: what is valid, who may see what. No I/O, no async.
 
 pub mod access;
+pub mod activity;
 pub mod alert;
 pub mod appointment;
 pub mod date;

@@ -3,6 +3,7 @@
 //! This is the only crate that holds SQL. Queries use `$N` placeholders and portable types
 //! (see `migrations/`); the few places where the engines differ are marked `Engine::`.
 
+pub mod activities;
 pub mod alerts;
 pub mod appointments;
 pub mod audit;

@@ -96,6 +96,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0012_note_mention.sqlite.sql"),
         postgres: include_str!("../migrations/0012_note_mention.postgres.sql"),
     },
+    Migration {
+        version: 13,
+        name: "activity",
+        portable: include_str!("../migrations/0013_activity.sql"),
+        sqlite: include_str!("../migrations/0013_activity.sqlite.sql"),
+        postgres: include_str!("../migrations/0013_activity.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1,6 +1,7 @@
 //! The HTTP face of Relais: French HTML pages for staff, the FHIR R4 API for systems,
 //! OAuth 2 client credentials, health and readiness.
 
+mod activities;
 mod error;
 mod fhir;
 mod forms;
@@ -50,6 +51,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/{file}", get(static_file))
         .merge(pages::routes())
         .merge(thresholds::routes())
+        .merge(activities::routes())
         .merge(fhir::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(security_headers))

@@ -363,8 +363,9 @@ struct UnitPage {
     alerts: Vec<(String, &'static str)>,
     show_logbook: bool,
     unit_path: String,
-    /// The establishment's alert thresholds page.
+    /// The establishment's alert thresholds and activities pages.
     thresholds_path: String,
+    activities_path: String,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -440,6 +441,7 @@ async fn unit_page(
             show_logbook: true,
             unit_path: format!("/units/{}", unit.id),
             thresholds_path: format!("/establishments/{}/thresholds", unit.establishment_id),
+            activities_path: format!("/establishments/{}/activities", unit.establishment_id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
@@ -621,6 +623,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             show_logbook: false,
             unit_path: String::new(),
             thresholds_path: format!("/establishments/{est}/thresholds"),
+            activities_path: format!("/establishments/{est}/activities"),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -1018,28 +1021,11 @@ struct AgendaPage {
     nav: Option<Nav>,
     unit_id: String,
     unit_name: String,
-    days: Vec<(String, Vec<AppointmentView>)>,
+    days: Vec<(String, Vec<AppointmentView>, Vec<crate::activities::SessionView>)>,
+    establishment_id: String,
+    current: String,
     previous: String,
     next: String,
-}
-
-/// The week (7 days) from `from` (JJ/MM/AAAA or AAAA-MM-JJ, today by default).
-fn agenda_window(
-    state: &AppState,
-    params: &HashMap<String, String>,
-) -> Result<(jiff::civil::Date, i64, i64), WebError> {
-    let first = match params.get("from").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => state.app.today(),
-        Some(v) => {
-            relais_domain::date::parse_date("from", v).map_err(|_| WebError::BadRequest("date non reconnue".into()))?
-        }
-    };
-    let tz = state.app.time_zone();
-    let start = tz
-        .to_timestamp(first.to_datetime(jiff::civil::Time::midnight()))
-        .map_err(|_| WebError::BadRequest("date non reconnue".into()))?;
-    let end = start + jiff::SignedDuration::from_hours(24 * 7);
-    Ok((first, start.as_microsecond(), end.as_microsecond()))
 }
 
 async fn agenda_page(
@@ -1051,8 +1037,10 @@ async fn agenda_page(
     let unit_id: UnitId = parse_id(&id)?;
     let places = Places::load(&state, staff.actor().organisation_id).await?;
     let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
-    let (first, from, to) = agenda_window(&state, &params)?;
+    let (first, from, to) = crate::activities::week(&state, &params)?;
     let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
+    let (sessions, _) =
+        state.app.activities_between(staff.actor(), unit.establishment_id, Some(unit.id), (from, to)).await?;
     let tz = state.app.time_zone();
     let mut days = Vec::new();
     for i in 0..7 {
@@ -1068,7 +1056,12 @@ async fn agenda_page(
             })
             .map(|(a, p)| AppointmentView::of(a, Some(p), tz))
             .collect();
-        days.push((day.strftime("%A %d/%m").to_string(), list));
+        let activities = sessions
+            .iter()
+            .filter(|(a, _)| crate::views::local_day(a.starts_at, tz) == Some(day))
+            .map(|(a, n)| crate::activities::SessionView::of(a, *n, &places, tz))
+            .collect();
+        days.push((crate::views::french_day(day), list, activities));
     }
     let shift = |d: i64| first.checked_add(jiff::Span::new().days(d)).map(|x| x.to_string()).unwrap_or_default();
     render(
@@ -1077,6 +1070,8 @@ async fn agenda_page(
             nav: nav(&state, &staff),
             unit_id: unit.id.to_string(),
             unit_name: unit.name.clone(),
+            establishment_id: unit.establishment_id.to_string(),
+            current: first.to_string(),
             days,
             previous: shift(-7),
             next: shift(7),
@@ -1095,9 +1090,12 @@ async fn agenda_ics(
     let unit_id: UnitId = parse_id(&id)?;
     let places = Places::load(&state, staff.actor().organisation_id).await?;
     let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
-    let (_, from, to) = agenda_window(&state, &params)?;
+    let (_, from, to) = crate::activities::week(&state, &params)?;
     let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
-    let body = state.app.agenda_ical(&unit.name, &items);
+    let (sessions, _) =
+        state.app.activities_between(staff.actor(), unit.establishment_id, Some(unit.id), (from, to)).await?;
+    let sessions: Vec<_> = sessions.into_iter().map(|(a, _)| a).collect();
+    let body = state.app.agenda_ical(&unit.name, &items, &sessions);
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
@@ -1440,6 +1438,11 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
+        "activity.create" => "Activité planifiée",
+        "activity.cancel" => "Séance d'activité annulée",
+        "activity.read" => "Séance d'activité consultée",
+        "activity.register" => "Inscription à une activité",
+        "activity.attendance" => "Présence à une activité",
         "threshold.set" => "Seuil d'alerte fixé",
         "threshold.remove" => "Seuil d'alerte retiré",
         "appointment.create" => "Rendez-vous prévu",
@@ -1819,6 +1822,8 @@ mod tests {
             include_str!("../../app/src/alerts.rs"),
             include_str!("../../app/src/appointments.rs"),
             include_str!("../../app/src/documents.rs"),
+            include_str!("../../app/src/thresholds.rs"),
+            include_str!("../../app/src/activities.rs"),
         ];
         let mut seen = 0;
         for src in sources {

@@ -121,6 +121,31 @@ pub fn french_date(d: jiff::civil::Date) -> String {
     d.strftime("%d/%m/%Y").to_string()
 }
 
+/// `lundi 30/11`: a day of an agenda.
+pub fn french_day(d: jiff::civil::Date) -> String {
+    use jiff::civil::Weekday::*;
+    let name = match d.weekday() {
+        Monday => "lundi",
+        Tuesday => "mardi",
+        Wednesday => "mercredi",
+        Thursday => "jeudi",
+        Friday => "vendredi",
+        Saturday => "samedi",
+        Sunday => "dimanche",
+    };
+    format!("{name} {}", d.strftime("%d/%m"))
+}
+
+/// `14:30`, local time.
+pub fn hour(micros: i64, tz: &TimeZone) -> String {
+    Timestamp::from_microsecond(micros).map(|t| tz.to_datetime(t).strftime("%H:%M").to_string()).unwrap_or_default()
+}
+
+/// The local day of a timestamp.
+pub fn local_day(micros: i64, tz: &TimeZone) -> Option<jiff::civil::Date> {
+    Timestamp::from_microsecond(micros).ok().map(|t| tz.to_datetime(t).date())
+}
+
 pub struct NoteView {
     pub id: String,
     pub person_id: String,

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, each test on SQLite and on PostgreSQL.
 
+mod activities;
 mod audit;
 mod auth;
 mod fhir;
@@ -75,4 +76,10 @@ pub async fn resident(t: &TestApp, birth_name: &str) -> String {
 pub fn today() -> String {
     let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
     tz.to_datetime(jiff::Timestamp::now()).date().strftime("%d/%m/%Y").to_string()
+}
+
+/// `lundi 30/11`, as agendas write a day.
+pub fn french_weekday(d: jiff::civil::Date) -> String {
+    let names = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    format!("{} {}", names[d.weekday().to_monday_zero_offset() as usize], d.strftime("%d/%m"))
 }
