@@ -22,7 +22,7 @@ pub enum AdminBy<'a> {
 }
 
 impl AdminBy<'_> {
-    fn audit_actor(&self) -> AuditActor {
+    pub(crate) fn audit_actor(&self) -> AuditActor {
         match self {
             AdminBy::CommandLine => AuditActor { kind: "system", id: None, label: "relais admin".into() },
             AdminBy::Actor(a) => a.audit_actor(),

@@ -6,6 +6,7 @@ pub mod activities;
 pub mod admin;
 pub mod alerts;
 pub mod appointments;
+pub mod archive;
 mod audit_queue;
 pub mod auth;
 pub mod documents;

@@ -75,6 +75,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// The archival rule: purge the daily record (notes, measures, appointments, documents,
+    /// alerts, activity registrations) of persons discharged more than RETENTION_YEARS ago.
+    /// Identity, stays and the audit trail are kept. Lists them unless --apply.
+    Archive {
+        #[arg(long)]
+        retention_years: i16,
+        #[arg(long)]
+        apply: bool,
+        /// FINESS juridique, when the database holds several organisations.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
     /// Create the organisation (organisme gestionnaire).
     CreateOrganisation {
         #[arg(long)]
@@ -379,6 +391,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
     let by = || AdminBy::CommandLine;
     match command {
+        AdminCommand::Archive { retention_years, apply, organisation: org } => {
+            let org = organisation(app, org.as_deref()).await?;
+            let r = app.archive_records(by(), org, retention_years, apply).await.map_err(explain)?;
+            let verb = if apply { "archived" } else { "would archive (dry run; --apply to purge)" };
+            println!("archival rule: last discharge before {}: {verb} {} record(s)", r.cutoff, r.persons.len());
+            for (person, last, purged) in &r.persons {
+                if apply {
+                    println!(
+                        "  {person}  discharged {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations",
+                        purged.notes,
+                        purged.observations,
+                        purged.appointments,
+                        purged.documents,
+                        purged.alerts,
+                        purged.activities
+                    );
+                } else {
+                    println!("  {person}  discharged {last}");
+                }
+            }
+        }
         AdminCommand::CreateOrganisation { name, finess } => {
             let id = app.create_organisation(&name, &finess).await.map_err(explain)?;
             println!("organisation created: {id}");

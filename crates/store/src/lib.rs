@@ -6,6 +6,7 @@
 pub mod activities;
 pub mod alerts;
 pub mod appointments;
+pub mod archive;
 pub mod audit;
 pub mod bulk;
 mod codec;

@@ -103,6 +103,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0013_activity.sqlite.sql"),
         postgres: include_str!("../migrations/0013_activity.postgres.sql"),
     },
+    Migration {
+        version: 14,
+        name: "record_archive",
+        portable: include_str!("../migrations/0014_record_archive.sql"),
+        sqlite: include_str!("../migrations/0014_record_archive.sqlite.sql"),
+        postgres: include_str!("../migrations/0014_record_archive.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1438,6 +1438,7 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
+        "record.archive" => "Dossier archivé (règle de conservation)",
         "activity.create" => "Activité planifiée",
         "activity.cancel" => "Séance d'activité annulée",
         "activity.read" => "Séance d'activité consultée",

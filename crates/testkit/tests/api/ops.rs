@@ -104,3 +104,67 @@ async fn wrong_database_urls_fail_clearly() {
     let err = Store::connect("mysql://localhost/x", false, 1).await.unwrap_err();
     assert!(err.to_string().contains("sqlite:PATH or postgres"));
 }
+
+both_engines!(the_archival_rule_purges_old_records_and_nothing_else);
+
+async fn the_archival_rule_purges_old_records_and_nothing_else(t: TestApp) {
+    use relais_app::admin::AdminBy;
+    let gone = resident(&t, "ANCIENNE").await;
+    let kept = resident(&t, "PRESENTE").await;
+    let aide = t.login("aide.nord").await;
+    for (id, text) in [(&gone, "Promenade au jardin zinnias"), (&kept, "Lecture du journal zinnias")] {
+        let note = [("category", "nursing_care"), ("text", text)];
+        assert_eq!(aide.post(&format!("/persons/{id}/notes"), &note).await.status(), 303);
+        let w = [("kind", "weight"), ("value", "61")];
+        assert_eq!(aide.post(&format!("/persons/{id}/observations"), &w).await.status(), 303);
+    }
+    let sec = t.login("secretariat").await;
+    let (_, page) = sec.text(&format!("/persons/{gone}")).await;
+    let stay = page.split("/stays/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let res = sec
+        .post(
+            &format!("/persons/{gone}/stays/{stay}/discharge"),
+            &[("end", &crate::today()), ("reason", "return_home")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let org = t.fixture.org;
+    // Refused below ten years; nothing eligible before the retention period has passed.
+    assert!(t.app.archive_records(AdminBy::CommandLine, org, 5, true).await.is_err());
+    assert!(t.app.archive_records(AdminBy::CommandLine, org, 10, false).await.unwrap().persons.is_empty());
+
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 366 * 10 + 48));
+    let dry = t.app.archive_records(AdminBy::CommandLine, org, 10, false).await.unwrap();
+    assert_eq!(dry.persons.len(), 1, "only the person discharged ten years ago");
+    assert_eq!(dry.persons[0].0.to_string(), gone);
+    let done = t.app.archive_records(AdminBy::CommandLine, org, 10, true).await.unwrap();
+    let purged = &done.persons[0].2;
+    assert_eq!((purged.notes, purged.observations), (1, 1));
+    assert!(t.app.archive_records(AdminBy::CommandLine, org, 10, true).await.unwrap().persons.is_empty());
+
+    // Gone from the record and from the search index; the other person's record is whole.
+    let dpo = t.login("dpo").await;
+    let (status, page) = dpo.text(&format!("/persons/{gone}")).await;
+    assert_eq!(status, 200, "the identity and stays remain");
+    assert!(page.contains("ANCIENNE"));
+    let nurse = t.login("infirmier").await;
+    let (_, found) = nurse.text("/logbook/search?q=zinnias&days=").await;
+    assert!(!found.contains("Promenade au jardin") && found.contains("Lecture du journal"), "{found}");
+    let (_, page) = nurse.text(&format!("/persons/{kept}")).await;
+    assert!(page.contains("Lecture du journal") && page.contains("61 kg"));
+    let (_, log) = dpo.text(&format!("/persons/{gone}/access-log")).await;
+    assert!(log.contains("record.archive"), "{log}");
+    let mut conn = t.app.store.read().await.unwrap();
+    let n: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) FROM note WHERE person_id = $1").bind(&gone).fetch_one(&mut *conn).await.unwrap(),
+        0,
+    )
+    .unwrap();
+    assert_eq!(n, 0);
+    if t.engine == Engine::Sqlite {
+        sqlx::query("INSERT INTO note_fts (note_fts) VALUES ('integrity-check')")
+            .execute(&mut *conn)
+            .await
+            .expect("the full-text index is consistent after the purge");
+    }
+}
