@@ -9,19 +9,22 @@ use jiff::{SignedDuration, Timestamp};
 use relais_app::admin::AdminBy;
 use relais_app::{App, Settings, SystemClock};
 use relais_domain::access::{Category, Grant, Profile};
+use relais_domain::activity::Attendance;
 use relais_domain::appointment::{AppointmentDetails, Transport};
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
 use relais_domain::ids::*;
 use relais_domain::ins::{Ins, InsAuthority};
-use relais_domain::note::{Importance, NoteContent};
-use relais_domain::observation::VitalSign;
+use relais_domain::note::{Importance, Mention, NoteContent};
+use relais_domain::observation::{Threshold, VitalSign};
 use relais_domain::stay::{DischargeReason, StayMode};
+use relais_store::activities::Activity;
 use relais_store::appointments::Appointment;
 use relais_store::notes::Note;
 use relais_store::observations::Observation;
 use relais_store::org::{Account, GrantRow};
 use relais_store::persons::{Person, Stay};
+use relais_store::thresholds::{self, ThresholdRule, ThresholdScope};
 use relais_store::{Engine, Store, bulk, org};
 use serde_json::json;
 use std::path::Path;
@@ -423,6 +426,9 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         }
     }
     batch.flush(&store, org).await?;
+    let n_thresholds = thresholds(&store, org, &establishments, &accounts, &active, &mut rng).await?;
+    activities(&mut rng, &mut batch, &tz, &establishments, &accounts, &active, (window_start, today, now));
+    batch.flush(&store, org).await?;
     let mut day = tz.to_datetime(window_start).date();
     while day <= today {
         for (person, stay, i) in &active {
@@ -439,12 +445,10 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             Err(_) => break,
         };
     }
-    let (notes, observations, appointments) = (
-        batch.notes_total + batch.notes.len(),
-        batch.observations_total + batch.observations.len(),
-        batch.appointments_total + batch.appointments.len(),
-    );
     batch.flush(&store, org).await?;
+    let (notes, observations, appointments) = (batch.notes_total, batch.observations_total, batch.appointments_total);
+    let (mentions, activities, registrations) =
+        (batch.mentions_total, batch.activities_total, batch.registrations_total);
     store.end_bulk_load().await?;
     // The planner needs statistics over the loaded data, as a server that has run for a year has.
     store.analyze().await?;
@@ -480,6 +484,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         "counts": {
             "establishments": establishments.len(), "accounts": n_accounts, "persons_current": n_current,
             "persons_discharged": n_discharged, "notes": notes, "observations": observations, "appointments": appointments,
+            "mentions": mentions, "activity_sessions": activities, "activity_registrations": registrations, "thresholds": n_thresholds,
         },
         "generation_seconds": started.elapsed().as_secs_f64(),
         "database_bytes": size,
@@ -488,7 +493,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         .with_context(|| format!("write {}", manifest.display()))?;
     store.close().await;
     println!(
-        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes, {observations} observations, {appointments} appointments in {:.1} s; database {:.1} MiB",
+        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes ({mentions} mentions), {observations} observations, {appointments} appointments, {activities} activity sessions ({registrations} registrations), {n_thresholds} alert thresholds in {:.1} s; database {:.1} MiB",
         engine.name(),
         establishments.len(),
         started.elapsed().as_secs_f64(),
@@ -545,6 +550,138 @@ fn make_person(
 
 /// Notes and measures of one person on one day.
 #[allow(clippy::too_many_arguments)]
+/// Alert thresholds: the usual ones in every nursing home (SpO2, fever, high systolic pressure),
+/// set by its nurse, and a personal SpO2 threshold for one current resident in fifty.
+async fn thresholds(
+    store: &Store,
+    org: OrganisationId,
+    establishments: &[(EstablishmentId, Vec<UnitId>, &Kind)],
+    accounts: &Accounts,
+    active: &[(PersonId, Stay, usize)],
+    rng: &mut Rng,
+) -> anyhow::Result<usize> {
+    let mut tx = store.begin_write().await?;
+    let mut n = 0;
+    let now = Timestamp::now().as_microsecond();
+    for (i, (e, _, kind)) in establishments.iter().enumerate() {
+        if kind.sector != "elderly" {
+            continue;
+        }
+        let (nurse, label) = accounts.writers[i][2].clone();
+        let rule = |rng: &mut Rng, scope, kind, low, high| ThresholdRule {
+            id: ThresholdId(rng.uuid_at(now)),
+            scope,
+            threshold: Threshold { kind, low, high },
+            created_by: nurse,
+            created_label: label.clone(),
+            created_at: now,
+        };
+        let rules = vec![
+            rule(rng, ThresholdScope::Establishment(*e), VitalSign::OxygenSaturation, Some(90.0), None),
+            rule(rng, ThresholdScope::Establishment(*e), VitalSign::BodyTemperature, Some(35.5), Some(38.5)),
+            rule(rng, ThresholdScope::Establishment(*e), VitalSign::BloodPressure, Some(90.0), Some(180.0)),
+        ];
+        let mut personal = Vec::new();
+        for (person, _, _) in active.iter().filter(|(_, s, j)| *j == i && s.end.is_none()) {
+            if rng.chance(2) {
+                let r = rule(rng, ThresholdScope::Person(*person), VitalSign::OxygenSaturation, Some(88.0), None);
+                personal.push(r);
+            }
+        }
+        for r in rules.iter().chain(&personal) {
+            thresholds::replace(&mut tx, org, r).await?;
+            n += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Three weekly workshops in every residential establishment over the window and the coming
+/// fortnight, eight persons staying there registered on each session, attendance taken on past
+/// ones.
+fn activities(
+    rng: &mut Rng,
+    batch: &mut Batch,
+    tz: &TimeZone,
+    establishments: &[(EstablishmentId, Vec<UnitId>, &Kind)],
+    accounts: &Accounts,
+    active: &[(PersonId, Stay, usize)],
+    (window_start, today, now): (Timestamp, Date, Timestamp),
+) {
+    const WORKSHOPS: &[(&str, &str, jiff::civil::Weekday, i8, i8)] = &[
+        ("Atelier mémoire", "Salon", jiff::civil::Weekday::Monday, 14, 30),
+        ("Gym douce", "Salle d'activités", jiff::civil::Weekday::Wednesday, 10, 30),
+        ("Chorale", "Salon", jiff::civil::Weekday::Friday, 15, 0),
+    ];
+    let end = today.saturating_add(jiff::Span::new().days(14));
+    let now_us = now.as_microsecond();
+    for (i, (e, _, kind)) in establishments.iter().enumerate() {
+        if !kind.residential {
+            continue;
+        }
+        let writers = &accounts.writers[i];
+        let residents: Vec<&(PersonId, Stay, usize)> = active.iter().filter(|(_, _, j)| *j == i).collect();
+        for (title, location, weekday, h, m) in WORKSHOPS {
+            let mut day = tz.to_datetime(window_start).date();
+            while day.weekday() != *weekday {
+                day = day.tomorrow().unwrap_or(day);
+            }
+            let (author, label) = writers[0].clone();
+            // The series is named after its first session, as when planned in the application.
+            let mut series = None;
+            while day <= end {
+                let Ok(start) = tz.to_timestamp(day.to_datetime(jiff::civil::time(*h, *m, 0, 0))) else { break };
+                let starts_at = start.as_microsecond();
+                let id = ActivityId(rng.uuid_at(starts_at));
+                let series = *series.get_or_insert(id);
+                batch.activities.push(Activity {
+                    id,
+                    establishment_id: *e,
+                    unit_id: None,
+                    series_id: series,
+                    title: title.to_string(),
+                    location: Some(location.to_string()),
+                    capacity: Some(12),
+                    starts_at,
+                    ends_at: starts_at + 3_600_000_000,
+                    created_by: author,
+                    created_label: label.clone(),
+                    created_at: window_start.as_microsecond(),
+                    cancelled_at: None,
+                });
+                let present: Vec<&&(PersonId, Stay, usize)> =
+                    residents.iter().filter(|(_, s, _)| s.start <= day && s.end.is_none_or(|x| day <= x)).collect();
+                let mut chosen: Vec<PersonId> = Vec::new();
+                for _ in 0..8.min(present.len()) {
+                    let p = present[rng.below(present.len() as u64) as usize].0;
+                    if !chosen.contains(&p) {
+                        chosen.push(p);
+                    }
+                }
+                for p in chosen {
+                    let marked = (starts_at < now_us).then(|| {
+                        let a = match rng.below(20) {
+                            0 => Attendance::Excused,
+                            1 | 2 => Attendance::Absent,
+                            _ => Attendance::Present,
+                        };
+                        (a, label.clone(), starts_at + 3_600_000_000)
+                    });
+                    batch.registrations.push(bulk::Registration {
+                        activity: id,
+                        person: p,
+                        by: author,
+                        at: starts_at - 7 * 86_400_000_000,
+                        marked,
+                    });
+                }
+                day = day.saturating_add(jiff::Span::new().days(7));
+            }
+        }
+    }
+}
+
 fn one_day(
     rng: &mut Rng,
     batch: &mut Batch,
@@ -608,6 +745,15 @@ fn one_day(
             NoteContent { category, text: text.into(), target: None, data: None, action: None, result: None }
         };
         let id = NoteId(rng.uuid_at(at));
+        // Some notes are brought to a colleague or to the care team.
+        if rng.chance(3) {
+            let mention = if rng.chance(50) {
+                Mention::Colleague(writers[rng.below(writers.len() as u64) as usize].0)
+            } else {
+                Mention::Team(kind.care_profile)
+            };
+            batch.mentions.push((id, Some(stay.establishment_id), mention));
+        }
         batch.notes.push(Note {
             id,
             person_id: person,
@@ -666,14 +812,27 @@ struct Batch {
     notes: Vec<Note>,
     observations: Vec<Observation>,
     appointments: Vec<Appointment>,
+    mentions: Vec<(NoteId, Option<EstablishmentId>, Mention)>,
+    activities: Vec<Activity>,
+    registrations: Vec<bulk::Registration>,
     notes_total: usize,
     observations_total: usize,
     appointments_total: usize,
+    mentions_total: usize,
+    activities_total: usize,
+    registrations_total: usize,
 }
 
 impl Batch {
     fn rows(&self) -> usize {
-        self.persons.len() + self.stays.len() + self.notes.len() + self.observations.len() + self.appointments.len()
+        self.persons.len()
+            + self.stays.len()
+            + self.notes.len()
+            + self.observations.len()
+            + self.appointments.len()
+            + self.mentions.len()
+            + self.activities.len()
+            + self.registrations.len()
     }
 
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
@@ -685,7 +844,16 @@ impl Batch {
         bulk::notes(&mut tx, engine, org, &self.notes).await?;
         bulk::observations(&mut tx, engine, org, &self.observations).await?;
         bulk::appointments(&mut tx, engine, org, &self.appointments).await?;
+        bulk::mentions(&mut tx, engine, org, &self.mentions).await?;
+        bulk::activities(&mut tx, engine, org, &self.activities).await?;
+        bulk::registrations(&mut tx, engine, &self.registrations).await?;
         tx.commit().await?;
+        self.mentions_total += self.mentions.len();
+        self.activities_total += self.activities.len();
+        self.registrations_total += self.registrations.len();
+        self.mentions.clear();
+        self.activities.clear();
+        self.registrations.clear();
         self.notes_total += self.notes.len();
         self.observations_total += self.observations.len();
         self.appointments_total += self.appointments.len();

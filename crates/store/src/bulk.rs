@@ -2,11 +2,14 @@
 //!
 //! The data generator uses this; the audit trail uses `multi_insert` for group commits.
 
+use crate::activities::Activity;
 use crate::notes::Note;
 use crate::observations::Observation;
 use crate::persons::{Person, Stay};
 use crate::{Conn, Engine, Result};
-use relais_domain::ids::OrganisationId;
+use relais_domain::activity::Attendance;
+use relais_domain::ids::*;
+use relais_domain::note::Mention;
 use relais_domain::text::fold;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
@@ -207,6 +210,118 @@ pub async fn appointments(
         let sql = multi_insert(engine, "appointment", crate::appointments::INSERT_COLUMNS, chunk.len());
         let q =
             chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, a| crate::appointments::bind_appointment(q, org, a));
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Mentions of notes: (note lineage, the note's establishment, mention).
+pub async fn mentions(
+    conn: &mut Conn,
+    engine: Engine,
+    org: OrganisationId,
+    rows: &[(NoteId, Option<EstablishmentId>, Mention)],
+) -> Result<()> {
+    const COLUMNS: &[&str] = &["note_lineage_id", "organisation_id", "establishment_id", "account_id", "profile"];
+    for chunk in rows.chunks(400) {
+        let sql = multi_insert(engine, "note_mention", COLUMNS, chunk.len());
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, (lineage, est, m)| {
+            let (account, profile) = match m {
+                Mention::Colleague(a) => (Some(a.to_string()), None),
+                Mention::Team(p) => (None, Some(p.code().to_string())),
+            };
+            q.bind(lineage.to_string())
+                .bind(org.to_string())
+                .bind(est.map(|e| e.to_string()))
+                .bind(account)
+                .bind(profile)
+        });
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Activity sessions; each must have a capacity (the generator gives one).
+pub async fn activities(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Activity]) -> Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "organisation_id",
+        "establishment_id",
+        "unit_id",
+        "series_id",
+        "title",
+        "location",
+        "capacity",
+        "starts_at",
+        "ends_at",
+        "created_by",
+        "created_label",
+        "created_at",
+    ];
+    for chunk in rows.chunks(200) {
+        let sql = multi_insert(engine, "activity", COLUMNS, chunk.len());
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            let capacity =
+                a.capacity.ok_or_else(|| crate::StoreError::Corrupt("bulk activity without capacity".into()))?;
+            q = q
+                .bind(a.id.to_string())
+                .bind(org.to_string())
+                .bind(a.establishment_id.to_string())
+                .bind(a.unit_id.map(|u| u.to_string()))
+                .bind(a.series_id.to_string())
+                .bind(a.title.clone())
+                .bind(a.location.clone())
+                .bind(i64::from(capacity))
+                .bind(a.starts_at)
+                .bind(a.ends_at)
+                .bind(a.created_by.to_string())
+                .bind(a.created_label.clone())
+                .bind(a.created_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A registration as loaded: who registered them, when, and for a past session the attendance
+/// with who took it and when.
+pub struct Registration {
+    pub activity: ActivityId,
+    pub person: PersonId,
+    pub by: AccountId,
+    pub at: i64,
+    pub marked: Option<(Attendance, String, i64)>,
+}
+
+pub async fn registrations(conn: &mut Conn, engine: Engine, rows: &[Registration]) -> Result<()> {
+    // Rows without attendance leave its columns out: the Any driver cannot bind a missing number.
+    let (marked, open): (Vec<&Registration>, Vec<&Registration>) = rows.iter().partition(|r| r.marked.is_some());
+    const OPEN: &[&str] = &["activity_id", "person_id", "registered_by", "registered_at"];
+    const MARKED: &[&str] =
+        &["activity_id", "person_id", "registered_by", "registered_at", "attendance", "marked_label", "marked_at"];
+    for chunk in open.chunks(400) {
+        let sql = multi_insert(engine, "activity_participant", OPEN, chunk.len());
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, r| {
+            q.bind(r.activity.to_string()).bind(r.person.to_string()).bind(r.by.to_string()).bind(r.at)
+        });
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in marked.chunks(300) {
+        let sql = multi_insert(engine, "activity_participant", MARKED, chunk.len());
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            if let Some((attendance, label, at)) = &r.marked {
+                q = q
+                    .bind(r.activity.to_string())
+                    .bind(r.person.to_string())
+                    .bind(r.by.to_string())
+                    .bind(r.at)
+                    .bind(attendance.code())
+                    .bind(label.clone())
+                    .bind(*at);
+            }
+        }
         q.execute(&mut *conn).await?;
     }
     Ok(())
