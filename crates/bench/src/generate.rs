@@ -549,7 +549,6 @@ fn make_person(
 }
 
 /// Notes and measures of one person on one day.
-#[allow(clippy::too_many_arguments)]
 /// Alert thresholds: the usual ones in every nursing home (SpO2, fever, high systolic pressure),
 /// set by its nurse, and a personal SpO2 threshold for one current resident in fifty.
 async fn thresholds(
@@ -682,6 +681,7 @@ fn activities(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn one_day(
     rng: &mut Rng,
     batch: &mut Batch,
