@@ -575,7 +575,7 @@ async fn thresholds(
             created_label: label.clone(),
             created_at: now,
         };
-        let rules = vec![
+        let rules = [
             rule(rng, ThresholdScope::Establishment(*e), VitalSign::OxygenSaturation, Some(90.0), None),
             rule(rng, ThresholdScope::Establishment(*e), VitalSign::BodyTemperature, Some(35.5), Some(38.5)),
             rule(rng, ThresholdScope::Establishment(*e), VitalSign::BloodPressure, Some(90.0), Some(180.0)),

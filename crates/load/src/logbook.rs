@@ -1,6 +1,6 @@
 //! The logbook mix: care staff read their unit's last 24 hours, what happened since their last
-//! shift, search the notes of the last twelve months, and open a resident's weight chart over a
-//! year.
+//! shift, search the notes of the last twelve months, open a resident's weight chart over a
+//! year, and their unit's agenda of the week (appointments and activities).
 
 use crate::care::open_sessions;
 use crate::http::{Phase, Rng, Session, check, timed};
@@ -14,6 +14,7 @@ pub const UNIT_LOGBOOK: &str = "unit_logbook";
 pub const SHIFT_DIGEST: &str = "since_last_shift";
 pub const NOTE_SEARCH: &str = "note_search";
 pub const CHART: &str = "weight_chart_1y";
+pub const AGENDA: &str = "unit_agenda_week";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogbookArgs {
@@ -67,7 +68,7 @@ pub async fn run(args: LogbookArgs) -> anyhow::Result<()> {
 }
 
 async fn shift(u: VirtualUser, phase: Arc<Phase>) -> anyhow::Result<Recorder> {
-    let mut rec = Recorder::new(&[UNIT_LOGBOOK, SHIFT_DIGEST, NOTE_SEARCH, CHART]);
+    let mut rec = Recorder::new(&[UNIT_LOGBOOK, SHIFT_DIGEST, NOTE_SEARCH, CHART, AGENDA]);
     let mut rng = Rng::new(u.index as u64 + 101);
     let care = &u.care;
     while let Some(measured) = phase.next_iteration() {
@@ -86,6 +87,8 @@ async fn shift(u: VirtualUser, phase: Arc<Phase>) -> anyhow::Result<Recorder> {
                 .query(&[("kind", "weight"), ("months", "12")]);
             check(&mut rec, measured, CHART, timed(chart).await, 200);
         }
+        let agenda = timed(care.client.get(care.url(&format!("/units/{}/agenda", u.unit_id))));
+        check(&mut rec, measured, AGENDA, agenda.await, 200);
     }
     Ok(rec)
 }
