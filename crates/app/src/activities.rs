@@ -56,6 +56,19 @@ impl App {
         Ok(may_plan_activities(actor.grants(), establishment, today))
     }
 
+    /// A session the actor may change: in their establishment, planned by profiles who may, and
+    /// not cancelled.
+    async fn session_to_change(&self, tx: &mut relais_store::Conn, actor: &Actor, id: ActivityId) -> Result<Activity> {
+        let activity = activities::get(tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        if !self.activities_access(actor, activity.establishment_id)? {
+            return Err(AppError::Forbidden);
+        }
+        if activity.cancelled_at.is_some() {
+            return Err(AppError::Conflict("cette séance est annulée".into()));
+        }
+        Ok(activity)
+    }
+
     /// Plans an activity: one session, or one per day of its repetition. Returns the first.
     pub async fn plan_activity(
         &self,
@@ -217,13 +230,7 @@ impl App {
     ) -> Result<usize> {
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let mut tx = self.store.begin_write().await?;
-        let activity = activities::get(&mut tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        if !self.activities_access(actor, activity.establishment_id)? {
-            return Err(AppError::Forbidden);
-        }
-        if activity.cancelled_at.is_some() {
-            return Err(AppError::Conflict("cette séance est annulée".into()));
-        }
+        let activity = self.session_to_change(&mut tx, actor, id).await?;
         let (_, stays) = self.load_for(&mut tx, actor, person, PersonAction::ViewIdentity).await?;
         if !stays.iter().any(|s| s.is_open() && s.establishment_id == activity.establishment_id) {
             return Err(DomainError::new(
@@ -264,13 +271,7 @@ impl App {
     ) -> Result<usize> {
         actor.account_id().ok_or(AppError::Forbidden)?;
         let mut tx = self.store.begin_write().await?;
-        let activity = activities::get(&mut tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        if !self.activities_access(actor, activity.establishment_id)? {
-            return Err(AppError::Forbidden);
-        }
-        if activity.cancelled_at.is_some() {
-            return Err(AppError::Conflict("cette séance est annulée".into()));
-        }
+        let activity = self.session_to_change(&mut tx, actor, id).await?;
         // Attendance is taken at the session, not before it.
         if self.now_micros() < activity.starts_at - 3_600_000_000 {
             return Err(DomainError::new(

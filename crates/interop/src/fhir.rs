@@ -403,13 +403,40 @@ pub mod appointment;
 pub mod communication;
 pub mod document_reference;
 
+/// A CodeableConcept as read: its codings.
+#[derive(Deserialize)]
+pub(crate) struct CodeableConcept {
+    #[serde(default)]
+    pub coding: Vec<Coding>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Coding {
+    #[serde(default)]
+    pub system: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl CodeableConcept {
+    /// The code of the first coding in `system`.
+    pub fn code_in(&self, system: &str) -> Option<&str> {
+        self.coding.iter().find(|c| c.system.as_deref() == Some(system)).and_then(|c| c.code.as_deref())
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Reference {
+    pub reference: Option<String>,
+}
+
 /// Relais' own code system for confidentiality categories (security labels).
 pub const CATEGORY_SYSTEM: &str = "urn:relais:category";
 
 pub mod observation {
     //! FHIR Observation (vital-signs profile) in and out.
 
-    use super::FhirError;
+    use super::{CodeableConcept, FhirError, Reference};
     use relais_domain::observation::{DIASTOLIC_LOINC, SYSTOLIC_LOINC, VitalSign};
     use serde::Deserialize;
     use serde_json::{Value, json};
@@ -442,25 +469,6 @@ pub mod observation {
     }
 
     #[derive(Deserialize)]
-    struct CodeableConcept {
-        #[serde(default)]
-        coding: Vec<Coding>,
-    }
-
-    #[derive(Deserialize)]
-    struct Coding {
-        #[serde(default)]
-        system: Option<String>,
-        #[serde(default)]
-        code: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    struct Reference {
-        reference: Option<String>,
-    }
-
-    #[derive(Deserialize)]
     struct Quantity {
         value: Option<f64>,
         #[serde(default)]
@@ -488,7 +496,7 @@ pub mod observation {
     }
 
     fn loinc_of(c: &CodeableConcept) -> Option<&str> {
-        c.coding.iter().find(|c| c.system.as_deref() == Some(LOINC)).and_then(|c| c.code.as_deref())
+        c.code_in(LOINC)
     }
 
     fn quantity(q: Option<&Quantity>, unit: &str, path: &str) -> Result<f64, FhirError> {

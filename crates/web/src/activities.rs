@@ -281,9 +281,7 @@ async fn register(State(state): State<AppState>, Path(id): Path<String>, CsrfFor
         f.get("person").parse().map_err(|_| WebError::BadRequest("choisissez une personne".into()))?;
     match state.app.register_participant(staff.actor(), id, person, f.get("series") == "on").await {
         Ok(n) => Ok(see_other(&format!("/activities/{id}?ok=registered&n={n}"))),
-        Err(AppError::Invalid(errors)) => {
-            Err(WebError::BadRequest(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; ")))
-        }
+        // An invalid line is answered with its reason, as any refused form.
         Err(e) => Err(e.into()),
     }
 }
@@ -299,9 +297,7 @@ async fn attendance(State(state): State<AppState>, Path(id): Path<String>, CsrfF
     }
     match state.app.record_attendance(staff.actor(), id, &marks).await {
         Ok(_) => Ok(see_other(&format!("/activities/{id}?ok=attendance"))),
-        Err(AppError::Invalid(errors)) => {
-            Err(WebError::BadRequest(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; ")))
-        }
+        // An invalid line is answered with its reason, as any refused form.
         Err(e) => Err(e.into()),
     }
 }

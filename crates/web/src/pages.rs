@@ -1299,9 +1299,6 @@ async fn resolve_alert(
     let id: PersonAlertId = parse_id(&id)?;
     match state.app.resolve_alert(staff.actor(), id, f.get("resolution")).await {
         Ok(person) => Ok(see_other(&format!("/persons/{person}?ok=alert-resolved"))),
-        Err(AppError::Invalid(errors)) => {
-            Err(WebError::BadRequest(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ; ")))
-        }
         Err(e) => Err(e.into()),
     }
 }

@@ -1,6 +1,6 @@
 //! FHIR DocumentReference in and out: a document of the record, its content served as `Binary`.
 
-use super::{CATEGORY_SYSTEM, FhirError, instant};
+use super::{CATEGORY_SYSTEM, CodeableConcept, FhirError, Reference, instant};
 use base64::Engine;
 use relais_domain::document::type_label;
 use serde::Deserialize;
@@ -35,25 +35,6 @@ struct DocumentReferenceJson {
 }
 
 #[derive(Deserialize)]
-struct CodeableConcept {
-    #[serde(default)]
-    coding: Vec<Coding>,
-}
-
-#[derive(Deserialize)]
-struct Coding {
-    #[serde(default)]
-    system: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Reference {
-    reference: Option<String>,
-}
-
-#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Content {
     attachment: Attachment,
@@ -83,10 +64,6 @@ pub struct DocumentInput {
     pub bytes: Vec<u8>,
 }
 
-fn code_in<'a>(c: &'a CodeableConcept, system: &str) -> Option<&'a str> {
-    c.coding.iter().find(|c| c.system.as_deref() == Some(system)).and_then(|c| c.code.as_deref())
-}
-
 pub fn parse(body: &[u8]) -> Result<DocumentInput, FhirError> {
     let d: DocumentReferenceJson = super::read_resource(body, "DocumentReference")?;
     if d.status != "current" {
@@ -99,7 +76,7 @@ pub fn parse(body: &[u8]) -> Result<DocumentInput, FhirError> {
     let type_code = d
         .doc_type
         .as_ref()
-        .and_then(|t| code_in(t, LOINC))
+        .and_then(|t| t.code_in(LOINC))
         .ok_or_else(|| FhirError::invalid("required", "a LOINC type is required", "DocumentReference.type"))?;
     if type_label(type_code).is_none() {
         return Err(FhirError::invalid(
@@ -112,7 +89,7 @@ pub fn parse(body: &[u8]) -> Result<DocumentInput, FhirError> {
         d.subject.as_ref().and_then(|s| s.reference.as_deref()).and_then(|r| r.strip_prefix("Patient/")).ok_or_else(
             || FhirError::invalid("required", "subject must reference Patient/{id}", "DocumentReference.subject"),
         )?;
-    let category = d.security_label.iter().find_map(|l| code_in(l, CATEGORY_SYSTEM)).map(str::to_string);
+    let category = d.security_label.iter().find_map(|l| l.code_in(CATEGORY_SYSTEM)).map(str::to_string);
     let [content] = d.content.as_slice() else {
         return Err(FhirError::invalid(
             "value",
