@@ -71,6 +71,13 @@ async fn fhir_daily_record(t: TestApp) {
         .api_token("system/Appointment.read system/DocumentReference.* system/Binary.read system/Communication.read")
         .await;
 
+    let (_, meta) = get(&t, "", "/fhir/metadata").await;
+    let types: Vec<&str> =
+        meta["rest"][0]["resource"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    for t in ["Appointment", "DocumentReference", "Binary", "Communication"] {
+        assert!(types.contains(&t), "{t} in the CapabilityStatement");
+    }
+
     // Appointment: search by patient, date and status; read.
     let (s, b) = get(&t, &token, &format!("/fhir/Appointment?patient=Patient/{id}")).await;
     assert_eq!(s, 200, "{b}");
