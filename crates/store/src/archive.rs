@@ -2,7 +2,7 @@
 //! index entries; identity, stays and the audit trail stay.
 
 use crate::codec::id;
-use crate::{Conn, Engine, Micros, Result, placeholders};
+use crate::{Conn, Micros, Result};
 use relais_domain::ids::*;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -52,17 +52,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
     if persons.is_empty() {
         return Ok(vec![]);
     }
-    let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
-    let list = placeholders(1, persons.len());
-    let bind_all = |sql: String| persons.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, p| q.bind(p.to_string()));
-    if engine == Engine::Sqlite {
-        let sql = format!(
-            "INSERT INTO note_fts (note_fts, rowid, note_id, body, scope) \
-             SELECT 'delete', f.rowid, n.id, concat_ws(' ', n.target, n.data, n.action, n.result, n.body), \
-             'e' || replace(coalesce(n.establishment_id, 'none'), '-', '') || ' c' || replace(n.category, '_', '') \
-             FROM note_fts f CROSS JOIN note n ON n.id = f.note_id WHERE n.person_id IN ({list})"
-        );
-        bind_all(sql).execute(&mut *conn).await?;
+    if conn.backend_name() == "SQLite" {
+        crate::notes::unindex_for_search(conn, persons).await?;
     }
     let mut out = Vec::new();
     for p in persons {

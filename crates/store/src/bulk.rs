@@ -140,6 +140,9 @@ pub async fn notes(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &
         let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, n| crate::notes::bind_note(q, org, n));
         q.execute(&mut *conn).await?;
     }
+    if engine == Engine::Sqlite {
+        crate::notes::index_for_search(conn, rows).await?;
+    }
     Ok(())
 }
 

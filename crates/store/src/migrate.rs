@@ -110,6 +110,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0014_record_archive.sqlite.sql"),
         postgres: include_str!("../migrations/0014_record_archive.postgres.sql"),
     },
+    Migration {
+        version: 15,
+        name: "note_search_folded",
+        portable: include_str!("../migrations/0015_note_search_folded.sql"),
+        sqlite: include_str!("../migrations/0015_note_search_folded.sqlite.sql"),
+        postgres: include_str!("../migrations/0015_note_search_folded.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -150,6 +157,9 @@ impl Store {
             if m.version == 4 {
                 // Folding is Rust code: the tokens of existing persons are computed here.
                 crate::persons::backfill_name_tokens(&mut tx).await?;
+            }
+            if m.version == 15 && self.engine == Engine::Sqlite {
+                crate::notes::backfill_search(&mut tx).await?;
             }
             sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)

@@ -7,6 +7,7 @@ use relais_domain::access::Category;
 use relais_domain::access::Profile;
 use relais_domain::ids::*;
 use relais_domain::note::{Importance, Mention, NoteContent};
+use relais_domain::text::fold;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -31,28 +32,35 @@ pub struct Note {
 const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at, n.importance";
 
 fn from_row(r: &AnyRow) -> Result<Note> {
-    let category: String = r.try_get(7)?;
+    from_row_at(r, 0)
+}
+
+/// A note from the columns of `COLUMNS` starting at column `at`.
+fn from_row_at(r: &AnyRow, at: usize) -> Result<Note> {
+    let col = |i: usize| at + i;
+    let category: String = r.try_get(col(7))?;
     Ok(Note {
-        id: id(&r.try_get::<String, _>(0)?, "note id")?,
-        person_id: id(&r.try_get::<String, _>(1)?, "person id")?,
-        establishment_id: opt_id(r.try_get(2)?, "establishment id")?,
-        unit_id: opt_id(r.try_get(3)?, "unit id")?,
-        lineage_id: id(&r.try_get::<String, _>(4)?, "note lineage")?,
-        version: r.try_get(5)?,
-        is_current: flag(r.try_get(6)?),
+        id: id(&r.try_get::<String, _>(col(0))?, "note id")?,
+        person_id: id(&r.try_get::<String, _>(col(1))?, "person id")?,
+        establishment_id: opt_id(r.try_get(col(2))?, "establishment id")?,
+        unit_id: opt_id(r.try_get(col(3))?, "unit id")?,
+        lineage_id: id(&r.try_get::<String, _>(col(4))?, "note lineage")?,
+        version: r.try_get(col(5))?,
+        is_current: flag(r.try_get(col(6))?),
         content: NoteContent {
             category: Category::from_code(&category).ok_or_else(|| corrupt("note category"))?,
-            text: r.try_get(8)?,
-            target: r.try_get(9)?,
-            data: r.try_get(10)?,
-            action: r.try_get(11)?,
-            result: r.try_get(12)?,
+            text: r.try_get(col(8))?,
+            target: r.try_get(col(9))?,
+            data: r.try_get(col(10))?,
+            action: r.try_get(col(11))?,
+            result: r.try_get(col(12))?,
         },
-        correction_reason: r.try_get(13)?,
-        author_id: id(&r.try_get::<String, _>(14)?, "author id")?,
-        author_label: r.try_get(15)?,
-        recorded_at: r.try_get(16)?,
-        importance: Importance::from_code(&r.try_get::<String, _>(17)?).ok_or_else(|| corrupt("note importance"))?,
+        correction_reason: r.try_get(col(13))?,
+        author_id: id(&r.try_get::<String, _>(col(14))?, "author id")?,
+        author_label: r.try_get(col(15))?,
+        recorded_at: r.try_get(col(16))?,
+        importance: Importance::from_code(&r.try_get::<String, _>(col(17))?)
+            .ok_or_else(|| corrupt("note importance"))?,
     })
 }
 
@@ -104,8 +112,117 @@ pub(crate) fn bind_note<'q>(q: AnyQuery<'q>, org: OrganisationId, n: &Note) -> A
 pub async fn insert(conn: &mut Conn, org: OrganisationId, n: &Note) -> Result<()> {
     let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
     let sql = multi_insert(engine, "note", INSERT_COLUMNS, 1);
-    bind_note(sqlx::query(AssertSqlSafe(sql)), org, n).execute(conn).await?;
+    bind_note(sqlx::query(AssertSqlSafe(sql)), org, n).execute(&mut *conn).await?;
+    if engine == Engine::Sqlite {
+        index_for_search(conn, std::slice::from_ref(n)).await?;
+    }
     Ok(())
+}
+
+/// Most words of the vocabulary one typed word stands for; beyond, the index merges them itself.
+const MAX_EXPANSION: usize = 40;
+
+/// Longest word kept in the search vocabulary; longer ones are still indexed.
+const MAX_TERM_CHARS: usize = 64;
+
+/// A note's row of the SQLite search index: its text folded as searches are, and its scope
+/// tokens (the establishment; the establishment with the category).
+pub(crate) fn search_row(n: &Note) -> (String, String) {
+    let c = &n.content;
+    let parts = [c.target.as_deref(), c.data.as_deref(), c.action.as_deref(), c.result.as_deref(), Some(&c.text)];
+    let text = parts.into_iter().flatten().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+    let est = n.establishment_id.map(|e| e.to_string().replace('-', "")).unwrap_or_else(|| "none".into());
+    (fold(&text), scope_tokens(&est, n.content.category))
+}
+
+fn scope_tokens(est: &str, category: Category) -> String {
+    format!("e{est} {}", pair_token(est, category))
+}
+
+fn pair_token(est: &str, category: Category) -> String {
+    format!("x{est}c{}", category.code().replace('_', ""))
+}
+
+/// Writes the search index rows and the new vocabulary of notes (SQLite), in their order.
+pub(crate) async fn index_for_search(conn: &mut Conn, notes: &[Note]) -> Result<()> {
+    let mut terms: Vec<String> = Vec::new();
+    for chunk in notes.chunks(300) {
+        let sql = multi_insert(Engine::Sqlite, "note_fts", &["note_id", "body", "scope"], chunk.len());
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for n in chunk {
+            let (body, scope) = search_row(n);
+            terms.extend(
+                body.split(' ').filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS).map(str::to_string),
+            );
+            q = q.bind(n.id.to_string()).bind(body).bind(scope);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    terms.sort();
+    terms.dedup();
+    for chunk in terms.chunks(500) {
+        let values = vec!["(?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT OR IGNORE INTO note_term (term) VALUES {values}");
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, t| q.bind(t.clone()));
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes the search index of every note already stored (the migration to the folded index),
+/// in the order they were written, so that the index still answers newest first.
+pub(crate) async fn backfill_search(conn: &mut Conn) -> Result<()> {
+    let mut after = i64::MIN;
+    loop {
+        let sql = format!("SELECT n.rowid, {COLUMNS} FROM note n WHERE n.rowid > $1 ORDER BY n.rowid LIMIT 5000");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(after).fetch_all(&mut *conn).await?;
+        let Some(last) = rows.last() else { return Ok(()) };
+        after = last.try_get(0)?;
+        let notes = rows.iter().map(|r| from_row_at(r, 1)).collect::<Result<Vec<_>>>()?;
+        index_for_search(conn, &notes).await?;
+    }
+}
+
+/// Deletes the search index rows of every note of `persons` (SQLite): a contentless index forgets
+/// a row only when told its exact tokens again. One pass over the index, whose note id is not
+/// indexed (the join is forced in that order).
+pub(crate) async fn unindex_for_search(conn: &mut Conn, persons: &[PersonId]) -> Result<()> {
+    let notes = all_versions_of(conn, persons).await?;
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let by_id: std::collections::HashMap<String, &Note> = notes.iter().map(|n| (n.id.to_string(), n)).collect();
+    let sql = format!(
+        "SELECT f.rowid, f.note_id FROM note_fts f CROSS JOIN note n ON n.id = f.note_id WHERE n.person_id IN ({})",
+        placeholders(1, persons.len())
+    );
+    let q = persons.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, p| q.bind(p.to_string()));
+    let rows = q.fetch_all(&mut *conn).await?;
+    for r in rows {
+        let note_id: String = r.try_get(1)?;
+        let Some(n) = by_id.get(&note_id) else { continue };
+        let rowid: i64 = r.try_get(0)?;
+        let (body, scope) = search_row(n);
+        sqlx::query("INSERT INTO note_fts (note_fts, rowid, note_id, body, scope) VALUES ('delete', $1, $2, $3, $4)")
+            .bind(rowid)
+            .bind(note_id)
+            .bind(body)
+            .bind(scope)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every version of the notes of `persons`.
+async fn all_versions_of(conn: &mut Conn, persons: &[PersonId]) -> Result<Vec<Note>> {
+    if persons.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!("SELECT {COLUMNS} FROM note n WHERE n.person_id IN ({})", placeholders(1, persons.len()));
+    let q = persons.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, p| q.bind(p.to_string()));
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Marks the current version of a lineage as superseded. Returns false when `expected`
@@ -216,18 +333,41 @@ pub async fn search(conn: &mut Conn, org: OrganisationId, s: &NoteSearch) -> Res
         "n.organisation_id = $2 AND n.is_current = 1 AND n.category IN ({cats}) AND n.establishment_id IN ({ests}) AND n.recorded_at >= {since}"
     );
     let (sql, query) = if sqlite {
-        // The index answers in insertion order, newest first: the first matches within scope end the walk.
-        let body = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" AND ");
-        let ests = s
-            .establishments
-            .iter()
-            .map(|e| format!("\"e{}\"", e.to_string().replace('-', "")))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let cats =
-            s.categories.iter().map(|c| format!("\"c{}\"", c.code().replace('_', ""))).collect::<Vec<_>>().join(" OR ");
-        // Same tokens as the trigger of migrations/0005_note_search.sqlite.sql.
-        let q = format!("body : ({body}) AND scope : ({ests}) AND scope : ({cats})");
+        // Each word is searched as the words of the index it begins (the vocabulary), so that the
+        // index answers newest first and the first matches within scope end the walk; a word
+        // that begins none finds nothing.
+        let mut clauses = Vec::new();
+        for w in &words {
+            let terms: Vec<String> =
+                sqlx::query("SELECT term FROM note_term WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
+                    .bind(w.to_string())
+                    .bind(format!("{w}\u{10FFFF}"))
+                    .bind(MAX_EXPANSION as i64 + 1)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get(0))
+                    .collect::<std::result::Result<_, _>>()?;
+            match terms.len() {
+                0 => return Ok(vec![]),
+                n if n > MAX_EXPANSION => clauses.push(format!("\"{w}\"*")),
+                _ => clauses
+                    .push(format!("({})", terms.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(" OR "))),
+            }
+        }
+        let body = clauses.join(" AND ");
+        // Same tokens as `search_row`: the establishment alone when every category is readable.
+        let all = Category::ALL.iter().all(|c| s.categories.contains(c));
+        let mut scope = Vec::new();
+        for e in &s.establishments {
+            let est = e.to_string().replace('-', "");
+            if all {
+                scope.push(format!("\"e{est}\""));
+            } else {
+                scope.extend(s.categories.iter().map(|c| format!("\"{}\"", pair_token(&est, *c))));
+            }
+        }
+        let q = format!("body : ({body}) AND scope : ({})", scope.join(" OR "));
         (
             format!(
                 "SELECT {COLUMNS} FROM (SELECT note_id, rowid AS r FROM note_fts WHERE note_fts MATCH $1 ORDER BY rowid DESC) f \

@@ -52,6 +52,16 @@ async fn note_search_is_accent_insensitive_scoped_and_audited(t: TestApp) {
     let (_, page) = aide.text("/logbook/search?q=clinique").await;
     assert!(page.contains("<mark>clinique</mark>"), "{page}");
 
+    // Ligatures fold as typed: "oedeme", "œdème" and the beginning "oedè" find "Œdème".
+    let swelling = [("category", "nursing_care"), ("text", "Œdème des chevilles ce soir.")];
+    assert_eq!(aide.post(&format!("/persons/{id}/notes"), &swelling).await.status(), 303);
+    for q in ["oedeme", "%C5%93d%C3%A8me", "oed%C3%A8", "CHEVILLE"] {
+        let (_, page) = aide.text(&format!("/logbook/search?q={q}")).await;
+        assert!(page.contains("chevilles</mark>") || page.contains("des chevilles"), "{q}: {page}");
+    }
+    let (_, page) = aide.text("/logbook/search?q=chevillesx").await;
+    assert!(page.contains("Aucune transmission trouvée"), "a word no note holds finds nothing");
+
     // The searches are in the person's access log.
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("note.search"), "{log}");

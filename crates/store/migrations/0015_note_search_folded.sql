@@ -1,0 +1,1 @@
+-- Full-text search, second form (SQLite only, see the companion).
