@@ -198,7 +198,7 @@ impl App {
             recorded_at: self.now_micros(),
         };
         notes::insert(&mut tx, actor.organisation_id, &note).await?;
-        notes::insert_mentions(&mut tx, actor.organisation_id, id, note.establishment_id, &mentions).await?;
+        notes::insert_mentions(&mut tx, actor.organisation_id, &note, &mentions).await?;
         let mut ev = actor.event("note.create", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("note/{id}"));

@@ -15,6 +15,16 @@ use relais_store::observations::{self, Observation, ObservationQuery};
 use relais_store::persons::{self, Person};
 use relais_store::{Conn, StoreError};
 
+/// A chart's data.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub person: Person,
+    pub observations: Vec<Observation>,
+    pub threshold: PersonThreshold,
+    /// For a weight chart: the last height measured, in cm.
+    pub last_height: Option<f64>,
+}
+
 /// The target of the logbook alert written for a weight loss.
 pub const WEIGHT_ALERT_TARGET: &str = "Perte de poids";
 
@@ -282,25 +292,27 @@ impl App {
         Ok(o)
     }
 
-    /// A person (for the identity banner) and their observations, for a chart: one audit event.
-    pub async fn observation_chart(
-        &self,
-        actor: &Actor,
-        person: PersonId,
-        query: &ObservationQuery,
-    ) -> Result<(Person, Vec<Observation>, PersonThreshold)> {
+    /// A person (for the identity banner) and their observations of one kind, for a chart, with
+    /// the threshold in force and, for weights, the last height (for the BMI): one audit event.
+    pub async fn observation_chart(&self, actor: &Actor, person: PersonId, query: &ObservationQuery) -> Result<Chart> {
         let mut conn = self.store.read().await?;
         let p = self.person_for_observations(&mut conn, actor, person, Access::Read).await?;
-        let list = observations::for_person(&mut conn, person, query).await?;
+        let observations = observations::for_person(&mut conn, person, query).await?;
         let threshold = match query.kind {
             Some(kind) => self.person_threshold(&mut conn, actor, person, kind).await?,
             None => PersonThreshold { rule: None, may_set: false },
+        };
+        let last_height = if query.kind == Some(VitalSign::BodyWeight) {
+            let q = ObservationQuery { kind: Some(VitalSign::BodyHeight), limit: 1, ..Default::default() };
+            observations::for_person(&mut conn, person, &q).await?.first().map(|h| h.value)
+        } else {
+            None
         };
         drop(conn);
         let mut ev = actor.event("observation.chart", "ok");
         ev.person_id = Some(person);
         self.audit(ev).await?;
-        Ok((p, list, threshold))
+        Ok(Chart { person: p, observations, threshold, last_height })
     }
 
     /// A person's observations.

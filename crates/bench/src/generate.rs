@@ -752,7 +752,7 @@ fn one_day(
             } else {
                 Mention::Team(kind.care_profile)
             };
-            batch.mentions.push((id, Some(stay.establishment_id), mention));
+            batch.mentions.push((id, Some(stay.establishment_id), mention, at));
         }
         batch.notes.push(Note {
             id,
@@ -812,7 +812,7 @@ struct Batch {
     notes: Vec<Note>,
     observations: Vec<Observation>,
     appointments: Vec<Appointment>,
-    mentions: Vec<(NoteId, Option<EstablishmentId>, Mention)>,
+    mentions: Vec<(NoteId, Option<EstablishmentId>, Mention, i64)>,
     activities: Vec<Activity>,
     registrations: Vec<bulk::Registration>,
     notes_total: usize,

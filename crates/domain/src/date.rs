@@ -64,6 +64,16 @@ impl BirthDate {
         Ok(date)
     }
 
+    /// Age in whole years on `today`; with an unknown day or month, counted from the earliest
+    /// possible birth date.
+    pub fn age_on(&self, today: Date) -> i16 {
+        let born = self.earliest();
+        let mut age = today.year() - born.year();
+        if (today.month(), today.day()) < (born.month(), born.day()) {
+            age -= 1;
+        }
+        age
+    }
     pub fn year(&self) -> i16 {
         self.year
     }

@@ -284,6 +284,25 @@ pub fn weight_loss(history: &[(i64, f64)], at: i64, kg: f64) -> Option<WeightLos
     None
 }
 
+/// The body mass index of a weight (kg) and a height (cm), one decimal.
+pub fn bmi(weight_kg: f64, height_cm: f64) -> Option<f64> {
+    let m = height_cm / 100.0;
+    (weight_kg > 0.0 && m > 0.0).then(|| (weight_kg / (m * m) * 10.0).round() / 10.0)
+}
+
+/// What a BMI says of undernutrition by the HAS criteria: from 70 years on, below 22
+/// (below 20: severe); before, below 18.5 (17 and below: severe).
+pub fn bmi_undernutrition(bmi: f64, age_years: i16) -> Option<&'static str> {
+    let (moderate, severe) = if age_years >= 70 { (22.0, 20.0) } else { (18.5, 17.0) };
+    if (age_years >= 70 && bmi < severe) || (age_years < 70 && bmi <= severe) {
+        Some("critère de dénutrition sévère")
+    } else if bmi < moderate {
+        Some("critère de dénutrition")
+    } else {
+        None
+    }
+}
+
 /// An alert threshold on a kind of measure, for one person or a whole establishment: a measure
 /// below `low` or above `high` writes an alert in the logbook. For blood pressure the bounds
 /// are on the systolic pressure.
@@ -363,6 +382,17 @@ impl Threshold {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bmi_and_the_undernutrition_criteria() {
+        assert_eq!(bmi(61.0, 165.0), Some(22.4));
+        assert_eq!(bmi(61.0, 0.0), None);
+        assert_eq!(bmi_undernutrition(22.4, 85), None);
+        assert_eq!(bmi_undernutrition(21.9, 85), Some("critère de dénutrition"));
+        assert_eq!(bmi_undernutrition(19.9, 85), Some("critère de dénutrition sévère"));
+        assert_eq!(bmi_undernutrition(21.0, 45), None, "before 70 the threshold is 18.5");
+        assert_eq!(bmi_undernutrition(17.0, 45), Some("critère de dénutrition sévère"));
+    }
 
     #[test]
     fn thresholds_alert_outside_their_bounds() {

@@ -218,17 +218,18 @@ pub async fn appointments(
     Ok(())
 }
 
-/// Mentions of notes: (note lineage, the note's establishment, mention).
+/// Mentions of notes: (note lineage, the note's establishment, mention, the note's time).
 pub async fn mentions(
     conn: &mut Conn,
     engine: Engine,
     org: OrganisationId,
-    rows: &[(NoteId, Option<EstablishmentId>, Mention)],
+    rows: &[(NoteId, Option<EstablishmentId>, Mention, i64)],
 ) -> Result<()> {
-    const COLUMNS: &[&str] = &["note_lineage_id", "organisation_id", "establishment_id", "account_id", "profile"];
+    const COLUMNS: &[&str] =
+        &["note_lineage_id", "organisation_id", "establishment_id", "account_id", "profile", "recorded_at"];
     for chunk in rows.chunks(400) {
         let sql = multi_insert(engine, "note_mention", COLUMNS, chunk.len());
-        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, (lineage, est, m)| {
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, (lineage, est, m, at)| {
             let (account, profile) = match m {
                 Mention::Colleague(a) => (Some(a.to_string()), None),
                 Mention::Team(p) => (None, Some(p.code().to_string())),
@@ -238,6 +239,7 @@ pub async fn mentions(
                 .bind(est.map(|e| e.to_string()))
                 .bind(account)
                 .bind(profile)
+                .bind(*at)
         });
         q.execute(&mut *conn).await?;
     }

@@ -493,28 +493,23 @@ pub async fn recent_with_target(conn: &mut Conn, person: PersonId, target: &str,
     Ok(r.try_get::<i64, _>(0)? > 0)
 }
 
-/// Records the mentions of a note's lineage, filed under the note's establishment.
-pub async fn insert_mentions(
-    conn: &mut Conn,
-    org: OrganisationId,
-    lineage: NoteId,
-    establishment: Option<EstablishmentId>,
-    mentions: &[Mention],
-) -> Result<()> {
+/// Records the mentions of a note, filed under its lineage and establishment.
+pub async fn insert_mentions(conn: &mut Conn, org: OrganisationId, note: &Note, mentions: &[Mention]) -> Result<()> {
     for m in mentions {
         let (account, profile) = match m {
             Mention::Colleague(a) => (Some(a.to_string()), None),
             Mention::Team(p) => (None, Some(p.code())),
         };
         sqlx::query(
-            "INSERT INTO note_mention (note_lineage_id, organisation_id, establishment_id, account_id, profile) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO note_mention (note_lineage_id, organisation_id, establishment_id, account_id, profile, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(lineage.to_string())
+        .bind(note.lineage_id.to_string())
         .bind(org.to_string())
-        .bind(establishment.map(|e| e.to_string()))
+        .bind(note.establishment_id.map(|e| e.to_string()))
         .bind(account)
         .bind(profile)
+        .bind(note.recorded_at)
         .execute(&mut *conn)
         .await?;
     }
@@ -568,8 +563,8 @@ pub async fn mentions_of(conn: &mut Conn, lineages: &[NoteId]) -> Result<Vec<Men
         .collect()
 }
 
-/// Current notes recorded since `since` that mention `account`, or one of `teams` (a profile
-/// in an establishment), newest first.
+/// Current notes brought since `since` to `account`, or to one of `teams` (a profile in an
+/// establishment), newest first. The mentions are read first, through their own time index.
 pub async fn mentioning(
     conn: &mut Conn,
     org: OrganisationId,
@@ -578,12 +573,16 @@ pub async fn mentioning(
     since: Micros,
     limit: i64,
 ) -> Result<Vec<Note>> {
-    let mut who = vec!["m.account_id = $3".to_string()];
+    let mut who = vec!["m.account_id = $3 AND m.recorded_at >= $2".to_string()];
     for i in 0..teams.len() {
-        who.push(format!("(m.establishment_id = ${} AND m.profile = ${})", 5 + 2 * i, 6 + 2 * i));
+        who.push(format!(
+            "(m.establishment_id = ${} AND m.profile = ${} AND m.recorded_at >= $2)",
+            5 + 2 * i,
+            6 + 2 * i
+        ));
     }
     let sql = format!(
-        "SELECT {COLUMNS} FROM note n WHERE n.organisation_id = $1 AND n.recorded_at >= $2 AND n.is_current = 1 \
+        "SELECT {COLUMNS} FROM note n WHERE n.organisation_id = $1 AND n.is_current = 1 \
          AND n.lineage_id IN (SELECT m.note_lineage_id FROM note_mention m WHERE {}) \
          ORDER BY n.recorded_at DESC LIMIT $4",
         who.join(" OR ")

@@ -71,6 +71,8 @@ struct ChartPage {
     svg: String,
     count: usize,
     last: Option<String>,
+    /// For weights: the BMI with the last height, and the undernutrition criterion it meets.
+    body_mass: Option<String>,
     rule: Option<RuleView>,
     may_set: bool,
     form: FormView,
@@ -118,8 +120,23 @@ async fn render_chart(
         oldest_first: true,
         limit: 5000,
     };
-    let (person, list, threshold) = state.app.observation_chart(staff.actor(), id, &q).await?;
+    let chart = state.app.observation_chart(staff.actor(), id, &q).await?;
+    let (person, list, threshold) = (&chart.person, &chart.observations, &chart.threshold);
     let tz = state.app.time_zone();
+    // The BMI of the last weight and the last height, and what it says for the person's age.
+    let body_mass = match (list.last(), chart.last_height) {
+        (Some(w), Some(h)) => relais_domain::observation::bmi(w.value, h).map(|b| {
+            let age = person.traits.birth_date.age_on(state.app.today());
+            let criterion = relais_domain::observation::bmi_undernutrition(b, age);
+            format!(
+                "IMC {} (dernier poids, taille {} cm){}",
+                relais_domain::observation::french_number(b),
+                relais_domain::observation::french_number(h),
+                criterion.map(|c| format!(" : {c} (HAS)")).unwrap_or_default()
+            )
+        }),
+        _ => None,
+    };
     let points: Vec<(i64, f64, Option<f64>)> = list.iter().map(|o| (o.effective_at, o.value, o.value2)).collect();
     let last = list.last().map(|o| {
         let v = match o.value2 {
@@ -132,7 +149,8 @@ async fn render_chart(
         ChartPage {
             title: format!("{} — courbe", kind.label()),
             nav: nav(state, staff),
-            banner: Banner::of(&person),
+            banner: Banner::of(person),
+            body_mass,
             kind: kind.code(),
             kind_label: kind.label(),
             unit_symbol: kind.unit_label(),

@@ -260,3 +260,21 @@ async fn thresholds_per_person_and_establishment_raise_alerts(t: TestApp) {
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{x}/access-log")).await;
     assert!(log.contains("threshold.set") && log.contains("threshold.remove") && log.contains("note.alert"));
 }
+
+both_engines!(the_weight_chart_gives_the_bmi_and_its_criterion);
+
+async fn the_weight_chart_gives_the_bmi_and_its_criterion(t: TestApp) {
+    let id = resident(&t, "CORPULENCE").await;
+    let aide = t.login("aide.nord").await;
+    let path = format!("/persons/{id}/observations");
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "61")]).await.status(), 303);
+    let (_, chart) = aide.text(&format!("/persons/{id}/chart?kind=weight")).await;
+    assert!(!chart.contains("IMC"), "no height yet: no BMI");
+    assert_eq!(aide.post(&path, &[("kind", "height"), ("value", "165")]).await.status(), 303);
+    let (_, chart) = aide.text(&format!("/persons/{id}/chart?kind=weight")).await;
+    assert!(chart.contains("IMC 22,4 (dernier poids, taille 165 cm)</strong>"), "{chart}");
+    assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", "58")]).await.status(), 303);
+    let (_, chart) = aide.text(&format!("/persons/{id}/chart?kind=weight")).await;
+    // Born in 1938: from 70 years on, a BMI under 22 is a criterion of undernutrition.
+    assert!(chart.contains("IMC 21,3 (dernier poids, taille 165 cm) : critère de dénutrition (HAS)"), "{chart}");
+}
