@@ -140,7 +140,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.places_cache.forget(organisation);
+        self.places_cache.forget(&organisation);
         Ok(e.id)
     }
 
@@ -158,7 +158,7 @@ impl App {
         org::insert_unit(&mut tx, organisation, &u).await?;
         audit::append(&mut tx, admin_event(&by, organisation, "admin.unit.create", format!("unit/{}", u.id))).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.places_cache.forget(organisation);
+        self.places_cache.forget(&organisation);
         Ok(u.id)
     }
 
@@ -226,6 +226,7 @@ impl App {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.colleagues_cache.clear();
         Ok(account.id)
     }
 
@@ -245,6 +246,7 @@ impl App {
         let action = if disabled { "admin.account.disable" } else { "admin.account.enable" };
         audit::append(&mut tx, admin_event(&by, a.organisation_id, action, format!("account/{account}"))).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.colleagues_cache.clear();
         Ok(())
     }
 
@@ -285,7 +287,7 @@ impl App {
     /// memory: they change a few times a year, and reading ~300 rows per page cost more than the
     /// page itself. Decisions that depend on them (admission targets) read the database.
     pub async fn places(&self, organisation: OrganisationId) -> Result<Arc<Places>> {
-        if let Some(p) = self.places_cache.get(organisation) {
+        if let Some(p) = self.places_cache.get(&organisation) {
             return Ok(p);
         }
         let mut conn = self.store.read().await?;
@@ -295,6 +297,21 @@ impl App {
         });
         self.places_cache.put(organisation, places.clone());
         Ok(places)
+    }
+
+    /// The colleagues of an establishment, for display (whom a note may be brought to): served
+    /// from memory like the places; whether a mention may be made is decided on the database.
+    pub(crate) async fn colleagues(
+        &self,
+        conn: &mut relais_store::Conn,
+        establishment: EstablishmentId,
+    ) -> Result<Arc<Vec<org::Colleague>>> {
+        if let Some(c) = self.colleagues_cache.get(&establishment) {
+            return Ok(c);
+        }
+        let list = Arc::new(org::colleagues(conn, establishment).await?);
+        self.colleagues_cache.put(establishment, list.clone());
+        Ok(list)
     }
 
     /// Accounts of the organisation, for an administrator.
@@ -317,22 +334,33 @@ pub struct Places {
     pub units: Vec<Unit>,
 }
 
-/// Places per organisation. Changes made through this process clear the entry at once; the
-/// time limit bounds how long another server on the same PostgreSQL database shows an old name.
-#[derive(Debug, Default)]
-pub(crate) struct PlacesCache(RwLock<HashMap<OrganisationId, (Instant, Arc<Places>)>>);
+/// What pages show and that changes a few times a year (places per organisation, colleagues
+/// per establishment). Changes made through this process clear their entry at once; the time
+/// limit bounds how long another server on the same PostgreSQL database shows an old value.
+/// Decisions never read it: they read the database.
+#[derive(Debug)]
+pub(crate) struct DisplayCache<K, V>(RwLock<HashMap<K, (Instant, Arc<V>)>>);
 
-const PLACES_TTL: Duration = Duration::from_secs(30);
+impl<K, V> Default for DisplayCache<K, V> {
+    fn default() -> Self {
+        Self(RwLock::new(HashMap::new()))
+    }
+}
 
-impl PlacesCache {
-    fn get(&self, org: OrganisationId) -> Option<Arc<Places>> {
+const DISPLAY_TTL: Duration = Duration::from_secs(30);
+
+impl<K: std::hash::Hash + Eq, V> DisplayCache<K, V> {
+    pub(crate) fn get(&self, key: &K) -> Option<Arc<V>> {
         let map = self.0.read().unwrap_or_else(|e| e.into_inner());
-        map.get(&org).filter(|(at, _)| at.elapsed() < PLACES_TTL).map(|(_, p)| p.clone())
+        map.get(key).filter(|(at, _)| at.elapsed() < DISPLAY_TTL).map(|(_, v)| v.clone())
     }
-    fn put(&self, org: OrganisationId, places: Arc<Places>) {
-        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(org, (Instant::now(), places));
+    pub(crate) fn put(&self, key: K, value: Arc<V>) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), value));
     }
-    fn forget(&self, org: OrganisationId) {
-        self.0.write().unwrap_or_else(|e| e.into_inner()).remove(&org);
+    fn forget(&self, key: &K) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+    fn clear(&self) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }

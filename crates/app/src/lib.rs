@@ -21,7 +21,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use relais_domain::DomainError;
 use relais_domain::access::Grant;
-use relais_domain::ids::{AccountId, ApiClientId, OrganisationId};
+use relais_domain::ids::{AccountId, ApiClientId, EstablishmentId, OrganisationId};
 use relais_domain::scope::Scopes;
 use relais_store::audit::{AuditActor, NewAuditEvent};
 use relais_store::{Store, StoreError};
@@ -130,7 +130,8 @@ pub struct App {
     audit_queue: audit_queue::AuditQueue,
     /// Argon2id takes 19 MiB a hash: a burst of logins is hashed a few at a time.
     hashing: Arc<tokio::sync::Semaphore>,
-    places_cache: Arc<admin::PlacesCache>,
+    places_cache: Arc<admin::DisplayCache<OrganisationId, admin::Places>>,
+    colleagues_cache: Arc<admin::DisplayCache<EstablishmentId, Vec<relais_store::org::Colleague>>>,
 }
 
 impl App {
@@ -146,6 +147,7 @@ impl App {
             audit_queue,
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             places_cache: Default::default(),
+            colleagues_cache: Default::default(),
         }
     }
 

@@ -109,7 +109,7 @@ impl App {
     ) -> Result<Vec<(String, String)>> {
         let today = self.today();
         let Some(stay) = actor.filing_stay(stays, today) else { return Ok(vec![]) };
-        let colleagues = relais_store::org::colleagues(conn, stay.establishment_id).await?;
+        let colleagues = self.colleagues(conn, stay.establishment_id).await?;
         let scope = scope_of(person, stays);
         let present: Vec<&Colleague> = colleagues
             .iter()
