@@ -289,6 +289,8 @@ impl App {
             if !registered.iter().any(|p| p.person_id == *person) {
                 return Err(AppError::NotFound);
             }
+            // Only for persons the actor may see, as the session's page lists them.
+            self.load_for(&mut tx, actor, *person, PersonAction::ViewIdentity).await?;
             checked.push((*person, attendance));
         }
         let label = actor.label();
