@@ -196,7 +196,9 @@ async fn plan(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(st
 struct ParticipantView {
     id: String,
     banner: Banner,
+    /// The attendance code (for the form) and its French label.
     attendance: &'static str,
+    attendance_label: &'static str,
     marked_by: Option<String>,
 }
 
@@ -252,6 +254,7 @@ async fn session_page(
                     id: person.id.to_string(),
                     banner: Banner::of(person),
                     attendance: p.attendance.map(Attendance::code).unwrap_or(""),
+                    attendance_label: p.attendance.map(Attendance::label).unwrap_or(""),
                     marked_by: p.marked_label.clone(),
                 })
                 .collect(),

@@ -108,6 +108,9 @@ async fn activities_repeat_register_and_take_attendance(t: TestApp) {
     let (s, page) = dpo.text(&path).await;
     assert_eq!(s, 200);
     assert!(!page.contains("Planifier une activité"));
+    let (_, session_page) = dpo.text(&format!("/activities/{session}")).await;
+    assert!(session_page.contains("<span class=\"tag\">présent</span>"), "attendance in French: {session_page}");
+    assert!(!session_page.contains("Enregistrer les présences"), "the DPO reads, does not take attendance");
     assert_eq!(dpo.post(&path, &ok).await.status(), 403);
 
     // Cancelling from the second session on keeps the first.
