@@ -405,7 +405,11 @@ pub fn matrix_markdown() -> String {
          - Une habilitation d'unité donne accès aux personnes dont le séjour en cours (ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours) est dans cette unité.\n\
          - Une identité enregistrée avant admission est visible des profils qui gèrent les admissions (Directeur, Secrétariat, IDEC, Travailleur social) dans l'établissement qui l'a enregistrée.\n\
          - Hors périmètre, une personne répond « introuvable » (404), exactement comme un identifiant qui n'existe pas ; dans le périmètre, une action que le profil n'autorise pas répond 403.\n\
-         - L'Administrateur gère comptes, habilitations et clients d'API ; il ne voit aucun dossier.\n"
+         - L'Administrateur gère comptes, habilitations et clients d'API ; il ne voit aucun dossier.\n\
+         - Les seuils d'alerte des mesures (d'un établissement ou d'une personne) sont fixés par l'Infirmier, l'IDEC et le Médecin coordonnateur de l'établissement.\n\
+         - Les activités collectives d'un établissement (planifier, inscrire, noter les présences) sont ouvertes à tous les profils qui y travaillent, sauf DPO et Administrateur ; une personne n'est inscrite ou pointée que par qui peut la voir.\n\
+         - Une transmission n'est signalée qu'à un collègue (ou une équipe) qui travaille auprès de la personne et peut lire sa catégorie.\n\
+         - La règle de conservation (purge du dossier du quotidien après N ans, N ≥ 10) ne s'exécute qu'en ligne de commande, sur le serveur.\n"
     ));
     out
 }
