@@ -477,8 +477,8 @@ impl App {
         let mut found =
             notes::written_in(&mut conn, actor.organisation_id, &places, &categories, since, DIGEST_LIMIT as i64)
                 .await?;
-        // What was brought to me stays in my digest for a week until I acknowledge it, wherever
-        // in my establishments it was written.
+        // What was brought to me stays in my digest for a week, wherever in my establishments it
+        // was written, and comes first until I acknowledge it.
         let teams = my_teams(grants, today);
         let week_ago = now - 7 * 86_400_000_000;
         let mentioned = notes::mentioning(&mut conn, actor.organisation_id, *account_id, &teams, week_ago, 100).await?;
