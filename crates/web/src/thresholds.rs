@@ -31,6 +31,15 @@ pub fn routes() -> Router<AppState> {
 const CHART_PERIODS: &[(&str, &str)] =
     &[("1", "1 mois"), ("3", "3 mois"), ("6", "6 mois"), ("12", "1 an"), ("36", "3 ans")];
 
+/// The notice after a rule was set or removed.
+fn flash(params: &HashMap<String, String>) -> Option<&'static str> {
+    match params.get("ok").map(String::as_str) {
+        Some("threshold") => Some("Seuil d'alerte enregistré."),
+        Some("threshold-removed") => Some("Seuil d'alerte retiré."),
+        _ => None,
+    }
+}
+
 /// A rule as shown: what it says, whose it is, when and by whom it was set.
 struct RuleView {
     id: String,
@@ -89,11 +98,7 @@ async fn chart_page(
     let id: PersonId = parse_id(&id)?;
     let kind = round_kind(params.get("kind").map(String::as_str).unwrap_or(""))?;
     let months = params.get("months").cloned().unwrap_or_else(|| "12".into());
-    let flash = match params.get("ok").map(String::as_str) {
-        Some("threshold") => Some("Seuil d'alerte enregistré."),
-        Some("threshold-removed") => Some("Seuil d'alerte retiré."),
-        _ => None,
-    };
+    let flash = flash(&params);
     render_chart(&state, &staff, id, kind, months, FormView::default(), flash, StatusCode::OK).await
 }
 
@@ -242,11 +247,7 @@ async fn establishment_page(
     Query(params): Query<HashMap<String, String>>,
 ) -> PageResult {
     let est: EstablishmentId = parse_id(&id)?;
-    let flash = match params.get("ok").map(String::as_str) {
-        Some("threshold") => Some("Seuil d'alerte enregistré."),
-        Some("threshold-removed") => Some("Seuil d'alerte retiré."),
-        _ => None,
-    };
+    let flash = flash(&params);
     render_establishment(&state, &staff, est, FormView::default(), flash, StatusCode::OK).await
 }
 

@@ -96,6 +96,14 @@ async fn activities_repeat_register_and_take_attendance(t: TestApp) {
     assert_eq!(nurse.post(&format!("/activities/{session}/attendance"), &mark).await.status(), 303);
     let (_, page) = nurse.text(&format!("/activities/{session}")).await;
     assert!(page.contains(&format!("name=\"attendance_{x}\" value=\"present\" checked")), "{page}");
+    // An unknown mark is refused and nothing of the form is written, the valid line included.
+    let bad = [(format!("attendance_{x}"), "absent".to_string()), (format!("attendance_{y}"), "peut-être".to_string())];
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = nurse.post(&format!("/activities/{session}/attendance"), &bad).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("présence inconnue"));
+    let (_, page) = nurse.text(&format!("/activities/{session}")).await;
+    assert!(page.contains(&format!("name=\"attendance_{x}\" value=\"present\" checked")), "unchanged: {page}");
     let wrong = [(format!("attendance_{y}"), "present".to_string())];
     let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(nurse.post(&format!("/activities/{session}/attendance"), &wrong).await.status(), 404, "not registered");
