@@ -10,6 +10,7 @@ pub mod archive;
 mod audit_queue;
 pub mod auth;
 pub mod documents;
+pub mod identity;
 pub mod notes;
 pub mod observations;
 pub mod persons;
@@ -45,6 +46,9 @@ pub enum AppError {
     Conflict(String),
     #[error("too many attempts")]
     TooManyAttempts,
+    /// An outside service (INSi…) failed or is not configured; the message is for the user.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
@@ -132,6 +136,7 @@ pub struct App {
     hashing: Arc<tokio::sync::Semaphore>,
     places_cache: Arc<admin::DisplayCache<OrganisationId, admin::Places>>,
     colleagues_cache: Arc<admin::DisplayCache<EstablishmentId, Vec<relais_store::org::Colleague>>>,
+    insi: Option<Arc<relais_interop::insi::InsiClient>>,
 }
 
 impl App {
@@ -148,6 +153,7 @@ impl App {
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             places_cache: Default::default(),
             colleagues_cache: Default::default(),
+            insi: None,
         }
     }
 

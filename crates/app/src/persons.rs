@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use relais_domain::DomainError;
 use relais_domain::access::{Category, Decision, PersonAction, decide, may_register_person};
 use relais_domain::date::{BirthDate, parse_date};
-use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
+use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames, rise_refusal};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::scope::Access;
@@ -29,6 +29,8 @@ pub struct IdentityInput {
     pub ins_oid: String,
     /// The establishment registering the identity (staff); `None` for API clients.
     pub establishment: Option<EstablishmentId>,
+    /// The professional saw the close identities found and states this is another person.
+    pub confirm_distinct: bool,
 }
 
 /// A person's record as the actor may see it.
@@ -67,6 +69,18 @@ pub(crate) fn decision(app: &App, actor: &Actor, action: PersonAction, person: &
             };
             if scopes.allows("Patient", needed) { Decision::Allow } else { Decision::Forbidden }
         }
+    }
+}
+
+/// Nothing is written to a merged identity: its record lives on the survivor.
+pub(crate) fn refuse_writes_to_alias(person: &Person, action: PersonAction) -> Result<()> {
+    match (person.merged_into, action) {
+        (Some(survivor), PersonAction::EditIdentity | PersonAction::ManageStays | PersonAction::Write(_)) => {
+            Err(AppError::Conflict(format!(
+                "cette identité a été fusionnée dans une autre (/persons/{survivor}) : enregistrez sur le dossier conservé"
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -117,7 +131,11 @@ impl App {
         staff_action: PersonAction,
     ) -> Result<(Person, Vec<Stay>)> {
         let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        let stays = persons::stays(conn, id).await?;
+        let stays = persons::stays(conn, person.merged_into.unwrap_or(id)).await?;
+        refuse_writes_to_alias(&person, staff_action)?;
+        if access == Access::Write && person.merged_into.is_some() {
+            refuse_writes_to_alias(&person, PersonAction::EditIdentity)?;
+        }
         match &actor.principal {
             Principal::Staff { .. } => enforce(decision(self, actor, staff_action, &person, &stays))?,
             Principal::ApiClient { scopes, .. } => {
@@ -156,13 +174,15 @@ impl App {
         action: PersonAction,
     ) -> Result<(Person, Vec<Stay>)> {
         let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        let stays = persons::stays(conn, id).await?;
+        // A merged identity is seen through its survivor's stays, and takes no writes.
+        let stays = persons::stays(conn, person.merged_into.unwrap_or(id)).await?;
         enforce(decision(self, actor, action, &person, &stays))?;
+        refuse_writes_to_alias(&person, action)?;
         Ok((person, stays))
     }
 
     /// Validates identity input into a new person (status `Provisional`).
-    fn new_person(&self, actor: &Actor, input: &IdentityInput) -> Result<Person> {
+    pub(crate) fn new_person(&self, actor: &Actor, input: &IdentityInput) -> Result<Person> {
         let mut v = Validation::default();
         let birth_date = v.check(BirthDate::parse(&input.birth_date, self.today()));
         let sex = v.check(Sex::from_code(&input.sex));
@@ -201,6 +221,10 @@ impl App {
             // An INS received here has not been retrieved from INSi nor checked: the identity stays provisional.
             status: IdentityStatus::Provisional,
             ins,
+            attributes: Default::default(),
+            ins_history: vec![],
+            ins_retrieved_at: None,
+            merged_into: None,
             created_at: now,
             updated_at: now,
         })
@@ -214,8 +238,17 @@ impl App {
             (Principal::ApiClient { scopes, .. }, _) if scopes.allows("Patient", Access::Write) => {}
             (Principal::ApiClient { .. }, _) => return Err(AppError::Forbidden),
         }
-        let person = self.new_person(actor, input)?;
+        let mut person = self.new_person(actor, input)?;
         let mut tx = self.store.begin_write().await?;
+        let traits = relais_domain::matching::MatchTraits::from_identity(&person.traits, &person.used);
+        let candidates = self.duplicates_of(&mut tx, actor, &traits, None).await?;
+        if crate::identity::duplicate_warning(&candidates).is_some() {
+            if matches!(actor.principal, Principal::Staff { .. }) && !input.confirm_distinct {
+                return Err(AppError::Conflict("duplicate-candidates".into()));
+            }
+            // Created anyway: the referent settles the doubt before the identity may rise.
+            person.attributes.set(relais_domain::identity::IdentityAttribute::SuspectedDuplicate, true);
+        }
         persons::insert_person(&mut tx, &person).await?;
         let mut ev = actor.event("person.create", "ok");
         ev.person_id = Some(person.id);
@@ -335,11 +368,13 @@ impl App {
         actor: &Actor,
         id: PersonId,
         kind: &str,
+        number: &str,
         expires_on: &str,
     ) -> Result<IdentityStatus> {
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
         let mut v = Validation::default();
         let kind = v.check(EvidenceKind::from_code(kind));
+        let number = crate::identity::evidence_number(number, &mut v);
         let expires = if expires_on.trim().is_empty() { None } else { v.check(parse_date("expires_on", expires_on)) };
         if let Some(e) = expires
             && e < self.today()
@@ -357,8 +392,10 @@ impl App {
         let mut tx = self.store.begin_write().await?;
         let (person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
         let is_minor = person.traits.birth_date.earliest() > self.today().saturating_sub(jiff::Span::new().years(18));
-        let status =
-            if kind.is_high_trust(is_minor) { person.status.after_high_trust_evidence() } else { person.status };
+        // A doubtful, fictitious or possibly duplicated identity keeps its status: the document is
+        // recorded, the rise waits until the attribute is lifted.
+        let rises = kind.is_high_trust(is_minor) && rise_refusal(&person.attributes).is_none();
+        let status = if rises { person.status.after_high_trust_evidence() } else { person.status };
         persons::insert_evidence(
             &mut tx,
             actor.organisation_id,
@@ -367,6 +404,7 @@ impl App {
                 person_id: id,
                 kind,
                 expires_on: expires,
+                number,
                 checked_by: account,
                 checked_at: self.now_micros(),
             },

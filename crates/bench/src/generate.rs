@@ -542,6 +542,10 @@ fn make_person(
             IdentityStatus::Provisional
         },
         ins,
+        attributes: Default::default(),
+        ins_history: vec![],
+        ins_retrieved_at: None,
+        merged_into: None,
         created_at: created,
         updated_at: created,
     };

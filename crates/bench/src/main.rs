@@ -3,6 +3,7 @@
 mod drills;
 mod generate;
 mod instance;
+mod matching;
 mod names;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,25 @@ enum Command {
         #[command(flatten)]
         common: DrillArgs,
     },
+    /// Recall and precision of duplicate detection (`Patient/$match`) on a generated population.
+    MatchEval {
+        #[arg(long, default_value_t = 10_000)]
+        persons: usize,
+        /// True duplicates injected: base persons typed again with one or two slips.
+        #[arg(long, default_value_t = 600)]
+        duplicates: usize,
+        /// Hard negatives: twins, homonyms, same first names and date in another family.
+        #[arg(long, default_value_t = 600)]
+        negatives: usize,
+        #[arg(long, default_value_t = 76)]
+        seed: u64,
+        /// Also write the figures as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Print this many missed duplicates and false pairs.
+        #[arg(long, default_value_t = 0)]
+        examples: usize,
+    },
 }
 
 #[derive(clap::Args)]
@@ -93,6 +113,9 @@ async fn main() -> ExitCode {
         Command::Crash { common, rounds, writes } => drills::crash(&common.options(), rounds, writes).await,
         Command::Backup { common } => drills::backup(&common.options()).await,
         Command::BadInput { common } => drills::bad_input(&common.options()).await,
+        Command::MatchEval { persons, duplicates, negatives, seed, json, examples } => {
+            matching::run(&matching::Options { persons, duplicates, negatives, seed, json, examples })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

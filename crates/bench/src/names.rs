@@ -122,6 +122,40 @@ pub const FAMILY_NAMES: &[&str] = &[
     "HUET",
 ];
 
+/// Family names with particles, apostrophes or two parts: the ones typed in several ways.
+pub const COMPOUND_NAMES: &[&str] = &[
+    "DE LA FONTAINE",
+    "LE GALL",
+    "LE GOFF",
+    "LE BRIS",
+    "LE ROUX",
+    "N'DIAYE",
+    "D'ALMEIDA",
+    "DA SILVA",
+    "DOS SANTOS",
+    "DE SOUSA",
+    "DE OLIVEIRA",
+    "DU PONT",
+    "DES ROCHES",
+    "DE SAINT-EXUPÉRY",
+    "VAN DEN BERG",
+    "L'HUILLIER",
+    "O'NEILL",
+    "DUPONT-MARTIN",
+    "MARTIN-DUBOIS",
+    "LEROY-BEAULIEU",
+    "SAINT-MARTIN",
+    "BEN ALI",
+    "EL AMRANI",
+    "LE CORRE",
+    "DE FREITAS",
+    "GIRARD-BLANC",
+    "DU BELLAY",
+    "LA ROCHE",
+    "LEBLANC-FAURE",
+    "D'ARTOIS",
+];
+
 pub const FEMALE_NAMES: &[&str] = &[
     "Marie",
     "Jeanne",

@@ -17,12 +17,14 @@ pub enum Profile {
     Educator,
     SocialWorker,
     Secretary,
+    /// Référent en identitovigilance: qualifies identities, settles duplicates and INSi mismatches.
+    IdentityReferent,
     Dpo,
     Administrator,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 11] = [
+    pub const ALL: [Profile; 12] = [
         Self::Director,
         Self::CareCoordinator,
         Self::Nurse,
@@ -32,6 +34,7 @@ impl Profile {
         Self::Educator,
         Self::SocialWorker,
         Self::Secretary,
+        Self::IdentityReferent,
         Self::Dpo,
         Self::Administrator,
     ];
@@ -46,6 +49,7 @@ impl Profile {
             Self::Educator => "educator",
             Self::SocialWorker => "social_worker",
             Self::Secretary => "secretary",
+            Self::IdentityReferent => "identity_referent",
             Self::Dpo => "dpo",
             Self::Administrator => "administrator",
         }
@@ -64,6 +68,7 @@ impl Profile {
             Self::Educator => "Éducateur",
             Self::SocialWorker => "Travailleur social",
             Self::Secretary => "Secrétariat",
+            Self::IdentityReferent => "Référent identitovigilance",
             Self::Dpo => "DPO",
             Self::Administrator => "Administrateur",
         }
@@ -148,6 +153,7 @@ pub fn default_level(profile: Profile, category: Category) -> Level {
         P::Educator => [R, R, W, N, N, N, N, W],
         P::SocialWorker => [W, W, R, N, N, N, N, W],
         P::Secretary => [W, R, N, N, N, N, N, R],
+        P::IdentityReferent => [R, N, N, N, N, N, N, N],
         P::Dpo | P::Administrator => [N; 8],
     };
     let index = match category {
@@ -196,14 +202,28 @@ fn manages_admissions(p: Profile) -> bool {
 
 /// Profiles that keep access to the records of persons discharged long ago.
 fn keeps_archive_access(p: Profile) -> bool {
-    matches!(p, Profile::Director | Profile::Secretary | Profile::Dpo | Profile::CoordinatingPhysician)
+    matches!(
+        p,
+        Profile::Director
+            | Profile::Secretary
+            | Profile::Dpo
+            | Profile::CoordinatingPhysician
+            | Profile::IdentityReferent
+    )
+}
+
+/// Profiles that work the identity-vigilance queue: identities to qualify, INSi mismatches,
+/// suspected duplicates, and merge records.
+pub fn works_identity_queue(p: Profile) -> bool {
+    matches!(p, Profile::IdentityReferent | Profile::Director)
 }
 
 /// May this profile take `action` on a person it is related to?
 pub fn profile_allows(profile: Profile, action: PersonAction) -> bool {
     match action {
         PersonAction::ViewIdentity => profile != Profile::Administrator,
-        PersonAction::EditIdentity | PersonAction::ManageStays => manages_admissions(profile),
+        PersonAction::EditIdentity => manages_admissions(profile) || profile == Profile::IdentityReferent,
+        PersonAction::ManageStays => manages_admissions(profile),
         PersonAction::ViewAccessLog => matches!(profile, Profile::Dpo | Profile::Director),
         PersonAction::Read(c) => default_level(profile, c) >= Level::Read,
         PersonAction::Write(c) => default_level(profile, c) == Level::Write,
@@ -374,8 +394,8 @@ pub fn matrix_markdown() -> String {
     for c in Category::ALL {
         out.push_str(&format!(" {} |", c.label()));
     }
-    out.push_str(" Identité | Identité (modif.), admissions | Journal des accès |\n|---|");
-    for _ in 0..Category::ALL.len() + 3 {
+    out.push_str(" Identité | Identité (modif.) | Admissions | Journal des accès |\n|---|");
+    for _ in 0..Category::ALL.len() + 4 {
         out.push_str("---|");
     }
     out.push('\n');
@@ -391,8 +411,9 @@ pub fn matrix_markdown() -> String {
             out.push_str(&format!(" {cell} |"));
         }
         out.push_str(&format!(
-            " {} | {} | {} |\n",
+            " {} | {} | {} | {} |\n",
             yes(profile_allows(p, PersonAction::ViewIdentity)),
+            yes(profile_allows(p, PersonAction::EditIdentity)),
             yes(profile_allows(p, PersonAction::ManageStays)),
             yes(profile_allows(p, PersonAction::ViewAccessLog)),
         ));
@@ -401,10 +422,11 @@ pub fn matrix_markdown() -> String {
         "\n## Périmètre\n\n\
          - Une habilitation vaut pour un établissement (ou une unité) et une période ; hors période, elle ne donne rien.\n\
          - Une habilitation d'établissement donne accès aux personnes qui y ont un séjour en cours ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours ; \
-         Directeur, Secrétariat, DPO et Médecin coordonnateur gardent l'accès aux séjours plus anciens.\n\
+         Directeur, Secrétariat, DPO, Médecin coordonnateur et Référent identitovigilance gardent l'accès aux séjours plus anciens.\n\
          - Une habilitation d'unité donne accès aux personnes dont le séjour en cours (ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours) est dans cette unité.\n\
          - Une identité enregistrée avant admission est visible des profils qui gèrent les admissions (Directeur, Secrétariat, IDEC, Travailleur social) dans l'établissement qui l'a enregistrée.\n\
          - Hors périmètre, une personne répond « introuvable » (404), exactement comme un identifiant qui n'existe pas ; dans le périmètre, une action que le profil n'autorise pas répond 403.\n\
+         - Le Référent identitovigilance (et le Directeur) traitent la file d'identitovigilance de l'établissement : identités à qualifier, discordances INSi, doublons suspectés, fusions ; le référent ne lit que l'administratif.\n\
          - L'Administrateur gère comptes, habilitations et clients d'API ; il ne voit aucun dossier.\n\
          - Les seuils d'alerte des mesures (d'un établissement ou d'une personne) sont fixés par l'Infirmier, l'IDEC et le Médecin coordonnateur de l'établissement.\n\
          - Les activités collectives d'un établissement (planifier, inscrire, noter les présences) sont ouvertes à tous les profils qui y travaillent, sauf DPO et Administrateur ; une personne n'est inscrite ou pointée que par qui peut la voir.\n\
@@ -466,6 +488,19 @@ mod tests {
         for c in Category::ALL {
             assert_eq!(default_level(Profile::Administrator, c), Level::None);
             assert_eq!(default_level(Profile::Dpo, c), Level::None);
+        }
+    }
+
+    #[test]
+    fn identity_referent_edits_identities_and_reads_only_the_administrative_file() {
+        let p = Profile::IdentityReferent;
+        assert!(profile_allows(p, PersonAction::EditIdentity));
+        assert!(!profile_allows(p, PersonAction::ManageStays));
+        assert!(works_identity_queue(p) && works_identity_queue(Profile::Director));
+        assert!(!works_identity_queue(Profile::Nurse));
+        for c in Category::ALL {
+            let expected = if c == Category::Administrative { Level::Read } else { Level::None };
+            assert_eq!(default_level(p, c), expected, "{c:?}");
         }
     }
 

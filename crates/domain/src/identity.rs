@@ -253,6 +253,232 @@ impl EvidenceKind {
     }
 }
 
+/// An identity attribute (RNIV "attributs d'identité"; FR Core `fr-core-cs-v2-0445` codes): the
+/// second axis beside the status, set by professionals when a doubt or a special case is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentityAttribute {
+    /// The traits given are doubtful (no document, contradictory statements): stays provisional.
+    Doubtful,
+    /// A fictitious identity (anonymous stay, protection): never retrieved nor qualified.
+    Fictitious,
+    /// A known homonym exists: traits must be read in full before any action.
+    Homonym,
+    /// A duplicate is suspected: the identity may not rise until the doubt is settled.
+    SuspectedDuplicate,
+}
+
+impl IdentityAttribute {
+    pub const ALL: [IdentityAttribute; 4] = [Self::Doubtful, Self::Fictitious, Self::Homonym, Self::SuspectedDuplicate];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Doubtful => "DOUT",
+            Self::Fictitious => "FICT",
+            Self::Homonym => "HOMA",
+            Self::SuspectedDuplicate => "DPOT",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Doubtful => "Identité douteuse",
+            Self::Fictitious => "Identité fictive",
+            Self::Homonym => "Homonyme connu",
+            Self::SuspectedDuplicate => "Doublon suspecté",
+        }
+    }
+    /// Whether the attribute keeps the identity from rising above its status: a doubtful or
+    /// fictitious identity stays provisional, a suspected duplicate is settled first.
+    pub fn blocks_rise(self) -> bool {
+        !matches!(self, Self::Homonym)
+    }
+}
+
+/// The set of attributes of an identity, kept sorted; stored as space-separated codes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IdentityAttributes(Vec<IdentityAttribute>);
+
+impl IdentityAttributes {
+    pub fn from_storage(s: &str) -> Result<Self, DomainError> {
+        let mut v = Vec::new();
+        for code in s.split_whitespace() {
+            let a = IdentityAttribute::from_code(code).ok_or_else(|| {
+                DomainError::new("attributes", "attribute-unknown", format!("attribut d'identité inconnu : {code}"))
+            })?;
+            if !v.contains(&a) {
+                v.push(a);
+            }
+        }
+        v.sort();
+        Ok(Self(v))
+    }
+    pub fn to_storage(&self) -> String {
+        self.0.iter().map(|a| a.code()).collect::<Vec<_>>().join(" ")
+    }
+    pub fn contains(&self, a: IdentityAttribute) -> bool {
+        self.0.contains(&a)
+    }
+    pub fn set(&mut self, a: IdentityAttribute, on: bool) {
+        self.0.retain(|x| *x != a);
+        if on {
+            self.0.push(a);
+            self.0.sort();
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = IdentityAttribute> + '_ {
+        self.0.iter().copied()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The first attribute that keeps the identity from rising, if any.
+    pub fn blocking(&self) -> Option<IdentityAttribute> {
+        self.0.iter().copied().find(|a| a.blocks_rise())
+    }
+}
+
+/// Why an identity may not rise: the message a professional reads.
+pub fn rise_refusal(attributes: &IdentityAttributes) -> Option<DomainError> {
+    attributes.blocking().map(|a| {
+        DomainError::new(
+            "attributes",
+            "identity-attribute-blocks",
+            format!("« {} » : l'identité reste provisoire tant que cet attribut n'est pas levé", a.label()),
+        )
+    })
+}
+
+impl IdentityStatus {
+    /// The status after INSi returned an INS whose traits agree with the person's.
+    pub fn after_insi_retrieval(self) -> Self {
+        match self {
+            Self::Provisional | Self::Retrieved => Self::Retrieved,
+            Self::Validated | Self::Qualified => Self::Qualified,
+        }
+    }
+    /// The status after a strict trait was changed by hand: what INSi or a document confirmed
+    /// no longer holds, so the identity is provisional again (RNIV).
+    pub fn after_strict_trait_change(self) -> Self {
+        Self::Provisional
+    }
+    /// Statuses whose strict traits came from INSi and are locked.
+    pub fn traits_locked(self) -> bool {
+        matches!(self, Self::Retrieved | Self::Qualified)
+    }
+}
+
+/// How one strict trait compares between the local identity and what INSi returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraitAgreement {
+    /// Identical once case, accents and separators are set aside.
+    Same,
+    /// Not identical but consistent: a first name among the list, a birthplace not known here.
+    Compatible,
+    /// Not the same person's trait, or a typing error to check on the document.
+    Differs,
+}
+
+/// One row of the side-by-side comparison shown to the professional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraitRow {
+    pub label: &'static str,
+    pub local: String,
+    pub returned: String,
+    pub agreement: TraitAgreement,
+}
+
+/// The comparison of local traits with those INSi returned, and whether they may be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraitComparison {
+    pub rows: Vec<TraitRow>,
+}
+
+impl TraitComparison {
+    /// The traits are consistent when no row differs: only then may the INS be recorded.
+    pub fn consistent(&self) -> bool {
+        self.rows.iter().all(|r| r.agreement != TraitAgreement::Differs)
+    }
+    pub fn differing(&self) -> Vec<&'static str> {
+        self.rows.iter().filter(|r| r.agreement == TraitAgreement::Differs).map(|r| r.label).collect()
+    }
+}
+
+fn compact(s: &str) -> String {
+    crate::text::fold(s).replace(' ', "")
+}
+
+/// Compares the person's strict traits with those INSi returned (RNIV: the returned traits must
+/// be consistent with the person's before the INS is recorded; they then replace the local ones).
+pub fn compare_with_insi(local: &StrictTraits, returned: &StrictTraits) -> TraitComparison {
+    use TraitAgreement::*;
+    let name = if compact(&local.birth_name) == compact(&returned.birth_name) { Same } else { Differs };
+    let local_list: Vec<String> = local.first_names.iter().map(|f| compact(f)).collect();
+    let returned_list: Vec<String> = returned.first_names.iter().map(|f| compact(f)).collect();
+    let first = if local_list == returned_list {
+        Same
+    } else if local_list.first().is_some_and(|f| returned_list.contains(f))
+        && local_list.iter().all(|f| returned_list.contains(f))
+    {
+        // An incomplete list typed here, every name of it among the civil-status list.
+        Compatible
+    } else {
+        Differs
+    };
+    let sex = if local.sex == returned.sex { Same } else { Differs };
+    let parts_agree = |a: Option<i8>, b: Option<i8>| a.is_none() || b.is_none() || a == b;
+    let (l, r) = (&local.birth_date, &returned.birth_date);
+    let date = if l == r {
+        Same
+    } else if l.year() == r.year() && parts_agree(l.month(), r.month()) && parts_agree(l.day(), r.day()) {
+        // A partial date here or there: the known parts agree.
+        Compatible
+    } else {
+        Differs
+    };
+    let place = match (&local.birthplace, &returned.birthplace) {
+        (Some(a), Some(b)) if a == b => Same,
+        (None, None) => Same,
+        (None, Some(_)) | (Some(_), None) => Compatible,
+        _ => Differs,
+    };
+    let show_place = |p: &Option<InseeCode>| p.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "—".into());
+    TraitComparison {
+        rows: vec![
+            TraitRow {
+                label: "Nom de naissance",
+                local: local.birth_name.clone(),
+                returned: returned.birth_name.clone(),
+                agreement: name,
+            },
+            TraitRow {
+                label: "Prénom(s) de naissance",
+                local: local.first_names_joined(),
+                returned: returned.first_names_joined(),
+                agreement: first,
+            },
+            TraitRow {
+                label: "Sexe",
+                local: local.sex.label().into(),
+                returned: returned.sex.label().into(),
+                agreement: sex,
+            },
+            TraitRow {
+                label: "Date de naissance",
+                local: local.birth_date.to_string(),
+                returned: returned.birth_date.to_string(),
+                agreement: date,
+            },
+            TraitRow {
+                label: "Lieu de naissance (code INSEE)",
+                local: show_place(&local.birthplace),
+                returned: show_place(&returned.birthplace),
+                agreement: place,
+            },
+        ],
+    }
+}
+
 impl fmt::Display for IdentityStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -298,6 +524,60 @@ mod tests {
             assert!(!s.may_emit_ins());
             assert_eq!(IdentityStatus::from_code(s.code()), Some(s));
         }
+    }
+
+    #[test]
+    fn attributes_round_trip_and_block() {
+        let mut a = IdentityAttributes::from_storage("HOMA DPOT HOMA").unwrap();
+        assert_eq!(a.to_storage(), "HOMA DPOT");
+        assert_eq!(a.blocking(), Some(IdentityAttribute::SuspectedDuplicate));
+        a.set(IdentityAttribute::SuspectedDuplicate, false);
+        assert_eq!(a.blocking(), None);
+        assert!(rise_refusal(&a).is_none());
+        a.set(IdentityAttribute::Doubtful, true);
+        assert!(rise_refusal(&a).unwrap().message.contains("Identité douteuse"));
+        assert!(IdentityAttributes::from_storage("XXX").is_err());
+    }
+
+    #[test]
+    fn status_transitions_on_insi_and_trait_change() {
+        use IdentityStatus::*;
+        assert_eq!(Provisional.after_insi_retrieval(), Retrieved);
+        assert_eq!(Validated.after_insi_retrieval(), Qualified);
+        assert_eq!(Qualified.after_strict_trait_change(), Provisional);
+        assert!(Retrieved.traits_locked() && Qualified.traits_locked());
+        assert!(!Validated.traits_locked() && !Provisional.traits_locked());
+    }
+
+    #[test]
+    fn comparison_with_insi_traits() {
+        let today = date(2026, 1, 1);
+        let t = |n: &str, f: &str, d: &str, s: Sex, p: Option<&str>| {
+            StrictTraits::new(n, f, BirthDate::parse(d, today).unwrap(), s, p.map(|p| InseeCode::parse(p).unwrap()))
+                .unwrap()
+        };
+        let insi = t("TCHITCHI", "CATARINA BELLA", "1936-06-21", Sex::Female, Some("63220"));
+        let same = compare_with_insi(&t("Tchitchi", "Catarina Bella", "21/06/1936", Sex::Female, None), &insi);
+        assert!(same.consistent());
+        assert_eq!(same.rows[4].agreement, TraitAgreement::Compatible);
+        let partial = compare_with_insi(&t("TCHITCHI", "CATARINA", "1936-06-21", Sex::Female, Some("63220")), &insi);
+        assert_eq!(partial.rows[1].agreement, TraitAgreement::Compatible);
+        assert!(partial.consistent());
+        let second_only = compare_with_insi(&t("TCHITCHI", "BELLA", "1936-06-21", Sex::Female, None), &insi);
+        assert!(second_only.consistent(), "a first name of the list, typed alone, is consistent");
+        let wrong_day = compare_with_insi(&t("TCHITCHI", "CATARINA", "1936-06-12", Sex::Female, None), &insi);
+        assert_eq!(wrong_day.differing(), vec!["Date de naissance"]);
+        let wrong_sex = compare_with_insi(&t("TCHITCHI", "CATARINA", "1936-06-21", Sex::Male, None), &insi);
+        assert!(!wrong_sex.consistent());
+        let other_name = compare_with_insi(&t("TCHITCHA", "CATARINA", "1936-06-21", Sex::Female, None), &insi);
+        assert_eq!(other_name.differing(), vec!["Nom de naissance"]);
+        let other_place =
+            compare_with_insi(&t("TCHITCHI", "CATARINA", "1936-06-21", Sex::Female, Some("75056")), &insi);
+        assert_eq!(other_place.differing(), vec!["Lieu de naissance (code INSEE)"]);
+        let lunar = compare_with_insi(&t("TCHITCHI", "CATARINA", "1936-00-00", Sex::Female, None), &insi);
+        assert_eq!(lunar.rows[3].agreement, TraitAgreement::Compatible);
+        let other_year = compare_with_insi(&t("TCHITCHI", "CATARINA", "1937-00-00", Sex::Female, None), &insi);
+        assert!(!other_year.consistent());
     }
 
     #[test]

@@ -49,4 +49,5 @@ typed_id!(
     DocumentId,
     ThresholdId,
     ActivityId,
+    InsiCallId,
 );

@@ -10,6 +10,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod ins;
+pub mod matching;
 pub mod note;
 pub mod observation;
 pub mod organisation;

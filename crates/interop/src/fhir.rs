@@ -223,6 +223,65 @@ pub fn parse_patient(body: &[u8]) -> Result<PatientInput, FhirError> {
     Ok(out)
 }
 
+/// The extension carrying a `$match` candidate's grade (FHIR R4 core).
+pub const MATCH_GRADE: &str = "http://hl7.org/fhir/StructureDefinition/match-grade";
+
+/// The input of `Patient/$match`.
+#[derive(Debug)]
+pub struct MatchRequest {
+    pub patient: PatientInput,
+    pub only_certain: bool,
+    pub count: usize,
+}
+
+/// Most candidates a `$match` answers, whatever `count` asks.
+pub const MATCH_COUNT_MAX: usize = 50;
+
+/// Reads the Parameters of `Patient/$match`; unknown parameters are refused by name.
+pub fn parse_match_parameters(body: &[u8]) -> Result<MatchRequest, FhirError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| FhirError::structure(format!("invalid JSON: {e}")))?;
+    if value.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
+        return Err(FhirError::invalid("invalid", "resourceType must be Parameters", "resourceType"));
+    }
+    let mut patient = None;
+    let mut only_certain = false;
+    let mut count = 10usize;
+    let params = value.get("parameter").and_then(Value::as_array).cloned().unwrap_or_default();
+    for p in &params {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+        match name {
+            "resource" => {
+                let r = p.get("resource").ok_or_else(|| {
+                    FhirError::invalid("required", "parameter resource must hold a Patient", "Parameters.parameter")
+                })?;
+                let bytes = serde_json::to_vec(r).map_err(|e| FhirError::structure(e.to_string()))?;
+                patient = Some(parse_patient(&bytes)?);
+            }
+            "onlyCertainMatches" => {
+                only_certain = p.get("valueBoolean").and_then(Value::as_bool).ok_or_else(|| {
+                    FhirError::invalid("value", "onlyCertainMatches must be a valueBoolean", "Parameters.parameter")
+                })?;
+            }
+            "count" => {
+                let n = p.get("valueInteger").and_then(Value::as_i64).filter(|n| *n >= 1).ok_or_else(|| {
+                    FhirError::invalid("value", "count must be a positive valueInteger", "Parameters.parameter")
+                })?;
+                count = usize::try_from(n).unwrap_or(MATCH_COUNT_MAX).min(MATCH_COUNT_MAX);
+            }
+            other => {
+                return Err(FhirError::invalid(
+                    "not-supported",
+                    format!("parameter not supported by $match: {}", other.chars().take(60).collect::<String>()),
+                    "Parameters.parameter",
+                ));
+            }
+        }
+    }
+    let patient = patient
+        .ok_or_else(|| FhirError::invalid("required", "parameter resource (a Patient) is required", "Parameters"))?;
+    Ok(MatchRequest { patient, only_certain, count })
+}
+
 /// What a FHIR Patient shows of a person.
 pub struct PatientView<'a> {
     pub id: String,
@@ -235,6 +294,8 @@ pub struct PatientView<'a> {
     pub used_first_name: Option<&'a str>,
     pub status: IdentityStatus,
     pub ins: Option<&'a Ins>,
+    /// The survivor's id when this identity was merged into it.
+    pub replaced_by: Option<String>,
     pub last_updated: String,
 }
 
@@ -279,17 +340,21 @@ pub fn patient(v: &PatientView) -> Value {
             },
         }));
     }
-    json!({
+    let mut patient = json!({
         "resourceType": "Patient",
         "id": v.id,
         "meta": { "lastUpdated": v.last_updated },
         "extension": extensions,
         "identifier": identifiers,
-        "active": true,
+        "active": v.replaced_by.is_none(),
         "name": names,
         "gender": v.sex.fhir_gender(),
         "birthDate": v.birth_date.to_fhir(),
-    })
+    });
+    if let Some(survivor) = &v.replaced_by {
+        patient["link"] = json!([{ "other": { "reference": format!("Patient/{survivor}") }, "type": "replaced-by" }]);
+    }
+    patient
 }
 
 /// Reads a resource of type `kind`; elements this server does not keep are refused (422
@@ -350,8 +415,24 @@ mod tests {
             used_first_name: None,
             status,
             ins: Some(ins),
+            replaced_by: None,
             last_updated: "2026-11-26T00:00:00Z".into(),
         }
+    }
+
+    #[test]
+    fn a_merged_identity_points_to_its_survivor() {
+        let first = vec!["CATARINA".to_string()];
+        let bd = BirthDate::parse("1936-06-21", date(2026, 1, 1)).unwrap();
+        let ins = Ins::parse("236066322083656", "1.2.250.1.213.1.4.10").unwrap();
+        let mut v = view(&first, &bd, &ins, IdentityStatus::Provisional);
+        assert_eq!(patient(&v)["active"], true);
+        assert!(patient(&v).get("link").is_none());
+        v.replaced_by = Some("0191".into());
+        let out = patient(&v);
+        assert_eq!(out["active"], false);
+        assert_eq!(out["link"][0]["type"], "replaced-by");
+        assert_eq!(out["link"][0]["other"]["reference"], "Patient/0191");
     }
 
     #[test]

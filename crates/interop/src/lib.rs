@@ -2,3 +2,4 @@
 //! XDM, INSi, MSSanté and Pro Santé Connect clients will live here beside it.
 
 pub mod fhir;
+pub mod insi;

@@ -19,6 +19,26 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub max_connections: Option<u32>,
+    pub insi: Option<InsiFileConfig>,
+}
+
+/// The INSi teleservice: where it is and how Relais authenticates to it (`[insi]` table).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsiFileConfig {
+    /// `https://…/lps` of the teleservice.
+    pub endpoint: String,
+    /// The establishment's INSi certificate (PEM; CN `INSI-AUTO` or `INSI-MANU`) and its key.
+    pub certificate: PathBuf,
+    pub key: PathBuf,
+    /// The CA certificates trusted for the teleservice (PEM).
+    pub ca: PathBuf,
+    /// The CNDA authorisation number of this software.
+    pub authorisation_number: String,
+    /// The structure calling (its FINESS).
+    pub emitter: String,
+    /// Seconds before a call is given up; 10 by default.
+    pub timeout_seconds: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -37,6 +57,7 @@ pub struct Config {
     pub max_connections: Option<u32>,
     /// Allow creating a new SQLite file at an explicit `--database-url`.
     pub create: bool,
+    pub insi: Option<InsiFileConfig>,
 }
 
 impl Default for Config {
@@ -52,6 +73,7 @@ impl Default for Config {
             session_absolute_hours: 12,
             max_connections: None,
             create: false,
+            insi: None,
         }
     }
 }
@@ -90,6 +112,7 @@ impl Config {
             c.session_idle_minutes = f.session_idle_minutes.unwrap_or(c.session_idle_minutes);
             c.session_absolute_hours = f.session_absolute_hours.unwrap_or(c.session_absolute_hours);
             c.max_connections = f.max_connections.or(c.max_connections);
+            c.insi = f.insi;
         }
         if let Some(v) = env("RELAIS_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
@@ -187,6 +210,34 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+impl InsiFileConfig {
+    /// The client configuration, with the certificate files read now so that a wrong path fails at start-up.
+    pub fn client_config(&self) -> anyhow::Result<relais_interop::insi::InsiConfig> {
+        let read = |p: &Path, what: &str| {
+            std::fs::read(p).with_context(|| format!("INSi: cannot read the {what} {}", p.display()))
+        };
+        Ok(relais_interop::insi::InsiConfig {
+            endpoint: self.endpoint.clone(),
+            client_cert_pem: read(&self.certificate, "certificate")?,
+            client_key_pem: read(&self.key, "key")?,
+            server_ca_pem: read(&self.ca, "CA certificates")?,
+            authorisation_number: self.authorisation_number.clone(),
+            software_name: "Relais".into(),
+            software_version: env!("CARGO_PKG_VERSION").into(),
+            // Stable per installation and structure, without another setting to fill.
+            instance: {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(format!("{}|{}", self.emitter, self.endpoint));
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                uuid::Builder::from_random_bytes(bytes).into_uuid()
+            },
+            emitter: self.emitter.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(10)),
+        })
     }
 }
 

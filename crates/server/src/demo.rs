@@ -192,6 +192,12 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
         ("medecin", "Paul", "Adam", vec![(Profile::CoordinatingPhysician, ehpad, None)]),
         ("secretariat", "Nadia", "Perret", vec![(Profile::Secretary, ehpad, None), (Profile::Secretary, ssiad, None)]),
         (
+            "referent.identito",
+            "Claire",
+            "Morel",
+            vec![(Profile::IdentityReferent, ehpad, None), (Profile::IdentityReferent, ime, None)],
+        ),
+        (
             "ssiad.as",
             "Lucie",
             "Renaud",
@@ -270,6 +276,10 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                 used,
                 status: if rng.below(3) == 0 { IdentityStatus::Validated } else { IdentityStatus::Provisional },
                 ins: None,
+                attributes: Default::default(),
+                ins_history: vec![],
+                ins_retrieved_at: None,
+                merged_into: None,
                 created_at: now,
                 updated_at: now,
             };
@@ -323,6 +333,48 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
             count += 1;
         }
     }
+    // Two identities the demonstration INSi knows (CNDA test identities), to try a retrieval.
+    for (est, unit, name, first, date, sex, place) in [
+        (ehpad, bleuets, "TCHITCHI", "Catarina", "1936-06-21", Sex::Female, Some("63220")),
+        (ime, grands, "ECETINSI", "Pierre-Alain", "2009-07-14", Sex::Male, None),
+    ] {
+        let traits = StrictTraits::new(
+            name,
+            first,
+            BirthDate::parse(date, today)?,
+            sex,
+            place.map(InseeCode::parse).transpose()?,
+        )?;
+        let person = Person {
+            id: PersonId::generate(),
+            organisation_id: org,
+            registered_at: Some(est),
+            traits,
+            used: UsedNames::default(),
+            status: IdentityStatus::Provisional,
+            ins: None,
+            attributes: Default::default(),
+            ins_history: vec![],
+            ins_retrieved_at: None,
+            merged_into: None,
+            created_at: now,
+            updated_at: now,
+        };
+        persons::insert_person(&mut tx, &person).await?;
+        let stay = Stay {
+            id: StayId::generate(),
+            person_id: person.id,
+            establishment_id: est,
+            unit_id: Some(unit),
+            mode: if est == ime { StayMode::DayCare } else { StayMode::PermanentResidential },
+            start: today.saturating_sub(jiff::Span::new().days(10)),
+            end: None,
+            discharge_reason: None,
+            transferred_from: None,
+        };
+        persons::insert_stay(&mut tx, org, &stay).await?;
+        count += 1;
+    }
     relais_store::audit::append(
         &mut tx,
         NewAuditEvent {
@@ -339,4 +391,34 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
     .await?;
     tx.commit().await?;
     Ok(logins)
+}
+
+/// The authorisation number the demonstration INSi accepts.
+const DEMO_INSI_AUTHORISATION: &str = "RELAIS-DEMO";
+
+/// A local INSi (the test peer, over mutual TLS with a PKI made in `data_dir/insi-pki` by
+/// `scripts/insi-test-pki`) and the real client configured for it: the demo retrieves INS as
+/// production would, from the published CNDA test identities.
+pub async fn insi_peer(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(relais_testpeers::insi::InsiPeer, relais_interop::insi::InsiClient)> {
+    let dir = data_dir.join("insi-pki");
+    std::fs::create_dir_all(&dir)?;
+    let pki = relais_testpeers::test_pki(&dir)?;
+    let config = relais_testpeers::insi::PeerConfig::from_pki(&pki)?.with_authorisation_number(DEMO_INSI_AUTHORISATION);
+    let peer = relais_testpeers::insi::start(config).await?;
+    let client = relais_interop::insi::InsiClient::new(relais_interop::insi::InsiConfig {
+        endpoint: peer.endpoint(),
+        client_cert_pem: std::fs::read(&pki.insi_auto_pem)?,
+        client_key_pem: std::fs::read(&pki.insi_auto_key)?,
+        server_ca_pem: std::fs::read(&pki.ca_pem)?,
+        authorisation_number: DEMO_INSI_AUTHORISATION.into(),
+        software_name: "Relais".into(),
+        software_version: env!("CARGO_PKG_VERSION").into(),
+        instance: uuid::Uuid::now_v7(),
+        emitter: "demo".into(),
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .map_err(|e| anyhow::anyhow!("INSi: {e}"))?;
+    Ok((peer, client))
 }

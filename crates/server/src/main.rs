@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Identity vigilance.
+    Identity {
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
     /// Write a consistent copy of the database (SQLite), with a SHA-256 file beside it.
     Backup {
         #[arg(long)]
@@ -70,6 +75,21 @@ enum Command {
         /// Replace a database that already holds data.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Ask INSi for the INS of every identity of an establishment that may rise (provisional
+    /// or validated): an answer identical to the person's traits is recorded, any other waits
+    /// in the identity-vigilance queue. Needs the [insi] configuration.
+    Qualify {
+        /// FINESS of the establishment.
+        #[arg(long)]
+        establishment: String,
+        /// Calls per second at most.
+        #[arg(long, default_value_t = 2)]
+        per_second: u32,
     },
 }
 
@@ -274,7 +294,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.create = true;
             }
             let store = open_store(&config, true).await?;
-            let app = build_app(store, config.settings(), Arc::new(SystemClock));
+            let mut app = build_app(store, config.settings(), Arc::new(SystemClock));
+            if let Some(insi) = &config.insi {
+                let client = relais_interop::insi::InsiClient::new(insi.client_config()?)
+                    .map_err(|e| anyhow::anyhow!("INSi: {e}"))?;
+                app = app.with_insi(client);
+                tracing::info!(endpoint = %insi.endpoint, "INSi configured");
+            }
+            // The demo talks to a local INSi unless a real one is configured; kept alive while serving.
+            let mut _demo_insi = None;
+            if demo && config.insi.is_none() {
+                match demo::insi_peer(&config.data_dir).await {
+                    Ok((peer, client)) => {
+                        println!("INSi de démonstration (identités de test CNDA) : {}", peer.endpoint());
+                        app = app.with_insi(client);
+                        _demo_insi = Some(peer);
+                    }
+                    Err(e) => eprintln!("INSi de démonstration indisponible ({e}) : Relais démarre sans INSi."),
+                }
+            }
             let listener = TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -373,6 +411,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 r.audit_events
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Identity { command: IdentityCommand::Qualify { establishment, per_second } } => {
+            config.validate()?;
+            let insi =
+                config.insi.clone().context("INSi is not configured: add an [insi] table to the configuration")?;
+            let client = relais_interop::insi::InsiClient::new(insi.client_config()?)
+                .map_err(|e| anyhow::anyhow!("INSi: {e}"))?;
+            let store = open_store(&config, true).await?;
+            let app = build_app(store, config.settings(), Arc::new(SystemClock)).with_insi(client);
+            let est = find_establishment(&app, &establishment).await?;
+            let report = app
+                .qualify_establishment(est.organisation_id, est.id, per_second, |done, total| {
+                    if done % 20 == 0 || done == total {
+                        eprintln!("  {done}/{total}");
+                    }
+                })
+                .await
+                .map_err(explain)?;
+            println!("identity qualification for {} ({}):", est.name, est.finess);
+            println!("  eligible identities        {}", report.eligible);
+            println!("  INS recorded               {}", report.recorded);
+            println!("  found, to be reviewed      {}", report.to_review);
+            println!("  not found (CR 01)          {}", report.not_found);
+            println!("  several found (CR 02)      {}", report.several);
+            println!("  errors                     {}", report.errors);
+            if let Some(e) = report.first_error {
+                println!("  first error: {e}");
+            }
+            Ok(if report.errors > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
         }
         Command::Admin { command } => {
             if let AdminCommand::AccessMatrix = command {

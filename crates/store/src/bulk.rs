@@ -94,6 +94,16 @@ pub async fn persons(conn: &mut Conn, engine: Engine, rows: &[Person]) -> Result
         }
         q.execute(&mut *conn).await?;
     }
+    let keys: Vec<(&Person, String)> =
+        rows.iter().flat_map(|p| crate::identities::match_keys(p).into_iter().map(move |k| (p, k))).collect();
+    for chunk in keys.chunks(400) {
+        let sql = multi_insert(engine, "person_match_key", &["organisation_id", "match_key", "person_id"], chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for (p, k) in chunk {
+            q = q.bind(p.organisation_id.to_string()).bind(k.clone()).bind(p.id.to_string());
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

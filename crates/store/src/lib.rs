@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bulk;
 mod codec;
 pub mod documents;
+pub mod identities;
 pub mod migrate;
 pub mod notes;
 pub mod observations;

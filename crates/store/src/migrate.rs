@@ -117,6 +117,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0015_note_search_folded.sqlite.sql"),
         postgres: include_str!("../migrations/0015_note_search_folded.postgres.sql"),
     },
+    Migration {
+        version: 16,
+        name: "identity_vigilance",
+        portable: include_str!("../migrations/0016_identity_vigilance.sql"),
+        sqlite: include_str!("../migrations/0016_identity_vigilance.sqlite.sql"),
+        postgres: include_str!("../migrations/0016_identity_vigilance.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -157,6 +164,10 @@ impl Store {
             if m.version == 4 {
                 // Folding is Rust code: the tokens of existing persons are computed here.
                 crate::persons::backfill_name_tokens(&mut tx).await?;
+            }
+            if m.version == 16 {
+                // Blocking keys are Rust code, as name tokens are.
+                crate::identities::backfill_match_keys(&mut tx).await?;
             }
             if m.version == 15 && self.engine == Engine::Sqlite {
                 crate::notes::backfill_search(&mut tx).await?;

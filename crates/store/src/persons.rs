@@ -5,7 +5,9 @@ use crate::{Conn, Micros, Result, now_micros, placeholders};
 use jiff::civil::Date;
 use relais_domain::access::{PersonScope, StayScope};
 use relais_domain::date::BirthDate;
-use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames};
+use relais_domain::identity::{
+    EvidenceKind, IdentityAttributes, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames,
+};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::stay::{DischargeReason, StayMode};
@@ -23,6 +25,13 @@ pub struct Person {
     pub status: IdentityStatus,
     /// Stored as received; emitted only when `status` allows it.
     pub ins: Option<Ins>,
+    pub attributes: IdentityAttributes,
+    /// Former INS of the person returned by INSi (INSHISTO).
+    pub ins_history: Vec<Ins>,
+    /// When INSi last returned the INS recorded here.
+    pub ins_retrieved_at: Option<Micros>,
+    /// Set when this identity was merged into another: it is then an inactive alias.
+    pub merged_into: Option<PersonId>,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -53,9 +62,14 @@ pub fn scope_of(person: &Person, stays: &[Stay]) -> PersonScope {
     PersonScope { registered_at: person.registered_at, stays: stays.iter().map(Stay::scope).collect() }
 }
 
-const PERSON_COLUMNS: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at";
+/// How many columns `PERSON_COLUMNS` reads: what a join reads after them starts there.
+const PERSON_COLUMN_COUNT: usize = 19;
 
-fn person_from_row(r: &AnyRow) -> Result<Person> {
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at, p.identity_attributes, p.ins_history, p.ins_retrieved_at, p.merged_into";
+
+pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
+    // Rows read by the backfills of early migrations stop before the identity-vigilance columns.
+    let full = r.columns().len() >= PERSON_COLUMN_COUNT;
     let birth_date = BirthDate::from_storage(&r.try_get::<String, _>(5)?).map_err(|_| corrupt("birth date"))?;
     let sex = Sex::from_code(&r.try_get::<String, _>(6)?).map_err(|_| corrupt("sex"))?;
     let birthplace = r
@@ -83,9 +97,32 @@ fn person_from_row(r: &AnyRow) -> Result<Person> {
         used,
         status,
         ins,
+        attributes: if full {
+            IdentityAttributes::from_storage(&r.try_get::<String, _>(15)?)
+                .map_err(|_| corrupt("identity attributes"))?
+        } else {
+            IdentityAttributes::default()
+        },
+        ins_history: if full { ins_history_from_storage(&r.try_get::<String, _>(16)?)? } else { vec![] },
+        ins_retrieved_at: if full { r.try_get(17)? } else { None },
+        merged_into: if full { opt_id(r.try_get(18)?, "person id")? } else { None },
         created_at: r.try_get(13)?,
         updated_at: r.try_get(14)?,
     })
+}
+
+/// Former INS as stored: "matricule@oid" separated by spaces.
+pub(crate) fn ins_history_to_storage(history: &[Ins]) -> String {
+    history.iter().map(|i| format!("{}@{}", i.matricule.as_str(), i.authority.oid())).collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) fn ins_history_from_storage(s: &str) -> Result<Vec<Ins>> {
+    s.split_whitespace()
+        .map(|item| {
+            let (m, o) = item.split_once('@').ok_or_else(|| corrupt("ins history"))?;
+            Ins::parse(m, o).map_err(|_| corrupt("ins history"))
+        })
+        .collect()
 }
 
 /// Folded first names (birth list and the one in use), for search.
@@ -136,11 +173,14 @@ pub(crate) async fn insert_name_tokens(conn: &mut Conn, p: &Person) -> Result<()
     Ok(())
 }
 
+/// The columns of `person` as migration 4 found them (its backfill runs before later columns exist).
+const PERSON_COLUMNS_V1: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at";
+
 /// Fills the name tokens of persons stored before they existed.
 pub(crate) async fn backfill_name_tokens(conn: &mut Conn) -> Result<()> {
     let mut after = String::new();
     loop {
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.id > $1 ORDER BY p.id LIMIT 2000");
+        let sql = format!("SELECT {PERSON_COLUMNS_V1} FROM person p WHERE p.id > $1 ORDER BY p.id LIMIT 2000");
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(&after).fetch_all(&mut *conn).await?;
         if rows.is_empty() {
             return Ok(());
@@ -156,8 +196,9 @@ pub(crate) async fn backfill_name_tokens(conn: &mut Conn) -> Result<()> {
 pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     sqlx::query(
         "INSERT INTO person (id, organisation_id, registered_establishment_id, birth_name, first_names, birth_date, sex, birthplace, used_name, used_first_name, \
-         identity_status, ins_matricule, ins_oid, search_birth_name, search_used_name, search_first_names, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         identity_status, ins_matricule, ins_oid, search_birth_name, search_used_name, search_first_names, created_at, updated_at, \
+         identity_attributes, ins_history, ins_retrieved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(p.id.to_string())
     .bind(p.organisation_id.to_string())
@@ -177,9 +218,13 @@ pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     .bind(search_first_names(p))
     .bind(p.created_at)
     .bind(p.updated_at)
+    .bind(p.attributes.to_storage())
+    .bind(ins_history_to_storage(&p.ins_history))
+    .bind(p.ins_retrieved_at)
     .execute(&mut *conn)
     .await?;
-    insert_name_tokens(conn, p).await
+    insert_name_tokens(conn, p).await?;
+    crate::identities::insert_match_keys(conn, p).await
 }
 
 pub async fn set_identity_status(conn: &mut Conn, person: PersonId, status: IdentityStatus) -> Result<()> {
@@ -243,7 +288,9 @@ fn prefix_end(prefix: &str) -> String {
 }
 
 pub async fn search_persons(conn: &mut Conn, org: OrganisationId, q: &PersonQuery) -> Result<Vec<Person>> {
-    let mut sql = format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.organisation_id = $1");
+    // A merged identity is an alias: searches find the survivor only.
+    let mut sql =
+        format!("SELECT {PERSON_COLUMNS} FROM person p WHERE p.organisation_id = $1 AND p.merged_into IS NULL");
     let mut binds: Vec<String> = vec![org.to_string()];
     let next = |binds: &mut Vec<String>, v: String| {
         binds.push(v);
@@ -389,7 +436,7 @@ pub async fn current_residents(
         .bind(target)
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok((person_from_row(r)?, stay_from_row(r, 15)?))).collect()
+    rows.iter().map(|r| Ok((person_from_row(r)?, stay_from_row(r, PERSON_COLUMN_COUNT)?))).collect()
 }
 
 #[derive(Debug, Clone)]
@@ -398,13 +445,15 @@ pub struct Evidence {
     pub person_id: PersonId,
     pub kind: EvidenceKind,
     pub expires_on: Option<Date>,
+    /// The document's number as read by the professional, when given.
+    pub number: Option<String>,
     pub checked_by: AccountId,
     pub checked_at: Micros,
 }
 
 pub async fn insert_evidence(conn: &mut Conn, org: OrganisationId, e: &Evidence) -> Result<()> {
     sqlx::query(
-        "INSERT INTO identity_evidence (id, organisation_id, person_id, kind, expires_on, checked_by, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO identity_evidence (id, organisation_id, person_id, kind, expires_on, checked_by, checked_at, document_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(e.id.to_string())
     .bind(org.to_string())
@@ -413,6 +462,7 @@ pub async fn insert_evidence(conn: &mut Conn, org: OrganisationId, e: &Evidence)
     .bind(e.expires_on.map(|d| d.to_string()))
     .bind(e.checked_by.to_string())
     .bind(e.checked_at)
+    .bind(&e.number)
     .execute(conn)
     .await?;
     Ok(())
@@ -420,7 +470,7 @@ pub async fn insert_evidence(conn: &mut Conn, org: OrganisationId, e: &Evidence)
 
 pub async fn evidence(conn: &mut Conn, person: PersonId) -> Result<Vec<Evidence>> {
     let rows = sqlx::query(
-        "SELECT id, person_id, kind, expires_on, checked_by, checked_at FROM identity_evidence WHERE person_id = $1 ORDER BY checked_at DESC",
+        "SELECT id, person_id, kind, expires_on, checked_by, checked_at, document_number FROM identity_evidence WHERE person_id = $1 ORDER BY checked_at DESC",
     )
     .bind(person.to_string())
     .fetch_all(conn)
@@ -434,6 +484,7 @@ pub async fn evidence(conn: &mut Conn, person: PersonId) -> Result<Vec<Evidence>
                 expires_on: opt_date(r.try_get(3)?, "evidence expiry")?,
                 checked_by: id(&r.try_get::<String, _>(4)?, "account id")?,
                 checked_at: r.try_get(5)?,
+                number: r.try_get(6)?,
             })
         })
         .collect()
@@ -441,6 +492,11 @@ pub async fn evidence(conn: &mut Conn, person: PersonId) -> Result<Vec<Evidence>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn person_column_count_matches_the_list() {
+        assert_eq!(super::PERSON_COLUMNS.split(',').count(), super::PERSON_COLUMN_COUNT);
+    }
+
     #[test]
     fn prefix_end_increments_the_last_character() {
         assert_eq!(super::prefix_end("dup"), "duq");

@@ -100,7 +100,47 @@ pub struct TestApp {
     pub sqlite_path: Option<std::path::PathBuf>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     postgres: Option<(String, String)>,
+    /// The local INSi peer this app's INSi client talks to (over mutual TLS).
+    pub insi: relais_testpeers::insi::InsiPeer,
     _dir: tempfile::TempDir,
+}
+
+/// The CNDA authorisation number the test INSi peer accepts.
+pub const INSI_AUTHORISATION: &str = "RELAIS-TEST-0001";
+
+/// The test PKI, made once per test process by the fixture script.
+fn test_pki() -> &'static relais_testpeers::Pki {
+    static PKI: OnceLock<(tempfile::TempDir, relais_testpeers::Pki)> = OnceLock::new();
+    &PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("PKI dir");
+        let pki = relais_testpeers::test_pki(dir.path()).expect("test PKI (scripts/insi-test-pki needs openssl)");
+        (dir, pki)
+    })
+    .1
+}
+
+/// Starts a local INSi peer and the real client configured for it.
+async fn insi_peer() -> (relais_testpeers::insi::InsiPeer, relais_interop::insi::InsiClient) {
+    let pki = test_pki();
+    let config = relais_testpeers::insi::PeerConfig::from_pki(pki)
+        .expect("peer config")
+        .with_authorisation_number(INSI_AUTHORISATION);
+    let peer = relais_testpeers::insi::start(config).await.expect("INSi peer");
+    let read = |p: &std::path::Path| std::fs::read(p).expect("PKI file");
+    let client = relais_interop::insi::InsiClient::new(relais_interop::insi::InsiConfig {
+        endpoint: peer.endpoint(),
+        client_cert_pem: read(&pki.insi_auto_pem),
+        client_key_pem: read(&pki.insi_auto_key),
+        server_ca_pem: read(&pki.ca_pem),
+        authorisation_number: INSI_AUTHORISATION.into(),
+        software_name: "Relais".into(),
+        software_version: "test".into(),
+        instance: uuid::Uuid::now_v7(),
+        emitter: "750000026".into(),
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .expect("INSi client");
+    (peer, client)
 }
 
 /// Fixture accounts: (username, profile, establishment, unit).
@@ -114,6 +154,7 @@ pub const ACCOUNTS: &[(&str, &str)] = &[
     ("educateur", "educator@ime"),
     ("secretariat.ime", "secretary@ime"),
     ("dpo", "dpo@ehpad,ime"),
+    ("referent", "identity_referent@ehpad"),
 ];
 
 fn postgres_base_url() -> String {
@@ -164,7 +205,8 @@ impl TestApp {
         let store = Store::connect(&url, true, 8).await.expect("open test database");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(FakeClock::default());
-        let app = relais_server::build_app(store, settings, clock.clone());
+        let (insi, insi_client) = insi_peer().await;
+        let app = relais_server::build_app(store, settings, clock.clone()).with_insi(insi_client);
         let fixture = seed(&app).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -187,6 +229,7 @@ impl TestApp {
             sqlite_path,
             shutdown: Some(tx),
             postgres,
+            insi,
             _dir: dir,
         }
     }
@@ -250,6 +293,17 @@ impl TestApp {
         assert_eq!(res.status(), 200, "token endpoint");
         let v: serde_json::Value = res.json().await.expect("json");
         v["access_token"].as_str().expect("access_token").to_string()
+    }
+
+    /// The audit actions recorded on a person, oldest first.
+    pub async fn audit_actions(&self, person: &str) -> Vec<String> {
+        let mut conn = self.app.store.read().await.expect("read");
+        let rows = sqlx::query("SELECT action FROM audit_event WHERE person_id = $1 ORDER BY seq")
+            .bind(person)
+            .fetch_all(&mut *conn)
+            .await
+            .expect("audit");
+        rows.iter().map(|r| sqlx::Row::try_get::<String, _>(r, 0).expect("action")).collect()
     }
 
     pub async fn account(&self, username: &str) -> AccountId {

@@ -22,6 +22,8 @@ pub enum WebError {
     UnsupportedMediaType,
     TooManyAttempts,
     Conflict(String),
+    /// An outside service (INSi…) failed: the message says which and what to do.
+    Unavailable(String),
     Internal,
 }
 
@@ -42,6 +44,7 @@ impl From<AppError> for WebError {
             AppError::Unauthenticated => Self::Login,
             AppError::TooManyAttempts => Self::TooManyAttempts,
             AppError::Conflict(m) => Self::Conflict(m),
+            AppError::Unavailable(m) => Self::Unavailable(m),
             AppError::Invalid(errors) => {
                 Self::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ; "))
             }
@@ -110,6 +113,13 @@ impl IntoResponse for WebError {
                 "Trop de tentatives de connexion ont échoué. Patientez 15 minutes ou contactez votre administrateur.",
             ),
             Self::Conflict(m) => page(StatusCode::CONFLICT, "Conflit", &m),
+            Self::Unavailable(m) => page(
+                StatusCode::BAD_GATEWAY,
+                "Service indisponible",
+                &format!(
+                    "{m}. Rien n'a été modifié dans l'identité ; réessayez plus tard ou contactez le référent identitovigilance."
+                ),
+            ),
             Self::Internal => page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Erreur interne",

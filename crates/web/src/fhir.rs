@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/metadata", get(metadata))
         .route("/fhir/Patient", post(create_patient).get(search_patients))
+        .route("/fhir/Patient/$match", post(match_patients))
         .route("/fhir/Patient/{id}", get(read_patient))
         .route("/fhir/Observation", post(create_observation).get(search_observations))
         .route("/fhir/Observation/{id}", get(read_observation))
@@ -82,6 +83,7 @@ impl From<AppError> for Outcome {
             }
             AppError::TooManyAttempts => Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", "too many attempts"),
             AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::Unavailable(m) => Self::new(StatusCode::BAD_GATEWAY, "transient", m),
             AppError::Invalid(errors) => {
                 let first = errors.first();
                 Self {
@@ -194,6 +196,7 @@ fn patient_json(p: &Person) -> Value {
         used_first_name: p.used.used_first_name.as_deref(),
         status: p.status,
         ins: p.ins.as_ref(),
+        replaced_by: p.merged_into.map(|s| s.to_string()),
         last_updated,
     })
 }
@@ -233,6 +236,7 @@ async fn metadata() -> Response {
                     "supportedProfile": ["https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins"],
                     "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": search_params,
+                    "operation": [{ "name": "match", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-match" }],
                 }, {
                     "type": "Observation",
                     "supportedProfile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns"],
@@ -287,6 +291,7 @@ async fn create_patient(
                 ins_matricule: input.ins_matricule,
                 ins_oid: input.ins_oid,
                 establishment: None,
+                confirm_distinct: false,
             },
         )
         .await?;
@@ -313,6 +318,41 @@ async fn read_patient(
     let id: PersonId = id.parse().map_err(|_| Outcome::from(AppError::NotFound))?;
     let person = state.app.person_identity(&actor, id).await?;
     Ok(fhir_response(StatusCode::OK, patient_json(&person)))
+}
+
+/// `Patient/$match` (FHIR R4 MPI operation): a Parameters resource with `resource` (a Patient
+/// with at least the strict traits), `onlyCertainMatches` and `count`; answers a searchset
+/// Bundle of the candidates with `search.score` and the `match-grade` extension.
+async fn match_patients(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    let request = fhir::parse_match_parameters(&body)?;
+    let input = request.patient;
+    let identity = relais_app::persons::IdentityInput {
+        birth_name: input.birth_name,
+        first_names: input.first_names,
+        birth_date: input.birth_date,
+        sex: input.sex,
+        birthplace: input.birthplace,
+        used_name: input.used_name,
+        used_first_name: input.used_first_name,
+        ..Default::default()
+    };
+    let found = state.app.match_patients(&actor, &identity, request.only_certain, request.count).await?;
+    let resources = found.iter().map(|(p, _)| patient_json(p)).collect();
+    let mut bundle = fhir::searchset("/fhir", "/fhir/Patient/$match", resources);
+    if let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) {
+        for (entry, (_, r)) in entries.iter_mut().zip(&found) {
+            entry["search"] = json!({
+                "extension": [{ "url": fhir::MATCH_GRADE, "valueCode": r.grade.code() }],
+                "mode": "match",
+                "score": (r.score * 1000.0).round() / 1000.0,
+            });
+        }
+    }
+    Ok(fhir_response(StatusCode::OK, bundle))
 }
 
 async fn search_patients(

@@ -133,6 +133,10 @@ impl FormView {
                 .collect(),
         }
     }
+    /// Was `k` sent at all (a form shown again keeps what was typed, even emptied)?
+    pub fn has_value(&self, k: &str) -> bool {
+        self.values.contains_key(k)
+    }
     pub fn value(&self, k: &str) -> &str {
         self.values.get(k).map(String::as_str).unwrap_or("")
     }
@@ -184,6 +188,9 @@ pub fn field_label(field: &str) -> &'static str {
         "resolution" => "Motif",
         "evidence_kind" => "Type de justificatif",
         "expires_on" => "Date d'expiration",
+        "number" => "Numéro du justificatif",
+        "attributes" | "attribute" => "Attribut d'identité",
+        "insi" => "INSi",
         "code" => "Code",
         "kind" => "Mesure",
         "value" => "Valeur",

@@ -5,6 +5,7 @@ mod activities;
 mod error;
 mod fhir;
 mod forms;
+mod identity;
 mod pages;
 mod session;
 mod thresholds;
@@ -51,6 +52,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/{file}", get(static_file))
         .merge(pages::routes())
         .merge(thresholds::routes())
+        .merge(identity::routes())
         .merge(activities::routes())
         .merge(fhir::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -21,7 +21,6 @@ use relais_app::store::persons::{Person, PersonQuery};
 use relais_app::{AppError, admin::AdminBy};
 use relais_domain::access::may_register_person;
 use relais_domain::date::BirthDate;
-use relais_domain::identity::EvidenceKind;
 use relais_domain::ids::*;
 use relais_domain::observation::VitalSign;
 use relais_domain::stay::{DischargeReason, StayMode};
@@ -724,9 +723,23 @@ struct NewPersonPage {
     form_id: String,
     establishments: Vec<(String, String)>,
     form: FormView,
+    /// Close identities found before registration, to be looked at first.
+    duplicates: Vec<crate::identity::CandidateView>,
+    duplicate_warning: Option<String>,
 }
 
 async fn new_person_render(state: &AppState, staff: &Staff, form: FormView, status: StatusCode) -> PageResult {
+    new_person_render_with(state, staff, form, vec![], None, status).await
+}
+
+async fn new_person_render_with(
+    state: &AppState,
+    staff: &Staff,
+    form: FormView,
+    duplicates: Vec<crate::identity::CandidateView>,
+    duplicate_warning: Option<String>,
+    status: StatusCode,
+) -> PageResult {
     let today = state.app.today();
     let establishments: Vec<(String, String)> = state
         .app
@@ -747,6 +760,8 @@ async fn new_person_render(state: &AppState, staff: &Staff, form: FormView, stat
             form_id: random_token()?,
             establishments,
             form,
+            duplicates,
+            duplicate_warning,
         },
         status,
     )
@@ -767,12 +782,20 @@ async fn register(State(state): State<AppState>, CsrfForm(staff, f): CsrfForm) -
         used_name: f.get("used_name").into(),
         used_first_name: f.get("used_first_name").into(),
         establishment,
+        confirm_distinct: f.get("confirm_distinct") == "yes",
         ..Default::default()
     };
     match state.app.register_person(staff.actor(), &input).await {
         Ok(id) => Ok(see_other(&format!("/persons/{id}?ok=created"))),
         Err(AppError::Invalid(errors)) => {
             new_person_render(&state, &staff, FormView::with(&f, &errors), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict(c)) if c == "duplicate-candidates" => {
+            // Show the close identities; registering anyway needs an explicit statement.
+            let found = state.app.check_duplicates(staff.actor(), &input).await?;
+            let warning = relais_app::identity::duplicate_warning(&found);
+            let views = found.iter().map(crate::identity::CandidateView::of).collect();
+            new_person_render_with(&state, &staff, FormView::with(&f, &[]), views, warning, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
@@ -800,7 +823,6 @@ struct PersonPage {
     admit_targets: Vec<(String, String)>,
     modes: Vec<(&'static str, &'static str)>,
     discharge_reasons: Vec<(&'static str, &'static str)>,
-    evidence_kinds: Vec<(&'static str, &'static str)>,
     evidence: Vec<String>,
     first_names: String,
     birthplace: Option<String>,
@@ -1154,6 +1176,10 @@ async fn person_render(
     status: StatusCode,
 ) -> PageResult {
     let file = state.app.person_file(staff.actor(), id).await?;
+    if file.person.merged_into.is_some() {
+        // A merged identity has no record of its own: its identity page says where it went.
+        return Ok(see_other(&format!("/persons/{id}/identity")));
+    }
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let documents = state.app.person_documents(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
@@ -1227,7 +1253,6 @@ async fn person_render(
                 .filter(|r| **r != DischargeReason::Transfer)
                 .map(|r| (r.code(), r.label()))
                 .collect(),
-            evidence_kinds: EvidenceKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             evidence,
             first_names: file.person.traits.first_names_joined(),
             birthplace: file.person.traits.birthplace.as_ref().map(|b| b.as_str().to_string()),
@@ -1398,8 +1423,8 @@ async fn transfer(
 
 async fn evidence(State(state): State<AppState>, Path(id): Path<String>, CsrfForm(staff, f): CsrfForm) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    let r = state.app.record_evidence(staff.actor(), id, f.get("kind"), f.get("expires_on")).await.map(|_| ());
-    after_post(&state, &staff, id, &f, r, "evidence").await
+    let r = state.app.record_evidence(staff.actor(), id, f.get("kind"), f.get("number"), f.get("expires_on")).await;
+    crate::identity::after_identity_post(&state, &staff, id, &f, r.map(|_| ()), "evidence").await
 }
 
 #[derive(Template)]

@@ -16,6 +16,8 @@ pub struct Nav {
     pub name: String,
     pub csrf: String,
     pub is_admin: bool,
+    /// Works the identity-vigilance queue somewhere.
+    pub is_identity_referent: bool,
 }
 
 impl Nav {
@@ -32,7 +34,11 @@ impl Nav {
             }
             relais_app::Principal::ApiClient { name, .. } => name.clone(),
         };
-        Self { name, csrf: csrf.to_string(), is_admin: may_administer(actor.grants(), today) }
+        let is_identity_referent = actor
+            .grants()
+            .iter()
+            .any(|g| g.is_active(today) && g.unit.is_none() && relais_domain::access::works_identity_queue(g.profile));
+        Self { name, csrf: csrf.to_string(), is_admin: may_administer(actor.grants(), today), is_identity_referent }
     }
 }
 
@@ -49,6 +55,8 @@ pub struct Banner {
     pub status_code: &'static str,
     pub status_label: &'static str,
     pub ins: Option<String>,
+    /// Identity attributes (doubtful, homonym…), shown beside the status.
+    pub attributes: Vec<&'static str>,
 }
 
 impl Banner {
@@ -76,6 +84,7 @@ impl Banner {
                 .as_ref()
                 .filter(|_| p.status.may_emit_ins())
                 .map(|i| format!("{} ({})", i.matricule.as_str(), i.authority.type_code())),
+            attributes: p.attributes.iter().map(|a| a.label()).collect(),
         }
     }
 }
@@ -230,6 +239,10 @@ mod tests {
             used: UsedNames::default(),
             status,
             ins: Some(Ins::parse("236066322083656", "1.2.250.1.213.1.4.10").unwrap()),
+            attributes: Default::default(),
+            ins_history: vec![],
+            ins_retrieved_at: None,
+            merged_into: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod fhir;
 mod fhir_record;
+mod identity;
 mod logbook;
 mod observations;
 mod ops;
@@ -67,7 +68,11 @@ pub async fn admit(b: &Browser, person: &str, target: &str) {
 /// A person admitted to the EHPAD's north unit by the secretary.
 pub async fn resident(t: &TestApp, birth_name: &str) -> String {
     let sec = t.login("secretariat").await;
-    let id = register(&sec, &t.fixture.ehpad.to_string(), birth_name, "Jeanne Marie", "12/03/1938").await;
+    // Residents of one test differ by more than their names, or duplicate detection would
+    // rightly hold up the second one.
+    let day = 1 + birth_name.bytes().map(u32::from).sum::<u32>() % 28;
+    let date = format!("{day:02}/03/1938");
+    let id = register(&sec, &t.fixture.ehpad.to_string(), birth_name, "Jeanne Marie", &date).await;
     admit(&sec, &id, &format!("{}:{}", t.fixture.ehpad, t.fixture.north)).await;
     id
 }
