@@ -116,7 +116,9 @@ impl App {
     pub async fn identity_file(&self, actor: &Actor, id: PersonId) -> Result<IdentityFile> {
         let mut conn = self.store.read().await?;
         let (person, stays) = self.load_for(&mut conn, actor, id, PersonAction::ViewIdentity).await?;
-        let may_edit = decision(self, actor, PersonAction::EditIdentity, &person, &stays) == Decision::Allow;
+        // A merged identity takes no change: its forms are not offered.
+        let may_edit = person.merged_into.is_none()
+            && decision(self, actor, PersonAction::EditIdentity, &person, &stays) == Decision::Allow;
         let evidence = persons::evidence(&mut conn, id).await?;
         let calls = identities::insi_calls_of(&mut conn, id, 20).await?;
         let pending = calls
@@ -126,7 +128,7 @@ impl App {
         let changes = identities::identity_changes(&mut conn, id).await?;
         let merges = identities::merges_of(&mut conn, id).await?;
         let may_merge = self.may_merge(actor, &person, &stays);
-        let duplicates = self
+        let duplicates: Vec<DuplicateCandidate> = self
             .duplicates_of(&mut conn, actor, &MatchTraits::from_identity(&person.traits, &person.used), Some(id))
             .await?
             .into_iter()
@@ -136,6 +138,7 @@ impl App {
         let mut ev = actor.event("person.identity.read", "ok");
         ev.person_id = Some(id);
         self.audit(ev).await?;
+        self.audit_candidates(actor, &duplicates).await?;
         Ok(IdentityFile {
             person,
             stays,
@@ -187,7 +190,20 @@ impl App {
         let found = self
             .duplicates_of(&mut conn, actor, &MatchTraits::from_identity(&person.traits, &person.used), None)
             .await?;
-        Ok(found.into_iter().filter(|d| d.result.grade != MatchGrade::CertainlyNot).collect())
+        drop(conn);
+        let found: Vec<DuplicateCandidate> =
+            found.into_iter().filter(|d| d.result.grade != MatchGrade::CertainlyNot).collect();
+        self.audit_candidates(actor, &found).await?;
+        Ok(found)
+    }
+
+    /// The identities of candidates shown to the actor are a read of each: one listing event.
+    async fn audit_candidates(&self, actor: &Actor, shown: &[DuplicateCandidate]) -> Result<()> {
+        let ids: Vec<PersonId> = shown.iter().filter_map(|d| d.person.as_ref().map(|p| p.id)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.audit(actor.event("person.duplicates.read", "ok").listing(&ids)).await
     }
 
     /// FHIR `Patient/$match`: candidates of the given identity with their score and grade. API
@@ -279,8 +295,8 @@ impl App {
         account: Option<AccountId>,
     ) -> Result<(InsiCall, Option<String>)> {
         let query = TraitsQuery {
-            birth_name: person.traits.birth_name.clone(),
-            first_names: person.traits.first_names.clone(),
+            birth_name: insi_text(&person.traits.birth_name),
+            first_names: person.traits.first_names.iter().map(|f| insi_text(f)).collect(),
             sex: person.traits.sex,
             birth_date: person.traits.birth_date.to_storage(),
             birthplace: person.traits.birthplace.as_ref().map(|p| p.as_str().to_string()),
@@ -869,14 +885,17 @@ impl App {
             undecided,
             suspected_duplicates: duplicates.into_iter().filter(|p| visible(self, p, &stays_of(p.id))).collect(),
         };
-        let mut ev = actor.event("identity.queue.read", "ok");
-        ev.detail = Some(format!(
-            "{} {} {}",
-            queue.to_qualify.len(),
-            queue.mismatches.len() + queue.undecided.len(),
-            queue.suspected_duplicates.len()
-        ));
-        self.audit(ev).await?;
+        let mut shown: Vec<PersonId> = queue
+            .to_qualify
+            .iter()
+            .chain(queue.suspected_duplicates.iter())
+            .chain(queue.mismatches.iter().map(|(_, p, _)| p))
+            .chain(queue.undecided.iter().map(|(_, p)| p))
+            .map(|p| p.id)
+            .collect();
+        shown.sort();
+        shown.dedup();
+        self.audit(actor.event("identity.queue.read", "ok").listing(&shown)).await?;
         Ok(queue)
     }
 }
@@ -890,6 +909,18 @@ pub fn duplicate_warning(candidates: &[DuplicateCandidate]) -> Option<String> {
             "{strong} identité(s) très proche(s) existe(nt) déjà : vérifiez qu'il ne s'agit pas de la même personne avant de créer une nouvelle identité"
         )
     })
+}
+
+/// A name as INSi holds it: capitals without diacritics, hyphens, apostrophes and spaces kept
+/// ("Zoé" is searched as "ZOE", "Pierre-Alain" as "PIERRE-ALAIN").
+fn insi_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '-' | ' ' => c.to_string(),
+            '\'' | '’' => "'".to_string(),
+            _ => relais_domain::text::fold(&c.to_string()).to_uppercase(),
+        })
+        .collect()
 }
 
 /// Evidence number as typed: letters and digits only, at most 30, so that nothing else is kept.
@@ -907,4 +938,15 @@ pub(crate) fn evidence_number(input: &str, v: &mut Validation) -> Option<String>
         return None;
     }
     Some(s.to_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_sent_to_insi_in_capitals_without_diacritics() {
+        assert_eq!(super::insi_text("Zoé"), "ZOE");
+        assert_eq!(super::insi_text("Pierre-Alain"), "PIERRE-ALAIN");
+        assert_eq!(super::insi_text("D’Arc Lefèvre"), "D'ARC LEFEVRE");
+        assert_eq!(super::insi_text("Œdipe"), "OEDIPE");
+    }
 }

@@ -528,8 +528,15 @@ fn make_person(
     let qualified = rng.chance(60);
     let matricule = nir(rng, sex, &birth, place);
     let ins = if qualified { Some(Ins::parse(&matricule, InsAuthority::NirTest.oid())?) } else { None };
+    let id = PersonId(rng.uuid_at(created));
+    // About 1 % of identities await the referent as suspected duplicates; taken from the id so
+    // that the random sequence, and so the rest of the data set, stays as before.
+    let mut attributes = relais_domain::identity::IdentityAttributes::default();
+    if !qualified && id.0.as_u128() % 100 == 7 {
+        attributes.set(relais_domain::identity::IdentityAttribute::SuspectedDuplicate, true);
+    }
     let person = Person {
-        id: PersonId(rng.uuid_at(created)),
+        id,
         organisation_id: org,
         registered_at: Some(e),
         traits,
@@ -542,9 +549,9 @@ fn make_person(
             IdentityStatus::Provisional
         },
         ins,
-        attributes: Default::default(),
+        attributes,
         ins_history: vec![],
-        ins_retrieved_at: None,
+        ins_retrieved_at: qualified.then_some(created),
         merged_into: None,
         created_at: created,
         updated_at: created,
@@ -851,6 +858,31 @@ impl Batch {
         bulk::mentions(&mut tx, engine, org, &self.mentions).await?;
         bulk::activities(&mut tx, engine, org, &self.activities).await?;
         bulk::registrations(&mut tx, engine, &self.registrations).await?;
+        // A qualified identity was retrieved from INSi once: its accepted call is in the log.
+        for p in self.persons.iter().filter(|p| p.ins.is_some()) {
+            let (Some(ins), Some(at)) = (&p.ins, p.ins_retrieved_at) else { continue };
+            let call = relais_store::identities::InsiCall {
+                id: relais_domain::ids::InsiCallId(uuid::Uuid::from_u128(p.id.0.as_u128() ^ 1)),
+                person_id: Some(p.id),
+                account_id: None,
+                called_at: at,
+                duration_micros: 180_000,
+                attempts: 1,
+                outcome: relais_store::identities::InsiOutcome::Found,
+                code: "00".into(),
+                label: "OK".into(),
+                returned: Some(relais_store::identities::ReturnedIdentity {
+                    ins: ins.clone(),
+                    history: vec![],
+                    traits: p.traits.clone(),
+                }),
+                consistent: Some(true),
+                decision: Some(relais_store::identities::InsiDecision::Accepted),
+                decided_by: None,
+                decided_at: Some(at),
+            };
+            relais_store::identities::insert_insi_call(&mut tx, org, &call).await?;
+        }
         tx.commit().await?;
         self.mentions_total += self.mentions.len();
         self.activities_total += self.activities.len();

@@ -3,6 +3,7 @@
 mod drills;
 mod generate;
 mod instance;
+mod match_http;
 mod matching;
 mod names;
 
@@ -80,6 +81,12 @@ enum Command {
         /// Print this many missed duplicates and false pairs.
         #[arg(long, default_value_t = 0)]
         examples: usize,
+        /// Load the population into a new database and send the probes to a running server's
+        /// Patient/$match (recall, precision and time per call as the API answers).
+        #[arg(long)]
+        http: bool,
+        #[command(flatten)]
+        common: DrillArgs,
     },
 }
 
@@ -113,8 +120,17 @@ async fn main() -> ExitCode {
         Command::Crash { common, rounds, writes } => drills::crash(&common.options(), rounds, writes).await,
         Command::Backup { common } => drills::backup(&common.options()).await,
         Command::BadInput { common } => drills::bad_input(&common.options()).await,
-        Command::MatchEval { persons, duplicates, negatives, seed, json, examples } => {
-            matching::run(&matching::Options { persons, duplicates, negatives, seed, json, examples })
+        Command::MatchEval { persons, duplicates, negatives, seed, json, examples, http, common } => {
+            let opts = matching::Options { persons, duplicates, negatives, seed, json, examples };
+            if http {
+                let relais = common.relais.clone().unwrap_or_else(instance::default_relais);
+                let work = common.work.join(format!("match-{}", std::process::id()));
+                let r = match_http::run(&opts, &relais, &work, common.postgres.as_deref()).await;
+                let _ = std::fs::remove_dir_all(&work);
+                r
+            } else {
+                matching::run(&opts)
+            }
         }
     };
     match result {

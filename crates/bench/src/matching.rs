@@ -28,7 +28,7 @@ const TODAY: Date = jiff::civil::date(2026, 1, 1);
 
 /// What a clerk changes when registering again someone already known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Variant {
+pub(crate) enum Variant {
     NameTypo,
     NameSpelling,
     Accents,
@@ -79,7 +79,7 @@ impl Variant {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Negative {
+pub(crate) enum Negative {
     /// Same birth name, date and birthplace, other first names.
     Twin,
     /// Same names, born years apart.
@@ -98,16 +98,16 @@ impl Negative {
     }
 }
 
-enum Kind {
+pub(crate) enum Kind {
     Duplicate(Vec<Variant>),
     Negative(Negative),
 }
 
-struct Probe {
-    traits: MatchTraits,
+pub(crate) struct Probe {
+    pub(crate) traits: MatchTraits,
     /// The base person it was made from.
-    origin: usize,
-    kind: Kind,
+    pub(crate) origin: usize,
+    pub(crate) kind: Kind,
 }
 
 fn random_date(rng: &mut Rng, years: (i16, i16)) -> anyhow::Result<BirthDate> {
@@ -540,7 +540,7 @@ struct Outcome {
     false_positives: Vec<(usize, MatchGrade)>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -559,14 +559,9 @@ fn describe(t: &MatchTraits) -> String {
     )
 }
 
-/// A base population of distinct persons is indexed by blocking key, as the server's table does.
-/// Probes are then searched the way the server will before creating a person: variants of base
-/// persons as a clerk would type them (true duplicates), and hard negatives (twins, homonyms,
-/// namesakes by first names and date). A pair is predicted a duplicate at grade probable or better.
-pub fn run(opts: &Options) -> anyhow::Result<()> {
+/// The base population (distinct persons) and the probes typed against it, the same for a seed.
+pub(crate) fn population(opts: &Options) -> anyhow::Result<(Vec<MatchTraits>, Vec<Probe>)> {
     let mut rng = Rng::new(opts.seed);
-    let started = Instant::now();
-
     let mut base: Vec<MatchTraits> = Vec::with_capacity(opts.persons);
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
     while base.len() < opts.persons {
@@ -576,6 +571,24 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
             base.push(p);
         }
     }
+    let mut probes: Vec<Probe> = Vec::with_capacity(opts.duplicates + opts.negatives);
+    for _ in 0..opts.duplicates {
+        probes.push(duplicate(&mut rng, &base)?);
+    }
+    let kinds = [Negative::Twin, Negative::Homonym, Negative::SameFirstNamesAndDate];
+    for i in 0..opts.negatives {
+        probes.push(negative(&mut rng, &base, kinds[i % kinds.len()])?);
+    }
+    Ok((base, probes))
+}
+
+/// A base population of distinct persons is indexed by blocking key, as the server's table does.
+/// Probes are then searched the way the server will before creating a person: variants of base
+/// persons as a clerk would type them (true duplicates), and hard negatives (twins, homonyms,
+/// namesakes by first names and date). A pair is predicted a duplicate at grade probable or better.
+pub fn run(opts: &Options) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (base, probes) = population(opts)?;
     let mut index: HashMap<String, Vec<u32>> = HashMap::new();
     let mut key_count = 0usize;
     for (i, p) in base.iter().enumerate() {
@@ -585,15 +598,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         }
     }
     let largest_bucket = index.values().map(Vec::len).max().unwrap_or(0);
-
-    let mut probes: Vec<Probe> = Vec::with_capacity(opts.duplicates + opts.negatives);
-    for _ in 0..opts.duplicates {
-        probes.push(duplicate(&mut rng, &base)?);
-    }
     let kinds = [Negative::Twin, Negative::Homonym, Negative::SameFirstNamesAndDate];
-    for i in 0..opts.negatives {
-        probes.push(negative(&mut rng, &base, kinds[i % kinds.len()])?);
-    }
     let prepared = started.elapsed();
 
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(probes.len());

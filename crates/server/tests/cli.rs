@@ -259,3 +259,125 @@ fn demo_server_starts_answers_and_stops() {
 fn send_sigterm(pid: u32) {
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
 }
+
+/// Registers an identity straight in the store (the command line has no form for it).
+async fn stored_person(
+    store: &relais_store::Store,
+    (name, first, date, sex, place): (&str, &str, &str, &str, Option<&str>),
+) -> relais_domain::ids::PersonId {
+    use relais_domain::identity::*;
+    let mut conn = store.read().await.unwrap();
+    let est = relais_store::org::establishment_by_finess(&mut conn, "750000026").await.unwrap().unwrap();
+    drop(conn);
+    let today = jiff::civil::date(2026, 1, 1);
+    let traits = StrictTraits::new(
+        name,
+        first,
+        relais_domain::date::BirthDate::parse(date, today).unwrap(),
+        Sex::from_code(sex).unwrap(),
+        place.map(|p| InseeCode::parse(p).unwrap()),
+    )
+    .unwrap();
+    let person = relais_store::persons::Person {
+        id: relais_domain::ids::PersonId::generate(),
+        organisation_id: est.organisation_id,
+        registered_at: Some(est.id),
+        traits,
+        used: UsedNames::default(),
+        status: IdentityStatus::Provisional,
+        ins: None,
+        attributes: IdentityAttributes::default(),
+        ins_history: vec![],
+        ins_retrieved_at: None,
+        merged_into: None,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    relais_store::persons::insert_person(&mut tx, &person).await.unwrap();
+    tx.commit().await.unwrap();
+    person.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_qualification_asks_insi_for_every_eligible_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    first_install(dir.path());
+    let pki = relais_testpeers::test_pki(&dir.path().join("pki")).unwrap();
+    let peer = relais_testpeers::insi::start(
+        relais_testpeers::insi::PeerConfig::from_pki(&pki).unwrap().with_authorisation_number("RELAIS-CLI"),
+    )
+    .await
+    .unwrap();
+    let url = format!("sqlite:{}", dir.path().join("relais.db").display());
+    let store = relais_store::Store::connect(&url, false, 2).await.unwrap();
+    // Identical to INSi's traits: recorded. Birthplace unknown here: to be reviewed by a person.
+    let exact = stored_person(&store, ("TCHITCHI", "CATARINA BELLA", "1936-06-21", "F", Some("63220"))).await;
+    let partial = stored_person(&store, ("Adrun", "Zoé", "1975-12-31", "F", None)).await;
+    stored_person(&store, ("HOUILLES", "PIERRE", "1950-01-01", "M", None)).await;
+    stored_person(&store, ("JUMEAU", "JEAN", "2000-01-01", "M", None)).await;
+    // Not eligible: sex undetermined.
+    stored_person(&store, ("MARTIN", "CAMILLE", "2020-02-01", "I", None)).await;
+    store.close().await;
+    let config = dir.path().join("relais.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[insi]\nendpoint = \"{}\"\ncertificate = \"{}\"\nkey = \"{}\"\nca = \"{}\"\nauthorisation_number = \"RELAIS-CLI\"\nemitter = \"750000026\"\n",
+            peer.endpoint(),
+            pki.insi_auto_pem.display(),
+            pki.insi_auto_key.display(),
+            pki.ca_pem.display()
+        ),
+    )
+    .unwrap();
+    let d = dir.path().to_path_buf();
+    let c = config.clone();
+    let o = tokio::task::spawn_blocking(move || {
+        relais(
+            &d,
+            &[
+                "--config",
+                c.to_str().unwrap(),
+                "identity",
+                "qualify",
+                "--establishment",
+                "750000026",
+                "--per-second",
+                "50",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for (label, n) in [
+        ("eligible identities", 4),
+        ("INS recorded", 1),
+        ("found, to be reviewed", 1),
+        ("not found (CR 01)", 1),
+        ("several found (CR 02)", 1),
+        ("errors", 0),
+    ] {
+        let line = out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label}: {out}"));
+        assert_eq!(line.split_whitespace().last(), Some(n.to_string().as_str()), "{label}: {out}");
+    }
+    assert!(peer.calls().len() >= 4, "INSi was called for each eligible identity");
+    let store = relais_store::Store::connect(&url, false, 1).await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let org =
+        relais_store::org::establishment_by_finess(&mut conn, "750000026").await.unwrap().unwrap().organisation_id;
+    let p = relais_store::persons::person(&mut conn, org, exact).await.unwrap().unwrap();
+    assert_eq!(p.status, relais_domain::identity::IdentityStatus::Retrieved);
+    assert_eq!(p.ins.unwrap().matricule.as_str(), "236066322083656");
+    let p = relais_store::persons::person(&mut conn, org, partial).await.unwrap().unwrap();
+    assert_eq!(p.status, relais_domain::identity::IdentityStatus::Provisional, "waits for a professional");
+    assert!(p.ins.is_none());
+    drop(conn);
+    store.close().await;
+    // Without the [insi] table the command says what is missing.
+    let o = relais(dir.path(), &["identity", "qualify", "--establishment", "750000026"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("[insi]"), "{}", text(&o));
+}

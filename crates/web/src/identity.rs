@@ -222,11 +222,8 @@ async fn render_identity(
         sex: p.traits.sex.code(),
         used_name: p.used.used_name.clone().unwrap_or_default(),
         used_first_name: p.used.used_first_name.clone().unwrap_or_default(),
-        ins: p
-            .ins
-            .as_ref()
-            .filter(|_| p.status.may_emit_ins())
-            .map(|i| format!("{} ({})", i.matricule.as_str(), i.authority.type_code())),
+        // The banner decides when an INS may be shown (RNIV): one rule for every page.
+        ins: Banner::of(p).ins,
         ins_history: if p.status.may_emit_ins() {
             p.ins_history.iter().map(|i| i.matricule.as_str().to_string()).collect()
         } else {

@@ -1480,6 +1480,17 @@ fn action_label(code: &str) -> Option<&'static str> {
         "document.search" => "Recherche de documents",
         "note.read" => "Lecture d'une transmission",
         "person.access-log" => "Consultation du journal des accès",
+        "person.identity.read" => "Consultation de l'identité",
+        "person.identity.insi" => "Interrogation INSi",
+        "person.identity.insi.accept" => "Identité INSi acceptée",
+        "person.identity.insi.reject" => "Réponse INSi refusée",
+        "person.identity.edit" => "Identité modifiée",
+        "person.identity.attribute" => "Attribut d'identité",
+        "person.duplicates.read" => "Identités proches affichées",
+        "person.match" => "Rapprochement d'identité (API)",
+        "person.merge" => "Fusion d'identités",
+        "person.unmerge" => "Fusion annulée",
+        "identity.queue.read" => "File d'identitovigilance",
         _ => return None,
     })
 }
@@ -1847,6 +1858,7 @@ mod tests {
             include_str!("../../app/src/documents.rs"),
             include_str!("../../app/src/thresholds.rs"),
             include_str!("../../app/src/activities.rs"),
+            include_str!("../../app/src/identity.rs"),
         ];
         let mut seen = 0;
         for src in sources {
