@@ -233,11 +233,9 @@ impl App {
             .filter(|(_, r)| !only_certain || r.grade == MatchGrade::Certain)
             .take(count)
             .collect();
-        for (p, _) in &out {
-            let mut ev = actor.event("person.match", "ok");
-            ev.person_id = Some(p.id);
-            self.audit(ev).await?;
-        }
+        // One event for the answer, indexed under every person it shows (as other listings are).
+        let shown: Vec<PersonId> = out.iter().map(|(p, _)| p.id).collect();
+        self.audit(actor.event("person.match", "ok").listing(&shown)).await?;
         Ok(out)
     }
 

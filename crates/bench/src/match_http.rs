@@ -88,10 +88,13 @@ pub async fn run(opts: &Options, relais: &Path, work: &Path, postgres: Option<&s
         relais_store::bulk::persons(&mut tx, store.engine(), &rows).await?;
         tx.commit().await?;
     }
+    // As after any bulk load: statistics, and the write-ahead log folded into the database.
+    store.analyze().await?;
+    store.checkpoint().await?;
     store.close().await;
     let loaded = loading.elapsed();
     inst.start().await?;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder().tcp_nodelay(true).build()?;
     let token = inst.token(&client).await?;
     let url = format!("{}/fhir/Patient/$match", inst.base);
     let mut millis: Vec<f64> = Vec::with_capacity(probes.len());

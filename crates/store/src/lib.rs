@@ -215,6 +215,14 @@ impl Store {
         Ok(())
     }
 
+    /// Folds the write-ahead log into the database file (SQLite), after a bulk load.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()

@@ -363,6 +363,8 @@ async fn merge_moves_the_record_and_unmerge_restores_both(t: TestApp) {
     let note = |text: &'static str| vec![("category", "nursing_care"), ("text", text)];
     assert_eq!(aide.post(&format!("/persons/{alias}/notes"), &note("Écrit sur le doublon")).await.status(), 303);
     assert_eq!(aide.post(&format!("/persons/{kept}/notes"), &note("Écrit sur la bonne identité")).await.status(), 303);
+    let (_, alias_page) = aide.text(&format!("/persons/{alias}")).await;
+    let alias_note = alias_page.split("/notes/").nth(1).unwrap().split('/').next().unwrap().to_string();
 
     // Only the referent (or the director) merges.
     let res =
@@ -394,15 +396,23 @@ async fn merge_moves_the_record_and_unmerge_restores_both(t: TestApp) {
     let (_, list) = sec.text("/persons?q=Durand").await;
     assert!(!list.contains(&format!("/persons/{alias}")), "{list}");
     assert_eq!(aide.post(&format!("/persons/{kept}/notes"), &note("Écrit après la fusion")).await.status(), 303);
+    // A version written after the merge on a note that came with the alias goes back with it.
+    let res = aide
+        .post(
+            &format!("/notes/{alias_note}/correct"),
+            &[("category", "nursing_care"), ("text", "Doublon corrigé après la fusion"), ("reason", "précision")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
 
     let res = referent.post(&format!("/persons/{alias}/unmerge"), &[("reason", "deux frères : fusion à tort")]).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let (_, kept_page) = aide.text(&format!("/persons/{kept}")).await;
     assert!(kept_page.contains("Écrit sur la bonne identité") && kept_page.contains("Écrit après la fusion"));
-    assert!(!kept_page.contains("Écrit sur le doublon"), "{kept_page}");
+    assert!(!kept_page.contains("Écrit sur le doublon") && !kept_page.contains("Doublon corrigé"), "{kept_page}");
     let (s, alias_page) = aide.text(&format!("/persons/{alias}")).await;
     assert_eq!(s, 200);
-    assert!(alias_page.contains("Écrit sur le doublon") && !alias_page.contains("Écrit après la fusion"));
+    assert!(alias_page.contains("Doublon corrigé après la fusion") && !alias_page.contains("Écrit après la fusion"));
     assert_eq!(fhir_patient(&t, &token, &alias).await["active"], true);
     for id in [&kept, &alias] {
         let events = t.audit_actions(id).await;
