@@ -48,6 +48,16 @@ pub struct DuplicateCandidate {
     pub result: MatchResult,
 }
 
+/// A change of identity as kept: whose, what kind, before, after, why.
+struct ChangeRecord {
+    person: PersonId,
+    /// `traits`, `insi`, `attributes`, `merge`, `unmerge`.
+    kind: &'static str,
+    before: String,
+    after: String,
+    reason: String,
+}
+
 /// What a batch qualification did.
 #[derive(Debug, Default)]
 pub struct BatchReport {
@@ -110,6 +120,37 @@ impl App {
 
     fn account(actor: &Actor) -> Result<AccountId> {
         actor.account_id().ok_or(AppError::Forbidden)
+    }
+
+    /// Keeps an identity change with its before, after and reason, and audits it on the person,
+    /// in the caller's transaction.
+    async fn keep_change(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        change: ChangeRecord,
+        action: &'static str,
+        detail: Option<String>,
+    ) -> Result<()> {
+        identities::insert_identity_change(
+            tx,
+            actor.organisation_id,
+            &IdentityChange {
+                person_id: change.person,
+                account_id: actor.account_id(),
+                changed_at: self.now_micros(),
+                kind: change.kind.into(),
+                before: change.before,
+                after: change.after,
+                reason: change.reason,
+            },
+        )
+        .await?;
+        let mut ev = actor.event(action, "ok");
+        ev.person_id = Some(change.person);
+        ev.detail = detail;
+        audit::append(tx, ev).await?;
+        Ok(())
     }
 
     /// The identity page: traits, status, attributes, evidence, INSi calls, changes, duplicates.
@@ -405,24 +446,20 @@ impl App {
         let now = self.now_micros();
         identities::update_identity(&mut tx, &person, now).await?;
         identities::decide_insi_call(&mut tx, call_id, InsiDecision::Accepted, account, now).await?;
-        identities::insert_identity_change(
+        self.keep_change(
             &mut tx,
-            actor.organisation_id,
-            &IdentityChange {
-                person_id: id,
-                account_id: Some(account),
-                changed_at: now,
-                kind: "insi".into(),
+            actor,
+            ChangeRecord {
+                person: id,
+                kind: "insi",
                 before,
                 after: format!("{} {}", person.status.code(), traits_text(&person.traits, &person.used)),
                 reason: "identité INSi acceptée après comparaison des traits".into(),
             },
+            "person.identity.insi.accept",
+            Some(format!("{}→{}", old_status.code(), person.status.code())),
         )
         .await?;
-        let mut ev = actor.event("person.identity.insi.accept", "ok");
-        ev.person_id = Some(id);
-        ev.detail = Some(format!("{}→{}", old_status.code(), person.status.code()));
-        audit::append(&mut tx, ev).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(person.status)
     }
@@ -442,23 +479,20 @@ impl App {
         }
         let now = self.now_micros();
         identities::decide_insi_call(&mut tx, call_id, InsiDecision::Rejected, account, now).await?;
-        identities::insert_identity_change(
+        self.keep_change(
             &mut tx,
-            actor.organisation_id,
-            &IdentityChange {
-                person_id: id,
-                account_id: Some(account),
-                changed_at: now,
-                kind: "insi".into(),
+            actor,
+            ChangeRecord {
+                person: id,
+                kind: "insi",
                 before: String::new(),
                 after: "identité INSi refusée".into(),
                 reason,
             },
+            "person.identity.insi.reject",
+            None,
         )
         .await?;
-        let mut ev = actor.event("person.identity.insi.reject", "ok");
-        ev.person_id = Some(id);
-        audit::append(&mut tx, ev).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -473,7 +507,8 @@ impl App {
         input: &IdentityInput,
         reason: &str,
     ) -> Result<IdentityStatus> {
-        let account = Self::account(actor)?;
+        // Staff only: an identity change is signed by a person.
+        Self::account(actor)?;
         let typed = self.new_person(actor, input)?;
         let mut tx = self.store.begin_write().await?;
         let (mut person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
@@ -499,24 +534,20 @@ impl App {
         person.used = typed.used;
         let now = self.now_micros();
         identities::update_identity(&mut tx, &person, now).await?;
-        identities::insert_identity_change(
+        self.keep_change(
             &mut tx,
-            actor.organisation_id,
-            &IdentityChange {
-                person_id: id,
-                account_id: Some(account),
-                changed_at: now,
-                kind: "traits".into(),
+            actor,
+            ChangeRecord {
+                person: id,
+                kind: "traits",
                 before,
                 after: format!("{} {}", person.status.code(), traits_text(&person.traits, &person.used)),
                 reason,
             },
+            "person.identity.edit",
+            Some(format!("{}→{}", old_status.code(), person.status.code())),
         )
         .await?;
-        let mut ev = actor.event("person.identity.edit", "ok");
-        ev.person_id = Some(id);
-        ev.detail = Some(format!("{}→{}", old_status.code(), person.status.code()));
-        audit::append(&mut tx, ev).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(person.status)
     }
@@ -531,7 +562,7 @@ impl App {
         on: bool,
         reason: &str,
     ) -> Result<IdentityStatus> {
-        let account = Self::account(actor)?;
+        Self::account(actor)?;
         let attribute = IdentityAttribute::from_code(attribute)
             .ok_or_else(|| DomainError::new("attribute", "attribute-unknown", "attribut d'identité inconnu"))?;
         let reason = reason_required(reason)?;
@@ -548,30 +579,26 @@ impl App {
         }
         let now = self.now_micros();
         identities::update_identity(&mut tx, &person, now).await?;
-        identities::insert_identity_change(
+        self.keep_change(
             &mut tx,
-            actor.organisation_id,
-            &IdentityChange {
-                person_id: id,
-                account_id: Some(account),
-                changed_at: now,
-                kind: "attributes".into(),
+            actor,
+            ChangeRecord {
+                person: id,
+                kind: "attributes",
                 before,
                 after: format!("{} [{}]", person.status.code(), person.attributes.to_storage()),
                 reason,
             },
+            "person.identity.attribute",
+            Some(format!(
+                "{}{} {}→{}",
+                if on { "+" } else { "-" },
+                attribute.code(),
+                old_status.code(),
+                person.status.code()
+            )),
         )
         .await?;
-        let mut ev = actor.event("person.identity.attribute", "ok");
-        ev.person_id = Some(id);
-        ev.detail = Some(format!(
-            "{}{} {}→{}",
-            if on { "+" } else { "-" },
-            attribute.code(),
-            old_status.code(),
-            person.status.code()
-        ));
-        audit::append(&mut tx, ev).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(person.status)
     }
@@ -758,24 +785,20 @@ impl App {
             (survivor, "merge", format!("a reçu le dossier de {merged}")),
             (merged, "merge", format!("fusionnée dans {survivor}")),
         ] {
-            identities::insert_identity_change(
+            self.keep_change(
                 &mut tx,
-                actor.organisation_id,
-                &IdentityChange {
-                    person_id: person,
-                    account_id: Some(account),
-                    changed_at: now,
-                    kind: kind.into(),
+                actor,
+                ChangeRecord {
+                    person,
+                    kind,
                     before: String::new(),
                     after: format!("{after} ({summary})"),
                     reason: reason.clone(),
                 },
+                "person.merge",
+                Some(format!("fusion {merge_id}: {merged} → {survivor}; {summary}")),
             )
             .await?;
-            let mut ev = actor.event("person.merge", "ok");
-            ev.person_id = Some(person);
-            ev.detail = Some(format!("fusion {merge_id}: {merged} → {survivor}; {summary}"));
-            audit::append(&mut tx, ev).await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(moved)
@@ -809,24 +832,20 @@ impl App {
         let summary =
             moved.iter().filter(|(_, n)| *n > 0).map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ");
         for person in [survivor, merged] {
-            identities::insert_identity_change(
+            self.keep_change(
                 &mut tx,
-                actor.organisation_id,
-                &IdentityChange {
-                    person_id: person,
-                    account_id: Some(account),
-                    changed_at: now,
-                    kind: "unmerge".into(),
+                actor,
+                ChangeRecord {
+                    person,
+                    kind: "unmerge",
                     before: String::new(),
                     after: format!("fusion annulée : {merged} séparée de {survivor} ({summary})"),
                     reason: reason.clone(),
                 },
+                "person.unmerge",
+                Some(format!("fusion {} annulée; {summary}", merge.id)),
             )
             .await?;
-            let mut ev = actor.event("person.unmerge", "ok");
-            ev.person_id = Some(person);
-            ev.detail = Some(format!("fusion {} annulée; {summary}", merge.id));
-            audit::append(&mut tx, ev).await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(moved)

@@ -1,5 +1,6 @@
 //! INSi client: the CNAM teleservice that returns a person's INS from their strict traits
-//! (operation `rechercherInsAvecTraitsIdentite`, SOAP 1.2 over mutual TLS; INTEROP.md §2).
+//! (operation `rechercherInsAvecTraitsIdentite`) or from the data of a Vitale card
+//! (`rechercherInsAvecCarteVitale`), SOAP 1.2 over mutual TLS; INTEROP.md §2.
 
 mod xml;
 
@@ -7,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use relais_domain::identity::{InseeCode, Sex};
-use relais_domain::ins::Ins;
+use relais_domain::ins::{Ins, Matricule};
 use rustls::pki_types::ServerName;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -24,11 +25,16 @@ pub const CTXBAM_NS: &str = "urn:siram:bam:ctxbam";
 pub const CTXLPS_NS: &str = "urn:siram:lps:ctxlps";
 pub const SIRAM_NS: &str = "urn:siram";
 pub const RECSANS_NS: &str = "http://www.cnamts.fr/INSiRecSans";
+pub const RECVIT_NS: &str = "http://www.cnamts.fr/INSiRecVit";
 pub const RESULTAT_NS: &str = "http://www.cnamts.fr/INSiResultat";
 /// `wsaw:Action` of the operation in WSDL `DESIR_ICIR_EXP_1.5.0`, also the SOAP 1.2 `action` parameter.
 pub const ACTION_TRAITS: &str = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite";
 pub const CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8; \
      action=\"urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite\"";
+/// `wsaw:Action` of `rechercherInsAvecCarteVitale` (same WSDL), also its SOAP 1.2 `action` parameter.
+pub const ACTION_VITALE: &str = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale";
+pub const CONTENT_TYPE_VITALE: &str = "application/soap+xml; charset=utf-8; \
+     action=\"urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale\"";
 
 /// An INSi answer is a few kilobytes; anything much larger is not one.
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
@@ -84,6 +90,28 @@ pub struct TraitsQuery {
     pub birthplace: Option<String>,
 }
 
+/// What a Vitale card says about one of its beneficiaries: exactly what goes into `RECVITALE`
+/// (`INSi_RECVITALE_INS.xsd`, type `Beneficiaire`). No card reader is involved here: whoever read the
+/// card (or the paper attestation) fills this in. `MatriculeIndividu/TypeMatricule` and
+/// `MatriculeOD/TypeMatricule` are optional and not sent: the interface does not publish their values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VitaleQuery {
+    /// The card holder's (*ouvrant droit*) NIR with its key, 15 characters (spaces tolerated):
+    /// `MatriculeOD/NumIdentifiant` (the 13 characters) and `MatriculeOD/Cle` (the key).
+    pub holder_nir: String,
+    /// The beneficiary's own NIR with its key, when the card carries one:
+    /// `MatriculeIndividu/NumIdentifiant` and `MatriculeIndividu/Cle`; omitted when `None`.
+    pub beneficiary_nir: Option<String>,
+    /// `NomNaissance`: the beneficiary's birth name as on the card; omitted when `None` or blank.
+    pub birth_name: Option<String>,
+    /// `DateNaissance`: the beneficiary's birth date, `YYYY-MM-DD`; `00` parts are allowed (cards carry
+    /// lunar dates).
+    pub birth_date: String,
+    /// `RangNaissance`: the beneficiary's rank of birth (*rang gémellaire*), 1 to 9, which tells twins
+    /// on one card apart.
+    pub birth_rank: u8,
+}
+
 /// The traits of one call: what goes into `RECSANSVITALE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallTraits {
@@ -100,7 +128,9 @@ pub struct CallTraits {
 pub struct InsiCall {
     /// `uuid:<uuid>`, as sent in `wsa:MessageID`.
     pub message_id: String,
+    /// Empty for a Vitale-card search, which sends no first name.
     pub first_names_sent: String,
+    /// Always `false` for a Vitale-card search, which sends no birthplace.
     pub birthplace_sent: bool,
     /// `00`, `01`, `02`, or the fault code.
     pub code: String,
@@ -334,19 +364,58 @@ impl InsiClient {
             label,
             duration,
         });
-        let (code, _, identity) = answer?;
-        match (code.as_str(), identity) {
-            ("00", Some(identity)) => Ok(Step::Found(identity)),
-            ("01", _) => Ok(Step::NotFound),
-            ("02", _) => Ok(Step::Several),
-            (other, _) => Err(InsiError::Protocol(format!("code compte rendu inattendu « {other} »"))),
-        }
+        step(answer)
+    }
+
+    /// `rechercherInsAvecCarteVitale`: one call, no strategy (the card's data are all there is to send).
+    /// The outcome and the errors are those of [`InsiClient::search_by_traits`]; a malformed query is
+    /// refused with [`InsiError::Query`] before anything is sent.
+    pub async fn search_by_vitale(&self, query: &VitaleQuery) -> Result<InsiOutcome, InsiError> {
+        let query = normalise_vitale(query)?;
+        let message_id = uuid::Uuid::new_v4();
+        let started = Instant::now();
+        let body = vitale_request_xml(&self.config, &query, message_id, jiff::Timestamp::now());
+        let answer = self.exchange_soap(body, CONTENT_TYPE_VITALE).await;
+        let duration = started.elapsed();
+        let (code, label) = match &answer {
+            Ok((code, label, _)) => (code.clone(), label.clone()),
+            Err(InsiError::Fault { code, message }) => (code.clone(), message.clone()),
+            Err(e) => ("erreur".to_string(), e.to_string()),
+        };
+        // As for the traits: no card datum in the audit line.
+        tracing::info!(
+            message_id = %format!("uuid:{message_id}"),
+            code = %code,
+            beneficiary_nir_sent = query.beneficiary_nir.is_some(),
+            birth_name_sent = query.birth_name.is_some(),
+            duration_ms = duration.as_millis() as u64,
+            "appel INSi rechercherInsAvecCarteVitale"
+        );
+        let calls = vec![InsiCall {
+            message_id: format!("uuid:{message_id}"),
+            first_names_sent: String::new(),
+            birthplace_sent: false,
+            code,
+            label,
+            duration,
+        }];
+        let result = match step(answer)? {
+            Step::Found(identity) => InsiResult::Found(identity),
+            Step::NotFound => InsiResult::NotFound,
+            Step::Several => InsiResult::Several,
+        };
+        Ok(InsiOutcome { result, calls })
     }
 
     /// One SOAP exchange, without the first-name strategy.
     pub async fn call(&self, traits: &CallTraits, message_id: uuid::Uuid) -> Result<Answer, InsiError> {
         let body = request_xml(&self.config, traits, message_id, jiff::Timestamp::now());
-        let (status, text) = self.send_raw(body, CONTENT_TYPE).await?;
+        self.exchange_soap(body, CONTENT_TYPE).await
+    }
+
+    /// Sends a built request and reads the answer, whichever the operation: both answer `RESULTAT`.
+    async fn exchange_soap(&self, body: String, content_type: &str) -> Result<Answer, InsiError> {
+        let (status, text) = self.send_raw(body, content_type).await?;
         let success = (200..300).contains(&status);
         match parse_response(&text) {
             // SOAP faults come with HTTP 500 (or 400): the envelope says more than the status.
@@ -414,6 +483,17 @@ enum Step {
     Found(InsiIdentity),
     NotFound,
     Several,
+}
+
+/// What an answer means for the search, the same for both operations.
+fn step(answer: Result<Answer, InsiError>) -> Result<Step, InsiError> {
+    let (code, _, identity) = answer?;
+    match (code.as_str(), identity) {
+        ("00", Some(identity)) => Ok(Step::Found(identity)),
+        ("01", _) => Ok(Step::NotFound),
+        ("02", _) => Ok(Step::Several),
+        (other, _) => Err(InsiError::Protocol(format!("code compte rendu inattendu « {other} »"))),
+    }
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -498,6 +578,34 @@ fn normalise_query(query: &TraitsQuery) -> Result<TraitsQuery, InsiError> {
     Ok(TraitsQuery { birth_name, first_names, sex: query.sex, birth_date, birthplace })
 }
 
+/// Checks and tidies a card query before anything is sent: both NIRs must carry a correct key (a card
+/// misread by one digit must not reach INSi as somebody else's number).
+fn normalise_vitale(query: &VitaleQuery) -> Result<VitaleQuery, InsiError> {
+    let nir = |value: &str, whose: &str| {
+        Matricule::parse(value).map(|m| m.as_str().to_string()).map_err(|e| {
+            InsiError::Query(format!("le NIR {whose} lu sur la carte Vitale est invalide ({})", e.message))
+        })
+    };
+    let holder_nir = nir(&query.holder_nir, "de l'assuré")?;
+    let beneficiary_nir = match query.beneficiary_nir.as_deref().filter(|n| !n.trim().is_empty()) {
+        Some(value) => Some(nir(value, "du bénéficiaire")?),
+        None => None,
+    };
+    let birth_name = query
+        .birth_name
+        .as_deref()
+        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.is_empty());
+    let birth_date = query.birth_date.trim().to_string();
+    if !is_lunar_date(&birth_date) {
+        return Err(InsiError::Query("la date de naissance du bénéficiaire doit être au format AAAA-MM-JJ".into()));
+    }
+    if !(1..=9).contains(&query.birth_rank) {
+        return Err(InsiError::Query("le rang de naissance du bénéficiaire doit être compris entre 1 et 9".into()));
+    }
+    Ok(VitaleQuery { holder_nir, beneficiary_nir, birth_name, birth_date, birth_rank: query.birth_rank })
+}
+
 fn esc(text: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(text)
 }
@@ -505,8 +613,6 @@ fn esc(text: &str) -> std::borrow::Cow<'_, str> {
 /// The SOAP 1.2 request of one call. Each header block declares its own namespace so that it stands
 /// alone (a gateway may copy it, and the tests validate it against its XSD as it is).
 pub fn request_xml(config: &InsiConfig, call: &CallTraits, message_id: uuid::Uuid, now: jiff::Timestamp) -> String {
-    let time = now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let emitter = esc(&config.emitter);
     let mut body = String::new();
     body.push_str(&format!("<insi:NomNaissance>{}</insi:NomNaissance>", esc(&call.birth_name)));
     body.push_str(&format!("<insi:Prenom>{}</insi:Prenom>", esc(&call.first_names)));
@@ -515,6 +621,47 @@ pub fn request_xml(config: &InsiConfig, call: &CallTraits, message_id: uuid::Uui
     if let Some(place) = &call.birthplace {
         body.push_str(&format!("<insi:LieuNaissance>{}</insi:LieuNaissance>", esc(place)));
     }
+    let content = format!(r#"<insi:RECSANSVITALE xmlns:insi="{RECSANS_NS}">{body}</insi:RECSANSVITALE>"#);
+    envelope(config, ACTION_TRAITS, message_id, now, &content)
+}
+
+/// `<insi:{tag}>`: a `Matricule` of INSi_RECVITALE_INS.xsd from a checked 15-character NIR.
+fn matricule_xml(tag: &str, nir: &str) -> String {
+    let (number, key) = nir.split_at(nir.len().saturating_sub(2));
+    format!(
+        "<insi:{tag}><insi:NumIdentifiant>{}</insi:NumIdentifiant><insi:Cle>{}</insi:Cle></insi:{tag}>",
+        esc(number),
+        esc(key)
+    )
+}
+
+/// The SOAP 1.2 request of `rechercherInsAvecCarteVitale`: the headers of [`request_xml`] with the
+/// operation's Action, and `RECVITALE` in the XSD's order. The query is sent as it is: check it first
+/// ([`InsiClient::search_by_vitale`] does).
+pub fn vitale_request_xml(
+    config: &InsiConfig,
+    query: &VitaleQuery,
+    message_id: uuid::Uuid,
+    now: jiff::Timestamp,
+) -> String {
+    let mut body = String::new();
+    if let Some(nir) = &query.beneficiary_nir {
+        body.push_str(&matricule_xml("MatriculeIndividu", nir));
+    }
+    body.push_str(&matricule_xml("MatriculeOD", &query.holder_nir));
+    if let Some(name) = &query.birth_name {
+        body.push_str(&format!("<insi:NomNaissance>{}</insi:NomNaissance>", esc(name)));
+    }
+    body.push_str(&format!("<insi:DateNaissance>{}</insi:DateNaissance>", esc(&query.birth_date)));
+    body.push_str(&format!("<insi:RangNaissance>{}</insi:RangNaissance>", query.birth_rank));
+    let content = format!(r#"<insi:RECVITALE xmlns:insi="{RECVIT_NS}">{body}</insi:RECVITALE>"#);
+    envelope(config, ACTION_VITALE, message_id, now, &content)
+}
+
+/// The envelope both operations share: ContexteBAM, ContexteLPS, WS-Addressing, then `content`.
+fn envelope(config: &InsiConfig, action: &str, message_id: uuid::Uuid, now: jiff::Timestamp, content: &str) -> String {
+    let time = now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let emitter = esc(&config.emitter);
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?>"#,
@@ -533,17 +680,14 @@ pub fn request_xml(config: &InsiConfig, call: &CallTraits, message_id: uuid::Uui
             r#"<wsa:Action xmlns:wsa="{wsa}">{action}</wsa:Action>"#,
             r#"<wsa:MessageID xmlns:wsa="{wsa}">uuid:{id}</wsa:MessageID>"#,
             "</soap:Header>",
-            "<soap:Body>",
-            r#"<insi:RECSANSVITALE xmlns:insi="{recsans}">{body}</insi:RECSANSVITALE>"#,
-            "</soap:Body>",
+            "<soap:Body>{content}</soap:Body>",
             "</soap:Envelope>"
         ),
         soap = SOAP12_NS,
         bam = CTXBAM_NS,
         lps = CTXLPS_NS,
         wsa = WSA_NS,
-        recsans = RECSANS_NS,
-        action = ACTION_TRAITS,
+        action = action,
         id = message_id,
         time = time,
         emitter = emitter,
@@ -551,7 +695,7 @@ pub fn request_xml(config: &InsiConfig, call: &CallTraits, message_id: uuid::Uui
         version = esc(&config.software_version),
         instance = config.instance,
         name = esc(&config.software_name),
-        body = body,
+        content = content,
     )
 }
 
@@ -727,6 +871,69 @@ mod tests {
             assert!(matches!(normalise_query(&broken), Err(InsiError::Query(_))), "{broken:?}");
         }
         assert!(normalise_query(&TraitsQuery { birth_date: "1936-00-00".into(), ..query() }).is_ok());
+    }
+
+    fn card() -> VitaleQuery {
+        VitaleQuery {
+            holder_nir: "2 97 02 2A 020 778 78".into(),
+            beneficiary_nir: Some("297022A02077878".into()),
+            birth_name: Some(" ADRTROIS ".into()),
+            birth_date: "1997-02-26".into(),
+            birth_rank: 1,
+        }
+    }
+
+    #[test]
+    fn vitale_request_follows_the_xsd_order() {
+        let q = normalise_vitale(&card()).unwrap();
+        let xml_text = vitale_request_xml(&config(), &q, uuid::Uuid::from_u128(9), jiff::Timestamp::UNIX_EPOCH);
+        let doc = xml::parse(&xml_text).unwrap();
+        let header = doc.child(SOAP12_NS, "Header").unwrap();
+        assert_eq!(header.child(WSA_NS, "Action").unwrap().text, ACTION_VITALE);
+        let body = doc.child(SOAP12_NS, "Body").unwrap().child(RECVIT_NS, "RECVITALE").unwrap();
+        let names: Vec<&str> = body.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["MatriculeIndividu", "MatriculeOD", "NomNaissance", "DateNaissance", "RangNaissance"]);
+        let od = body.child(RECVIT_NS, "MatriculeOD").unwrap();
+        assert_eq!(od.child(RECVIT_NS, "NumIdentifiant").unwrap().text, "297022A020778");
+        assert_eq!(od.child(RECVIT_NS, "Cle").unwrap().text, "78");
+        assert_eq!(body.child(RECVIT_NS, "NomNaissance").unwrap().text, "ADRTROIS");
+        assert_eq!(body.child(RECVIT_NS, "RangNaissance").unwrap().text, "1");
+        // What the card does not carry is not sent.
+        let bare = VitaleQuery { beneficiary_nir: None, birth_name: Some("  ".into()), ..card() };
+        let xml_text = vitale_request_xml(
+            &config(),
+            &normalise_vitale(&bare).unwrap(),
+            uuid::Uuid::from_u128(9),
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        let doc = xml::parse(&xml_text).unwrap();
+        let body = doc.child(SOAP12_NS, "Body").unwrap().child(RECVIT_NS, "RECVITALE").unwrap();
+        let names: Vec<&str> = body.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["MatriculeOD", "DateNaissance", "RangNaissance"]);
+    }
+
+    #[test]
+    fn vitale_query_is_checked_before_any_call() {
+        for (broken, expected) in [
+            (VitaleQuery { holder_nir: "297022A02077879".into(), ..card() }, "NIR de l'assuré"),
+            (VitaleQuery { holder_nir: "".into(), ..card() }, "NIR de l'assuré"),
+            (VitaleQuery { beneficiary_nir: Some("29702".into()), ..card() }, "NIR du bénéficiaire"),
+            (VitaleQuery { birth_date: "26/02/1997".into(), ..card() }, "AAAA-MM-JJ"),
+            (VitaleQuery { birth_rank: 0, ..card() }, "entre 1 et 9"),
+            (VitaleQuery { birth_rank: 10, ..card() }, "entre 1 et 9"),
+        ] {
+            match normalise_vitale(&broken) {
+                Err(InsiError::Query(message)) => assert!(message.contains(expected), "{message}"),
+                other => panic!("{broken:?}: {other:?}"),
+            }
+        }
+        assert!(normalise_vitale(&VitaleQuery { birth_date: "1997-00-00".into(), ..card() }).is_ok());
+        assert!(
+            normalise_vitale(&VitaleQuery { beneficiary_nir: Some(" ".into()), ..card() })
+                .unwrap()
+                .beneficiary_nir
+                .is_none()
+        );
     }
 
     #[test]

@@ -118,3 +118,18 @@ fn truncated_or_empty_answers_are_protocol_errors() {
     let no_tiq = full.replace("<TIQ>", "<X>").replace("</TIQ>", "</X>");
     assert!(matches!(parse_response(&no_tiq), Err(InsiError::Protocol(_))));
 }
+
+#[test]
+fn vitale_card_answer_reads_like_a_traits_answer() {
+    // Same RESULTAT for both operations (WSDL DESIR_ICIR_EXP_1.5.0): the same parser reads it.
+    let ecetinsi = found("vitale_ecetinsi_cr00.xml");
+    assert_eq!(ecetinsi.ins.matricule.as_str(), "109076322083489");
+    assert_eq!(ecetinsi.ins.authority, InsAuthority::Nir);
+    let history: Vec<&str> = ecetinsi.history.iter().map(|i| i.matricule.as_str()).collect();
+    assert_eq!(history, ["209076322083439", "209066322012355"]);
+    assert_eq!(ecetinsi.birth_name, "ECETINSI");
+    assert_eq!(ecetinsi.first_names, ["PIERRE-ALAIN", "MURIEL", "FLORIANT"]);
+    assert_eq!(ecetinsi.sex, Sex::Male);
+    assert_eq!(ecetinsi.birth_date, "2009-07-14");
+    assert_eq!(ecetinsi.birthplace.as_deref(), Some("63220"));
+}

@@ -1,6 +1,7 @@
 //! A local INSi teleservice: mutual TLS requiring a certificate from the configured CA, the checks the
-//! published WSDL/XSD (`wsdl/`) impose on `rechercherInsAvecTraitsIdentite`, the access rules the real
-//! service applies (certificate CN, CNDA authorisation number) and answers from the CNDA test identities.
+//! published WSDL/XSD (`wsdl/`) impose on `rechercherInsAvecTraitsIdentite` and
+//! `rechercherInsAvecCarteVitale`, the access rules the real service applies (certificate CN, CNDA
+//! authorisation number) and answers from the CNDA test identities.
 
 pub mod identities;
 
@@ -13,7 +14,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use identities::{TestIdentity, Traits};
+use identities::{CardQuery, TestIdentity, Traits};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::convert::Infallible;
@@ -36,6 +37,7 @@ pub const RECSANS_NS: &str = "http://www.cnamts.fr/INSiRecSans";
 pub const RECVIT_NS: &str = "http://www.cnamts.fr/INSiRecVit";
 pub const RESULTAT_NS: &str = "http://www.cnamts.fr/INSiResultat";
 pub const ACTION_TRAITS: &str = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite";
+pub const ACTION_VITALE: &str = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale";
 /// The path of the real endpoint (`https://qualiflps-services-ps-tlsm.ameli.fr:443/lps`).
 pub const PATH: &str = "/lps";
 /// OID the CNDA test environment returns in its published answers (the production INS-NIR OID).
@@ -59,8 +61,10 @@ pub struct ReceivedCall {
     pub content_type: String,
     pub message_id: Option<String>,
     pub authorisation_number: Option<String>,
-    /// The traits, when the request could be read.
+    /// The traits, when a `rechercherInsAvecTraitsIdentite` request could be read.
     pub traits: Option<Traits>,
+    /// The card data, when a `rechercherInsAvecCarteVitale` request could be read.
+    pub card: Option<CardQuery>,
     /// `00`, `01`, `02`, or the fault code answered.
     pub code: String,
     /// The request as received.
@@ -271,7 +275,8 @@ async fn handle(req: Request<Incoming>, cn: Option<String>, shared: &Shared) -> 
             content_type,
             message_id: answer.message_id.clone(),
             authorisation_number: answer.authorisation_number.clone(),
-            traits: answer.traits.clone(),
+            traits: answer.search.as_ref().and_then(Search::traits).cloned(),
+            card: answer.search.as_ref().and_then(Search::card).cloned(),
             code: answer.code.clone(),
             body,
         });
@@ -292,14 +297,43 @@ struct Answer {
     fault: bool,
     message_id: Option<String>,
     authorisation_number: Option<String>,
-    traits: Option<Traits>,
+    search: Option<Search>,
+}
+
+/// What is searched for, by operation.
+enum Search {
+    Traits(Traits),
+    Card(CardQuery),
+}
+
+impl Search {
+    fn traits(&self) -> Option<&Traits> {
+        match self {
+            Self::Traits(traits) => Some(traits),
+            Self::Card(_) => None,
+        }
+    }
+
+    fn card(&self) -> Option<&CardQuery> {
+        match self {
+            Self::Card(card) => Some(card),
+            Self::Traits(_) => None,
+        }
+    }
+
+    fn run(&self) -> Vec<&'static TestIdentity> {
+        match self {
+            Self::Traits(traits) => identities::search(traits),
+            Self::Card(card) => identities::search_card(card),
+        }
+    }
 }
 
 /// What the request says, once it passed every check.
 struct ReadRequest {
     message_id: String,
     authorisation_number: Option<String>,
-    traits: Traits,
+    search: Search,
 }
 
 /// Why a request is refused before any search.
@@ -317,13 +351,13 @@ fn invalid(detail: impl Into<String>) -> Invalid {
 /// The peer's decision for one request, with the order the real service is seen to apply: access
 /// (certificate CN), then the message, then the software's authorisation, then the search.
 fn answer(body: &str, content_type: &str, cn: Option<&str>, shared: &Shared) -> Answer {
-    let fault = |code: &str, xml: String, message_id: Option<String>, idam: Option<String>, traits| Answer {
+    let fault = |code: &str, xml: String, message_id: Option<String>, idam: Option<String>, search| Answer {
         xml,
         code: code.to_string(),
         fault: true,
         message_id,
         authorisation_number: idam,
-        traits,
+        search,
     };
     if !cn.is_some_and(|cn| ALLOWED_CNS.contains(&cn)) {
         let xml = fault_xml(
@@ -336,7 +370,7 @@ fn answer(body: &str, content_type: &str, cn: Option<&str>, shared: &Shared) -> 
         );
         return fault("DESIR_560", xml, None, None, None);
     }
-    let request = match check_content_type(content_type).and_then(|()| read_request(body)) {
+    let request = match check_content_type(content_type).and_then(|action| read_request(body, action.as_deref())) {
         Ok(request) => request,
         Err(bad) => {
             let xml = fault_xml(
@@ -365,25 +399,31 @@ fn answer(body: &str, content_type: &str, cn: Option<&str>, shared: &Shared) -> 
             "Numéro d'autorisation du logiciel inconnu.",
             Some(&request.message_id),
         );
-        return fault("desir_550", xml, Some(request.message_id), request.authorisation_number, Some(request.traits));
+        return fault("desir_550", xml, Some(request.message_id), request.authorisation_number, Some(request.search));
     }
-    let found = identities::search(&request.traits);
-    let (code, xml) = match found.as_slice() {
-        [] => ("01", cr_xml("01", "Aucune identite trouvee", "")),
-        [one] => ("00", cr_xml("00", "OK", &individu_xml(one, &shared.oid))),
-        _ => ("02", cr_xml("02", "Plusieurs identites trouvees", "")),
-    };
+    let (code, xml) = result_xml(&request.search.run(), &shared.oid);
     Answer {
         xml,
         code: code.to_string(),
         fault: false,
         message_id: Some(request.message_id),
         authorisation_number: request.authorisation_number,
-        traits: Some(request.traits),
+        search: Some(request.search),
     }
 }
 
-fn check_content_type(content_type: &str) -> Result<(), Invalid> {
+/// The same `RESULTAT` for both operations, as the WSDL declares.
+fn result_xml(found: &[&TestIdentity], oid: &str) -> (&'static str, String) {
+    match found {
+        [] => ("01", cr_xml("01", "Aucune identite trouvee", "")),
+        [one] => ("00", cr_xml("00", "OK", &individu_xml(one, oid))),
+        _ => ("02", cr_xml("02", "Plusieurs identites trouvees", "")),
+    }
+}
+
+/// Checks the media type and charset; returns the `action` parameter, if any, for [`read_request`] to
+/// compare with `wsa:Action`.
+fn check_content_type(content_type: &str) -> Result<Option<String>, Invalid> {
     let mut parts = content_type.split(';').map(str::trim);
     let media = parts.next().unwrap_or_default().to_ascii_lowercase();
     if media == "text/xml" {
@@ -396,20 +436,22 @@ fn check_content_type(content_type: &str) -> Result<(), Invalid> {
     if media != "application/soap+xml" {
         return Err(invalid(format!("Content-Type « {media} » : application/soap+xml attendu")));
     }
+    let mut action = None;
     for param in parts {
         let (name, value) = param.split_once('=').unwrap_or((param, ""));
         let value = value.trim().trim_matches('"');
         match name.trim().to_ascii_lowercase().as_str() {
-            "action" if value != ACTION_TRAITS => {
+            "action" if value != ACTION_TRAITS && value != ACTION_VITALE => {
                 return Err(invalid(format!("action « {value} » inconnue du service")));
             }
+            "action" => action = Some(value.to_string()),
             "charset" if !value.eq_ignore_ascii_case("utf-8") => {
                 return Err(invalid(format!("charset « {value} » : UTF-8 attendu")));
             }
             _ => {}
         }
     }
-    Ok(())
+    Ok(action)
 }
 
 /// Walks the children of an element in XSD sequence order.
@@ -564,7 +606,9 @@ fn must_understand(node: &Node) -> bool {
     matches!(node.attr(SOAP12_NS, "mustUnderstand"), Some("true" | "1"))
 }
 
-fn read_request(body: &str) -> Result<ReadRequest, Invalid> {
+/// `content_action`: the `action` parameter of the Content-Type, which SOAP 1.2 wants equal to
+/// `wsa:Action` when both are given.
+fn read_request(body: &str, content_action: Option<&str>) -> Result<ReadRequest, Invalid> {
     let envelope = xml::parse(body).map_err(|e| invalid(format!("XML illisible : {e}")))?;
     if envelope.is(SOAP11_NS, "Envelope") {
         return Err(Invalid {
@@ -621,33 +665,53 @@ fn read_request(body: &str) -> Result<ReadRequest, Invalid> {
         bad.message_id = Some(message_id.clone());
         bad
     };
-    match action.map(|a| leaf(a, &[])) {
-        Some(Ok(ACTION_TRAITS)) => {}
+    let action = match action.map(|a| leaf(a, &[])) {
+        Some(Ok(action @ (ACTION_TRAITS | ACTION_VITALE))) => action,
         Some(Ok(other)) => return Err(with_id(invalid(format!("wsa:Action « {other} » inconnue du service")))),
         Some(Err(e)) => return Err(with_id(e)),
         None => return Err(with_id(invalid("en-tête wsa:Action obligatoire"))),
+    };
+    if let Some(content_action) = content_action.filter(|a| *a != action) {
+        return Err(with_id(invalid(format!(
+            "action « {content_action} » du Content-Type différente de wsa:Action « {action} »"
+        ))));
     }
     check_bam(bam.ok_or_else(|| with_id(invalid("en-tête ctxbam:ContexteBAM obligatoire")))?).map_err(with_id)?;
     let authorisation_number =
         check_lps(lps.ok_or_else(|| with_id(invalid("en-tête ctxlps:ContexteLPS obligatoire")))?).map_err(with_id)?;
-    let traits = read_traits(body).map_err(with_id)?;
-    Ok(ReadRequest { message_id, authorisation_number, traits })
+    let search = if action == ACTION_VITALE {
+        Search::Card(read_card(body).map_err(with_id)?)
+    } else {
+        Search::Traits(read_traits(body).map_err(with_id)?)
+    };
+    Ok(ReadRequest { message_id, authorisation_number, search })
 }
 
-/// `RECSANSVITALE` (INSi_RECSANS_INS.xsd), with the patterns of INSi_RESULTAT_INS.xsd and the traits
-/// the search needs.
-fn read_traits(body: &Node) -> Result<Traits, Invalid> {
+/// The one element of the SOAP body, which must be the one of the operation `wsa:Action` announced.
+fn operation<'a>(body: &'a Node, ns: &str, name: &str) -> Result<&'a Node, Invalid> {
     let operation = match body.children.as_slice() {
         [one] => one,
         [] => return Err(invalid("corps SOAP vide")),
         _ => return Err(invalid("le corps SOAP doit contenir un seul élément")),
     };
-    if operation.is(RECVIT_NS, "RECVITALE") {
-        return Err(invalid("rechercherInsAvecCarteVitale n'est pas l'opération annoncée par wsa:Action"));
+    let other = if name == "RECVITALE" {
+        (RECSANS_NS, "RECSANSVITALE", "rechercherInsAvecTraitsIdentite")
+    } else {
+        (RECVIT_NS, "RECVITALE", "rechercherInsAvecCarteVitale")
+    };
+    if operation.is(other.0, other.1) {
+        return Err(invalid(format!("{} n'est pas l'opération annoncée par wsa:Action", other.2)));
     }
-    if !operation.is(RECSANS_NS, "RECSANSVITALE") {
-        return Err(invalid(format!("élément {} inconnu : RECSANSVITALE attendu", operation.qualified())));
+    if !operation.is(ns, name) {
+        return Err(invalid(format!("élément {} inconnu : {name} attendu", operation.qualified())));
     }
+    Ok(operation)
+}
+
+/// `RECSANSVITALE` (INSi_RECSANS_INS.xsd), with the patterns of INSi_RESULTAT_INS.xsd and the traits
+/// the search needs.
+fn read_traits(body: &Node) -> Result<Traits, Invalid> {
+    let operation = operation(body, RECSANS_NS, "RECSANSVITALE")?;
     let mut seq = Sequence::new(operation);
     let birth_name = seq.optional(RECSANS_NS, "NomNaissance");
     let first_names = seq.many(RECSANS_NS, "Prenom");
@@ -697,6 +761,72 @@ fn read_traits(body: &Node) -> Result<Traits, Invalid> {
         birth_date: birth_date.to_string(),
         birthplace,
     })
+}
+
+/// A `Matricule` of INSi_RECVITALE_INS.xsd (`NumIdentifiant`, `Cle`, `TypeMatricule`, all optional
+/// there); the search needs the number and its key, checked against the patterns of
+/// INSi_RESULTAT_INS.xsd (NIR `\d{6}[A-Za-z0-9]{1}(\d{6})`, CLE `[0-9]{2}`). Returns the number
+/// followed by its key.
+fn read_matricule(node: &Node) -> Result<String, Invalid> {
+    if !node.attrs.is_empty() {
+        return Err(invalid(format!("{} : attribut inattendu", node.name)));
+    }
+    let mut seq = Sequence::new(node);
+    let number = seq.optional(RECVIT_NS, "NumIdentifiant");
+    let key = seq.optional(RECVIT_NS, "Cle");
+    if let Some(kind) = seq.optional(RECVIT_NS, "TypeMatricule") {
+        // Its values are not published: any text is taken.
+        leaf(kind, &[])?;
+    }
+    seq.end()?;
+    let number = leaf(number.ok_or_else(|| invalid(format!("{} : NumIdentifiant obligatoire", node.name)))?, &[])?;
+    let b = number.as_bytes();
+    let nir_ok = b.len() == 13
+        && b.iter().enumerate().all(|(i, c)| if i == 6 { c.is_ascii_alphanumeric() } else { c.is_ascii_digit() });
+    if !nir_ok {
+        return Err(invalid(format!("{} : NumIdentifiant « {number} » hors du format NIR", node.name)));
+    }
+    let key = leaf(key.ok_or_else(|| invalid(format!("{} : Cle obligatoire", node.name)))?, &[])?;
+    if key.len() != 2 || !key.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(format!("{} : Cle « {key} » : 2 chiffres attendus", node.name)));
+    }
+    Ok(format!("{number}{key}"))
+}
+
+/// `RECVITALE` (INSi_RECVITALE_INS.xsd, type `Beneficiaire`: every element optional), with the patterns
+/// of INSi_RESULTAT_INS.xsd and what the search needs: the holder's NIR and the birth date. The rank,
+/// `xsd:string` in the XSD, is the card's one digit 1–9 (`Rang`, `xsd:integer` in ContexteBAM).
+fn read_card(body: &Node) -> Result<CardQuery, Invalid> {
+    let operation = operation(body, RECVIT_NS, "RECVITALE")?;
+    let mut seq = Sequence::new(operation);
+    let beneficiary = seq.optional(RECVIT_NS, "MatriculeIndividu");
+    let holder = seq.optional(RECVIT_NS, "MatriculeOD");
+    let birth_name = seq.optional(RECVIT_NS, "NomNaissance");
+    let birth_date = seq.optional(RECVIT_NS, "DateNaissance");
+    let rank = seq.optional(RECVIT_NS, "RangNaissance");
+    seq.end()?;
+
+    let beneficiary_nir = beneficiary.map(read_matricule).transpose()?;
+    let holder_nir = read_matricule(holder.ok_or_else(|| invalid("MatriculeOD obligatoire"))?)?;
+    let birth_name = match birth_name {
+        Some(node) => match leaf(node, &[])? {
+            "" => return Err(invalid("NomNaissance vide")),
+            name => Some(name.to_string()),
+        },
+        None => None,
+    };
+    let birth_date = leaf(birth_date.ok_or_else(|| invalid("DateNaissance obligatoire"))?, &[])?;
+    if !is_date(birth_date) {
+        return Err(invalid(format!("DateNaissance « {birth_date} » : AAAA-MM-JJ attendu")));
+    }
+    let rank = match rank {
+        Some(node) => match leaf(node, &[])?.as_bytes() {
+            [digit @ b'1'..=b'9'] => Some(digit - b'0'),
+            _ => return Err(invalid("RangNaissance : un chiffre de 1 à 9 attendu")),
+        },
+        None => None,
+    };
+    Ok(CardQuery { holder_nir, beneficiary_nir, birth_name, birth_date: birth_date.to_string(), rank })
 }
 
 fn esc(text: &str) -> std::borrow::Cow<'_, str> {
@@ -788,11 +918,12 @@ fn fault_xml(soap_code: &str, subcode: &str, reason: &str, code: &str, text: &st
 /// What an answer looks like for a given set of traits, without TLS: for tests of the matching rules
 /// and for the XSD oracle on the peer's own answers.
 pub fn answer_for(traits: &Traits, oid: &str) -> String {
-    match identities::search(traits).as_slice() {
-        [] => cr_xml("01", "Aucune identite trouvee", ""),
-        [one] => cr_xml("00", "OK", &individu_xml(one, oid)),
-        _ => cr_xml("02", "Plusieurs identites trouvees", ""),
-    }
+    result_xml(&identities::search(traits), oid).1
+}
+
+/// [`answer_for`] for a Vitale-card search.
+pub fn answer_for_card(card: &CardQuery, oid: &str) -> String {
+    result_xml(&identities::search_card(card), oid).1
 }
 
 #[cfg(test)]
@@ -813,10 +944,11 @@ mod tests {
 
     #[test]
     fn content_type_rules() {
-        assert!(
-            check_content_type(&format!("application/soap+xml; charset=utf-8; action=\"{ACTION_TRAITS}\"")).is_ok()
-        );
-        assert!(check_content_type("application/soap+xml").is_ok());
+        for action in [ACTION_TRAITS, ACTION_VITALE] {
+            let content_type = format!("application/soap+xml; charset=utf-8; action=\"{action}\"");
+            assert_eq!(check_content_type(&content_type).ok().flatten().as_deref(), Some(action));
+        }
+        assert!(matches!(check_content_type("application/soap+xml"), Ok(None)));
         assert_eq!(check_content_type("text/xml; charset=utf-8").err().map(|e| e.soap_code), Some("VersionMismatch"));
         assert!(check_content_type("application/soap+xml; action=\"urn:other\"").is_err());
         assert!(check_content_type("application/json").is_err());

@@ -14,7 +14,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// INSi teleservice (rechercherInsAvecTraitsIdentite) over mutual TLS.
+    /// INSi teleservice (rechercherInsAvecTraitsIdentite, rechercherInsAvecCarteVitale) over mutual TLS.
     Insi {
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: SocketAddr,

@@ -3,10 +3,10 @@
 use relais_domain::identity::Sex;
 use relais_domain::ins::InsAuthority;
 use relais_interop::insi::{
-    ACTION_TRAITS, CONTENT_TYPE, CallTraits, InsiClient, InsiConfig, InsiError, InsiOutcome, InsiResult, TraitsQuery,
-    parse_response, request_xml,
+    ACTION_TRAITS, ACTION_VITALE, CONTENT_TYPE, CONTENT_TYPE_VITALE, CallTraits, InsiClient, InsiConfig, InsiError,
+    InsiOutcome, InsiResult, TraitsQuery, VitaleQuery, parse_response, request_xml, vitale_request_xml,
 };
-use relais_testpeers::insi::identities::{IDENTITIES, TestIdentity, cnda_count};
+use relais_testpeers::insi::identities::{IDENTITIES, TestIdentity, card_query, cnda_count};
 use relais_testpeers::insi::{INVALID_REQUEST_CODE, InsiPeer, PeerConfig, start};
 use relais_testpeers::{Pki, test_pki};
 use rustls::pki_types::pem::PemObject;
@@ -316,9 +316,9 @@ async fn nothing_listening_is_a_transport_error() {
     assert!(matches!(err, InsiError::Transport(_)), "{err:?}");
 }
 
-/// A valid request, as the client builds it, to be broken in one way at a time.
-fn valid_request() -> String {
-    let cfg = InsiConfig {
+/// A configuration to build requests with, never to connect.
+fn offline_config() -> InsiConfig {
+    InsiConfig {
         endpoint: "https://127.0.0.1/lps".into(),
         client_cert_pem: Vec::new(),
         client_key_pem: Vec::new(),
@@ -329,7 +329,12 @@ fn valid_request() -> String {
         instance: uuid::Uuid::from_u128(1),
         emitter: "FINESS-000000000".into(),
         timeout: Duration::from_secs(1),
-    };
+    }
+}
+
+/// A valid request, as the client builds it, to be broken in one way at a time.
+fn valid_request() -> String {
+    let cfg = offline_config();
     let traits = CallTraits {
         birth_name: "ADRUN".into(),
         first_names: "ZOE".into(),
@@ -580,4 +585,329 @@ async fn xsd_oracle_on_the_faults_of_the_peer() {
         let erreur = element(&text, "<siram:Erreur", "</siram:Erreur>");
         xmllint(&schema, &erreur).unwrap_or_else(|e| panic!("{e}\n{erreur}"));
     }
+}
+
+// rechercherInsAvecCarteVitale: the card's data are values in the request, so no card reader is needed.
+
+fn full(m: relais_testpeers::insi::identities::Matricule) -> String {
+    format!("{}{}", m.number, m.key)
+}
+
+/// The query a reader of `identity`'s Vitale card would fill in.
+fn vitale_for(identity: &TestIdentity) -> VitaleQuery {
+    let card = identity.vitale.unwrap_or_else(|| panic!("{} has no card", identity.birth_name));
+    VitaleQuery {
+        holder_nir: full(card.holder),
+        beneficiary_nir: card.own_nir.map(full),
+        birth_name: Some(identity.birth_name.into()),
+        birth_date: identity.birth_date.into(),
+        birth_rank: card.rank,
+    }
+}
+
+fn identity(name: &str, first: &str) -> &'static TestIdentity {
+    IDENTITIES.iter().find(|i| i.birth_name == name && i.first_names[0] == first).expect(name)
+}
+
+#[tokio::test]
+async fn every_vitale_card_gives_cr00_with_the_ins_and_the_traits() {
+    let peer = peer().await;
+    let client = client(&peer);
+    let mut found = 0;
+    for identity in IDENTITIES.iter().filter(|i| i.vitale.is_some()) {
+        let outcome = client.search_by_vitale(&vitale_for(identity)).await.expect(identity.birth_name);
+        let InsiResult::Found(got) = &outcome.result else {
+            panic!("{} {:?}: {:?}", identity.birth_name, identity.first_names, outcome.result);
+        };
+        assert_eq!(got.ins.matricule.as_str(), full(identity.active));
+        assert_eq!(got.ins.authority, InsAuthority::Nir);
+        assert_eq!(got.history.len(), identity.history.len());
+        assert_eq!(got.birth_name, identity.birth_name);
+        assert_eq!(got.first_names, identity.first_names);
+        assert_eq!(got.sex, if identity.sex == "M" { Sex::Male } else { Sex::Female });
+        assert_eq!(got.birth_date, identity.birth_date);
+        assert_eq!(got.birthplace.as_deref(), Some(identity.birthplace));
+        assert_eq!(outcome.calls.len(), 1, "one call, no strategy");
+        let call = &outcome.calls[0];
+        assert_eq!((call.code.as_str(), call.label.as_str()), ("00", "OK"));
+        assert_eq!((call.first_names_sent.as_str(), call.birthplace_sent), ("", false));
+        found += 1;
+    }
+    assert_eq!(found, 5);
+    let seen = peer.calls();
+    assert_eq!(seen.len(), found);
+    for call in &seen {
+        assert!(call.content_type.contains(ACTION_VITALE), "{}", call.content_type);
+        assert!(call.body.contains("<insi:RECVITALE"));
+        assert_eq!(call.traits, None);
+        assert_eq!(call.code, "00");
+    }
+    // ECETINSI's card carries his superseded NIR: INSi answers with the active one and the history.
+    let ecetinsi = seen.iter().filter_map(|c| c.card.as_ref()).find(|c| c.birth_date == "2009-07-14").unwrap();
+    assert_eq!(ecetinsi.beneficiary_nir.as_deref(), Some("209076322083439"));
+    assert_eq!(ecetinsi.rank, Some(1));
+    println!("Vitale cards found with CR 00 through the real client and TLS: {found}");
+}
+
+#[tokio::test]
+async fn a_card_that_matches_nobody_is_cr01() {
+    let peer = peer().await;
+    let client = client(&peer);
+    let dominique = vitale_for(identity("ADRTROIS", "DOMINIQUE"));
+    let tchitchi = identity("TCHITCHI", "CATARINA");
+    let cases = [
+        // A valid NIR that holds no card in the peer.
+        (
+            "no such card",
+            VitaleQuery {
+                holder_nir: full(tchitchi.active),
+                beneficiary_nir: None,
+                birth_name: None,
+                birth_date: tchitchi.birth_date.into(),
+                birth_rank: 1,
+            },
+        ),
+        ("other rank", VitaleQuery { birth_rank: 2, ..dominique.clone() }),
+        ("other birth date", VitaleQuery { birth_date: "1997-02-27".into(), ..dominique.clone() }),
+        ("other birth name", VitaleQuery { birth_name: Some("ADRDEUX".into()), ..dominique.clone() }),
+        ("other beneficiary NIR", VitaleQuery { beneficiary_nir: Some(full(tchitchi.active)), ..dominique.clone() }),
+    ];
+    for (what, query) in &cases {
+        let outcome = client.search_by_vitale(query).await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(outcome.result, InsiResult::NotFound, "{what}");
+        assert_eq!(outcome.calls.len(), 1, "{what}");
+        assert_eq!(
+            (outcome.calls[0].code.as_str(), outcome.calls[0].label.as_str()),
+            ("01", "Aucune identite trouvee")
+        );
+    }
+    assert_eq!(peer.calls().len(), cases.len());
+
+    // A misread card never reaches the service.
+    let misread = VitaleQuery { holder_nir: dominique.holder_nir.replace("78", "79"), ..dominique.clone() };
+    let err = client.search_by_vitale(&misread).await.unwrap_err();
+    let InsiError::Query(detail) = &err else { panic!("{err:?}") };
+    assert!(detail.contains("NIR de l'assuré"), "{detail}");
+    assert!(err.french_message().starts_with("La recherche INSi ne peut pas être lancée"));
+    let err = client.search_by_vitale(&VitaleQuery { birth_rank: 0, ..dominique }).await.unwrap_err();
+    assert!(matches!(err, InsiError::Query(_)), "{err:?}");
+    assert_eq!(peer.calls().len(), cases.len());
+}
+
+#[tokio::test]
+async fn twins_on_one_card_are_told_apart_by_rank_and_no_rank_is_cr02() {
+    let peer = peer().await;
+    let client = client(&peer);
+    let lea = identity("GEMEAU", "LEA");
+    let lou = identity("GEMEAU", "LOU");
+    assert_eq!(lea.vitale.map(|c| full(c.holder)), lou.vitale.map(|c| full(c.holder)));
+    for twin in [lea, lou] {
+        let outcome = client.search_by_vitale(&vitale_for(twin)).await.unwrap();
+        let InsiResult::Found(got) = outcome.result else { panic!("{:?}", outcome.result) };
+        assert_eq!(got.ins.matricule.as_str(), full(twin.active));
+        assert_eq!(got.first_names, twin.first_names);
+    }
+    // RangNaissance is optional in the XSD: without it the card designates both twins. The client always
+    // sends the rank, so this request is built by hand.
+    let body = vitale_request_xml(&offline_config(), &vitale_for(lea), uuid::Uuid::new_v4(), jiff::Timestamp::now());
+    let without_rank = cut(&body, "<insi:RangNaissance>", "</insi:RangNaissance>");
+    let (status, text) = client.send_raw(without_rank, CONTENT_TYPE_VITALE).await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(parse_response(&text).unwrap(), ("02".into(), "Plusieurs identites trouvees".into(), None));
+    assert_eq!(peer.calls().last().and_then(|c| c.card.as_ref()).map(|c| c.rank), Some(None));
+}
+
+/// A valid card request (ADRTROIS DOMINIQUE, everything her card carries), to be broken one way at a time.
+fn valid_vitale_request() -> String {
+    let query = vitale_for(identity("ADRTROIS", "DOMINIQUE"));
+    vitale_request_xml(&offline_config(), &query, uuid::Uuid::new_v4(), jiff::Timestamp::now())
+}
+
+async fn expect_invalid(http: &InsiClient, what: &str, body: String, content_type: &str) -> String {
+    let (status, text) = http.send_raw(body, content_type).await.unwrap();
+    assert_eq!(status, 500, "{what}");
+    match parse_response(&text) {
+        Err(InsiError::Fault { code, message }) => {
+            assert_eq!(code, INVALID_REQUEST_CODE, "{what}: {message}");
+            message
+        }
+        other => panic!("{what}: fault expected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_action_must_be_the_operation_of_the_body() {
+    let peer = peer().await;
+    let http = client(&peer);
+    let vitale = valid_vitale_request();
+    let traits = valid_request();
+    let as_traits = vitale.replace(ACTION_VITALE, ACTION_TRAITS);
+    let message = expect_invalid(&http, "card body, traits Action", as_traits.clone(), CONTENT_TYPE).await;
+    assert!(message.contains("rechercherInsAvecCarteVitale n'est pas l'opération annoncée"), "{message}");
+    let as_vitale = traits.replace(ACTION_TRAITS, ACTION_VITALE);
+    let message = expect_invalid(&http, "traits body, card Action", as_vitale, CONTENT_TYPE_VITALE).await;
+    assert!(message.contains("rechercherInsAvecTraitsIdentite n'est pas l'opération annoncée"), "{message}");
+    // SOAP 1.2: the action parameter and wsa:Action say the same thing, or the request is refused.
+    let message = expect_invalid(&http, "content type of the other operation", vitale.clone(), CONTENT_TYPE).await;
+    assert!(message.contains("différente de wsa:Action"), "{message}");
+    let unknown = vitale.replace(ACTION_VITALE, "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteCpx");
+    expect_invalid(&http, "unknown Action", unknown, "application/soap+xml; charset=utf-8").await;
+    assert!(peer.calls().iter().all(|c| c.code == INVALID_REQUEST_CODE && c.card.is_none()));
+
+    // Each body under its own Action is answered, also without the action parameter.
+    for (body, content_type) in [(vitale, CONTENT_TYPE_VITALE), (traits, "application/soap+xml; charset=utf-8")] {
+        let (status, text) = http.send_raw(body, content_type).await.unwrap();
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(parse_response(&text).unwrap().0, "00");
+    }
+}
+
+#[tokio::test]
+async fn invalid_card_requests_get_a_sender_fault_never_a_cr() {
+    let peer = peer().await;
+    let http = client(&peer);
+    let valid = valid_vitale_request();
+    let number = |n: &str| format!("<insi:NumIdentifiant>{n}</insi:NumIdentifiant>");
+    let key = |k: &str| format!("<insi:Cle>{k}</insi:Cle>");
+    let kind = "<insi:TypeMatricule>NIR</insi:TypeMatricule>";
+    let valid_od = format!("<insi:MatriculeOD>{}{}</insi:MatriculeOD>", number("297022A020778"), key("78"));
+    assert!(valid.contains(&valid_od));
+    // The request with MatriculeOD made of `parts`.
+    let with_od =
+        |parts: &[&str]| valid.replace(&valid_od, &format!("<insi:MatriculeOD>{}</insi:MatriculeOD>", parts.concat()));
+    let cases: Vec<(&str, String)> = vec![
+        ("no MatriculeOD", valid.replace(&valid_od, "")),
+        ("MatriculeOD without key", with_od(&[&number("297022A020778")])),
+        ("NIR of 12", with_od(&[&number("297022A02077"), &key("78")])),
+        ("NIR with a letter out of place", with_od(&[&number("2970A22020778"), &key("78")])),
+        ("key of 1", with_od(&[&number("297022A020778"), &key("7")])),
+        ("key after TypeMatricule", with_od(&[&number("297022A020778"), kind, &key("78")])),
+        ("no birth date", cut(&valid, "<insi:DateNaissance>", "</insi:DateNaissance>")),
+        ("French date", valid.replace("1997-02-26", "26/02/1997")),
+        ("rank 0", valid.replace("<insi:RangNaissance>1<", "<insi:RangNaissance>0<")),
+        ("rank 10", valid.replace("<insi:RangNaissance>1<", "<insi:RangNaissance>10<")),
+        ("rank A", valid.replace("<insi:RangNaissance>1<", "<insi:RangNaissance>A<")),
+        ("empty birth name", valid.replace("<insi:NomNaissance>ADRTROIS<", "<insi:NomNaissance><")),
+        (
+            "XSD order",
+            valid.replace(
+                "<insi:DateNaissance>1997-02-26</insi:DateNaissance><insi:RangNaissance>1</insi:RangNaissance>",
+                "<insi:RangNaissance>1</insi:RangNaissance><insi:DateNaissance>1997-02-26</insi:DateNaissance>",
+            ),
+        ),
+        (
+            "unknown element",
+            valid.replace("</insi:RECVITALE>", "<insi:Prenom>DOMINIQUE</insi:Prenom></insi:RECVITALE>"),
+        ),
+        ("wrong namespace", valid.replace("http://www.cnamts.fr/INSiRecVit", "urn:insi")),
+        ("no ContexteBAM", cut(&valid, "<ctxbam:ContexteBAM", "</ctxbam:ContexteBAM>")),
+        ("no MessageID", cut(&valid, "<wsa:MessageID", "</wsa:MessageID>")),
+    ];
+    for (what, body) in &cases {
+        let message = expect_invalid(&http, what, body.clone(), CONTENT_TYPE_VITALE).await;
+        assert!(!message.is_empty(), "{what}");
+    }
+    let calls = peer.calls();
+    assert_eq!(calls.len(), cases.len());
+    assert!(calls.iter().all(|c| c.code == INVALID_REQUEST_CODE && c.card.is_none()));
+
+    // A TypeMatricule in its place is accepted (its values are not published), and the unbroken request
+    // is answered.
+    let typed = with_od(&[&number("297022A020778"), &key("78"), kind]);
+    for body in [typed, valid] {
+        let (status, text) = http.send_raw(body, CONTENT_TYPE_VITALE).await.unwrap();
+        assert_eq!(status, 200);
+        let (code, _, identity) = parse_response(&text).unwrap();
+        assert_eq!(code, "00");
+        assert_eq!(identity.unwrap().ins.matricule.as_str(), "297022A02077878");
+    }
+}
+
+#[tokio::test]
+async fn card_searches_get_the_same_access_faults() {
+    let peer = peer().await;
+    let card = vitale_for(identity("NESSI", "MICHELANGELO"));
+    let wrong_cn = InsiClient::new(config(&peer, &pki().wrong_cn_pem, &pki().wrong_cn_key)).unwrap();
+    let err = wrong_cn.search_by_vitale(&card).await.unwrap_err();
+    let InsiError::Fault { code, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(code, "DESIR_560");
+    assert!(err.french_message().contains("INSI-AUTO ou INSI-MANU"));
+
+    let mut cfg = config(&peer, &pki().insi_auto_pem, &pki().insi_auto_key);
+    cfg.authorisation_number = "NOT-AUTHORISED".into();
+    let err = InsiClient::new(cfg).unwrap().search_by_vitale(&card).await.unwrap_err();
+    assert_eq!(
+        err,
+        InsiError::Fault { code: "desir_550".into(), message: "Numéro d'autorisation du logiciel inconnu.".into() }
+    );
+    let calls = peer.calls();
+    assert_eq!(calls.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["DESIR_560", "desir_550"]);
+    // The card was read before the authorisation was checked, as for the traits.
+    assert_eq!(calls[1].card.as_ref().map(|c| c.holder_nir.as_str()), Some("178056322012306"));
+}
+
+#[test]
+fn xsd_oracle_on_the_card_request_the_client_builds() {
+    if !xmllint_available() {
+        return;
+    }
+    let schema = xsd("ServiceIdentiteCertifiee/INSi_RECVITALE_INS.xsd");
+    let request = valid_vitale_request();
+    for (headers, open, close) in [
+        ("CTX/ROOT_ctxbam_CTXBAM_V01_02.xsd", "<ctxbam:ContexteBAM", "</ctxbam:ContexteBAM>"),
+        ("CTX/ROOT_ctxlps_CTXLPS_V01_00.xsd", "<ctxlps:ContexteLPS", "</ctxlps:ContexteLPS>"),
+    ] {
+        let part = element(&request, open, close);
+        xmllint(&xsd(headers), &part).unwrap_or_else(|e| panic!("{headers}: {e}\n{part}"));
+    }
+    // Every card the peer knows, with all it carries and with the least a card search sends.
+    for identity in IDENTITIES.iter().filter(|i| i.vitale.is_some()) {
+        let full_query = vitale_for(identity);
+        let bare = VitaleQuery { beneficiary_nir: None, birth_name: None, ..full_query.clone() };
+        for query in [full_query, bare] {
+            let xml = vitale_request_xml(&offline_config(), &query, uuid::Uuid::new_v4(), jiff::Timestamp::now());
+            let body = element(&xml, "<insi:RECVITALE", "</insi:RECVITALE>");
+            xmllint(&schema, &body).unwrap_or_else(|e| panic!("{}: {e}\n{body}", identity.birth_name));
+        }
+    }
+    // The oracle bites: the XSD's order, its names and its namespace are enforced.
+    let body = element(&request, "<insi:RECVITALE", "</insi:RECVITALE>");
+    let individu = element(&body, "<insi:MatriculeIndividu>", "</insi:MatriculeIndividu>");
+    let od = element(&body, "<insi:MatriculeOD>", "</insi:MatriculeOD>");
+    let swapped = body.replace(&format!("{individu}{od}"), &format!("{od}{individu}"));
+    assert_ne!(swapped, body);
+    assert!(xmllint(&schema, &swapped).is_err());
+    assert!(xmllint(&schema, &body.replace("RangNaissance>", "Rang>")).is_err());
+    assert!(xmllint(&schema, &body.replace("http://www.cnamts.fr/INSiRecVit", "urn:insi")).is_err());
+}
+
+#[test]
+fn xsd_oracle_on_the_card_answers_of_the_peer() {
+    if !xmllint_available() {
+        return;
+    }
+    let schema = xsd("ServiceIdentiteCertifiee/INSi_RESULTAT_INS.xsd");
+    let mut queries: Vec<_> = IDENTITIES.iter().filter_map(card_query).collect();
+    let twins = card_query(identity("GEMEAU", "LEA")).unwrap();
+    queries.push(relais_testpeers::insi::identities::CardQuery { rank: None, ..twins.clone() });
+    queries.push(relais_testpeers::insi::identities::CardQuery { rank: Some(3), ..twins });
+    let mut seen = std::collections::BTreeSet::new();
+    for query in &queries {
+        let answer = relais_testpeers::insi::answer_for_card(query, relais_testpeers::insi::FIXTURE_OID);
+        let resultat = element(&answer, "<RESULTAT", "</RESULTAT>");
+        xmllint(&schema, &resultat).unwrap_or_else(|e| panic!("{query:?}: {e}\n{resultat}"));
+        seen.insert(parse_response(&answer).unwrap().0);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["00", "01", "02"]);
+}
+
+/// The golden card answer of `relais-interop`'s tests is what this peer answers to ECETINSI's card:
+/// a change to either shows here.
+#[test]
+fn the_golden_card_answer_is_the_peers() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/tests/insi/vitale_ecetinsi_cr00.xml");
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let query = card_query(identity("ECETINSI", "PIERRE-ALAIN")).unwrap();
+    let answer = relais_testpeers::insi::answer_for_card(&query, relais_testpeers::insi::FIXTURE_OID);
+    assert_eq!(answer.trim_end(), golden.trim_end());
 }

@@ -1,5 +1,7 @@
 //! The identities the local INSi peer knows: the CNDA test-environment identities published with the
-//! padoa/tlsi-ins fixtures (INTEROP.md §1.5), plus two local homonym pairs for CR 02.
+//! padoa/tlsi-ins fixtures (INTEROP.md §1.5), plus two local homonym pairs for CR 02 and a local pair of
+//! twins for the Vitale-card search. Every Vitale card datum here is a local addition: the published
+//! fixtures contain no `rechercherInsAvecCarteVitale` exchange.
 
 /// A matricule as INSi splits it: 13 characters and the 2-digit key.
 #[derive(Debug, Clone, Copy)]
@@ -13,6 +15,18 @@ pub struct History {
     pub matricule: Matricule,
     pub start: Option<&'static str>,
     pub end: Option<&'static str>,
+}
+
+/// What a Vitale card carries about the identity as one of its beneficiaries (local test data).
+#[derive(Debug, Clone, Copy)]
+pub struct VitaleCard {
+    /// NIR of the card holder (*ouvrant droit*): the identity itself, or a parent.
+    pub holder: Matricule,
+    /// Rank of birth (*rang gémellaire*), 1 unless twins share the card.
+    pub rank: u8,
+    /// The beneficiary's own NIR as written on the card, when it carries one (it may be an old one,
+    /// since superseded: INSi answers with the active one).
+    pub own_nir: Option<Matricule>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +45,8 @@ pub struct TestIdentity {
     pub with_prenom: bool,
     /// Where it comes from, for the test report.
     pub source: &'static str,
+    /// The Vitale card the identity is a beneficiary of, if any (local addition, see the module doc).
+    pub vitale: Option<VitaleCard>,
 }
 
 const fn m(number: &'static str, key: &'static str) -> Matricule {
@@ -52,7 +68,13 @@ const BASE: TestIdentity = TestIdentity {
     nia: false,
     with_prenom: false,
     source: "",
+    vitale: None,
 };
+
+/// Card holders that are not themselves test identities (local, keys computed).
+const PARENT_NESSI: Matricule = m("1780563220123", "06");
+const PARENT_ECETINSI: Matricule = m("1800163220456", "93");
+const PARENT_GEMEAU: Matricule = m("2870963220321", "60");
 
 pub const IDENTITIES: &[TestIdentity] = &[
     TestIdentity {
@@ -63,6 +85,8 @@ pub const IDENTITIES: &[TestIdentity] = &[
         birthplace: "2A020",
         active: m("297022A020778", "78"),
         source: "CNDA (padoa persons/adrtrois-dominique), Corse-du-Sud 2A",
+        // Her own card (local): a Corsican NIR as holder and as beneficiary.
+        vitale: Some(VitaleCard { holder: m("297022A020778", "78"), rank: 1, own_nir: Some(m("297022A020778", "78")) }),
         ..BASE
     },
     TestIdentity {
@@ -98,6 +122,8 @@ pub const IDENTITIES: &[TestIdentity] = &[
             h("2090663220123", "55"),
         ],
         source: "CNDA TEST_2.04 cas 2: two INSHISTO",
+        // On a parent's card (local) that still carries his first, superseded NIR.
+        vitale: Some(VitaleCard { holder: PARENT_ECETINSI, rank: 1, own_nir: Some(m("2090763220834", "39")) }),
         ..BASE
     },
     TestIdentity {
@@ -143,6 +169,8 @@ pub const IDENTITIES: &[TestIdentity] = &[
         birthplace: "63220",
         active: m("1100863220830", "60"),
         source: "CNDA (padoa virtual-mode NessiMichelangelo)",
+        // On a parent's card (local), without a NIR of his own.
+        vitale: Some(VitaleCard { holder: PARENT_NESSI, rank: 1, own_nir: None }),
         ..BASE
     },
     TestIdentity {
@@ -201,6 +229,30 @@ pub const IDENTITIES: &[TestIdentity] = &[
         source: "local homonym pair (birthplace)",
         ..BASE
     },
+    // Local addition, not a CNDA identity: twins on one Vitale card, told apart by their rank of birth
+    // only (same holder, same birth date), so that a card search without `RangNaissance` gives CR 02.
+    TestIdentity {
+        birth_name: "GEMEAU",
+        first_names: &["LEA"],
+        sex: "F",
+        birth_date: "2015-04-10",
+        birthplace: "63220",
+        active: m("2150463220501", "30"),
+        source: "local twins on one Vitale card",
+        vitale: Some(VitaleCard { holder: PARENT_GEMEAU, rank: 1, own_nir: None }),
+        ..BASE
+    },
+    TestIdentity {
+        birth_name: "GEMEAU",
+        first_names: &["LOU"],
+        sex: "F",
+        birth_date: "2015-04-10",
+        birthplace: "63220",
+        active: m("2150463220502", "29"),
+        source: "local twins on one Vitale card",
+        vitale: Some(VitaleCard { holder: PARENT_GEMEAU, rank: 2, own_nir: None }),
+        ..BASE
+    },
 ];
 
 /// How many of [`IDENTITIES`] come from the CNDA publications (the others are local additions).
@@ -246,6 +298,54 @@ pub fn search(traits: &Traits) -> Vec<&'static TestIdentity> {
     IDENTITIES.iter().filter(|i| matches(i, traits)).collect()
 }
 
+/// What a `RECVITALE` request says, as the peer read it. NIRs are the 13 characters followed by the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardQuery {
+    /// `MatriculeOD`.
+    pub holder_nir: String,
+    /// `MatriculeIndividu`, when sent.
+    pub beneficiary_nir: Option<String>,
+    /// `NomNaissance`, when sent.
+    pub birth_name: Option<String>,
+    /// `DateNaissance`.
+    pub birth_date: String,
+    /// `RangNaissance`, when sent.
+    pub rank: Option<u8>,
+}
+
+fn full(m: Matricule) -> String {
+    format!("{}{}", m.number, m.key)
+}
+
+/// The peer's rule for a card search (the service's own rule is not published): same holder and same
+/// birth date; the rank, the beneficiary's NIR (active or historical) and the birth name, each only
+/// when sent, equal.
+pub fn matches_card(identity: &TestIdentity, query: &CardQuery) -> bool {
+    let Some(card) = identity.vitale else { return false };
+    let own_nirs = || std::iter::once(identity.active).chain(identity.history.iter().map(|h| h.matricule));
+    full(card.holder).eq_ignore_ascii_case(&query.holder_nir)
+        && identity.birth_date == query.birth_date
+        && query.rank.is_none_or(|rank| rank == card.rank)
+        && query.beneficiary_nir.as_deref().is_none_or(|nir| own_nirs().any(|m| full(m).eq_ignore_ascii_case(nir)))
+        && query.birth_name.as_deref().is_none_or(|name| same(identity.birth_name, name))
+}
+
+pub fn search_card(query: &CardQuery) -> Vec<&'static TestIdentity> {
+    IDENTITIES.iter().filter(|i| matches_card(i, query)).collect()
+}
+
+/// The query a card gives for `identity` as its beneficiary, everything the card carries sent.
+pub fn card_query(identity: &TestIdentity) -> Option<CardQuery> {
+    let card = identity.vitale?;
+    Some(CardQuery {
+        holder_nir: full(card.holder),
+        beneficiary_nir: card.own_nir.map(full),
+        birth_name: Some(identity.birth_name.to_string()),
+        birth_date: identity.birth_date.to_string(),
+        rank: Some(card.rank),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,7 +354,8 @@ mod tests {
     #[test]
     fn every_matricule_has_a_valid_key() {
         for identity in IDENTITIES {
-            let all = std::iter::once(identity.active).chain(identity.history.iter().map(|h| h.matricule));
+            let card = identity.vitale.iter().flat_map(|c| std::iter::once(c.holder).chain(c.own_nir));
+            let all = std::iter::once(identity.active).chain(identity.history.iter().map(|h| h.matricule)).chain(card);
             for mat in all {
                 let full = format!("{}{}", mat.number, mat.key);
                 assert!(DomainMatricule::parse(&full).is_ok(), "{} {full}", identity.birth_name);
@@ -282,5 +383,23 @@ mod tests {
         assert_eq!(search(&traits("HOMONYME", &["MARIE"], "F", "1990-05-15", None)).len(), 2);
         assert_eq!(search(&traits("JUMEAU", &["JEAN"], "M", "2000-01-01", None)).len(), 2);
         assert_eq!(search(&traits("JUMEAU", &["JEAN"], "M", "2000-01-01", Some("33063"))).len(), 1);
+    }
+
+    #[test]
+    fn card_matching_rules() {
+        let with_card: Vec<&TestIdentity> = IDENTITIES.iter().filter(|i| i.vitale.is_some()).collect();
+        assert_eq!(with_card.len(), 5);
+        for identity in with_card {
+            let query = card_query(identity).unwrap();
+            assert_eq!(search_card(&query).len(), 1, "{}", identity.birth_name);
+            // The card alone (holder, date, rank) is enough too.
+            let bare = CardQuery { beneficiary_nir: None, birth_name: None, ..query.clone() };
+            assert_eq!(search_card(&bare).len(), 1, "{}", identity.birth_name);
+            assert!(search_card(&CardQuery { rank: Some(9), ..query.clone() }).is_empty());
+            assert!(search_card(&CardQuery { birth_date: "1900-01-01".into(), ..query.clone() }).is_empty());
+            assert!(search_card(&CardQuery { birth_name: Some("AUTRE".into()), ..query.clone() }).is_empty());
+        }
+        let twins = card_query(&IDENTITIES[IDENTITIES.len() - 1]).unwrap();
+        assert_eq!(search_card(&CardQuery { rank: None, ..twins }).len(), 2);
     }
 }
