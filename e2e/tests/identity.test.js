@@ -100,6 +100,44 @@ describe('identity vigilance: duplicates, INSi, qualification', () => {
     });
   });
 
+  it('registered anyway, the duplicate goes to the referent, who merges it into the qualified identity', async () => {
+    let duplicatePath;
+    await asUser('secretariat', async (page) => {
+      await page.goto('/persons/new');
+      await page.getByLabel('Établissement').selectOption({ label: 'EHPAD Les Tilleuls' });
+      await page.getByLabel('Nom de naissance').fill('Tchitchy');
+      await page.getByLabel('Prénoms de naissance').fill('Catarina');
+      await page.getByLabel('Date de naissance').fill('21/06/1936');
+      await page.getByLabel('Sexe').selectOption('F');
+      await page.getByRole('button', { name: "Enregistrer l'identité" }).click();
+      await page.locator('#doublons').waitFor();
+      await page.getByLabel(/il s'agit d'une autre personne/).check();
+      await Promise.all([
+        page.waitForURL((u) => u.searchParams.get('ok') === 'created'),
+        page.getByRole('button', { name: "Enregistrer l'identité" }).click(),
+      ]);
+      duplicatePath = new URL(page.url()).pathname;
+      const banner = page.getByRole('region', { name: 'Identité de la personne' });
+      assert.match(await banner.innerText(), /Doublon suspecté/);
+    });
+    await asUser('referent.identito', async (page) => {
+      await page.goto('/identity/queue');
+      const dup = page.getByRole('region', { name: /Doublons suspectés/ }).getByRole('link', { name: /TCHITCHY/ });
+      assert.equal(await dup.getAttribute('href'), `${duplicatePath}/identity`);
+      await page.goto(`${existingPath}/identity`);
+      const candidate = page.locator('#t-duplicates ~ ul li').filter({ hasText: 'TCHITCHY' });
+      await candidate.getByLabel('Motif de la fusion').fill('même personne : CNI vérifiée');
+      await checkPage(page);
+      await Promise.all([
+        page.waitForURL((u) => u.searchParams.get('ok') === 'merged'),
+        candidate.getByRole('button', { name: /fusionner son dossier dans celui-ci/ }).click(),
+      ]);
+      await page.goto(`${duplicatePath}/identity`);
+      await page.getByText('Identité fusionnée').first().waitFor();
+      assert.equal(await page.getByRole('link', { name: "l'identité conservée" }).getAttribute('href'), existingPath);
+    });
+  });
+
   it('the referent finds the identity-vigilance queue', async () => {
     await asUser('referent.identito', async (page) => {
       await Promise.all([
