@@ -436,6 +436,19 @@ impl App {
         if let Some(e) = rise_refusal(&person.attributes) {
             return Err(e.into());
         }
+        // One person, one INS: another identity holding it is the same person registered twice.
+        let holders =
+            identities::holders_of_ins(&mut tx, actor.organisation_id, returned.ins.matricule.as_str(), id).await?;
+        if let Some(other) = holders.first() {
+            return Err(DomainError::new(
+                "insi",
+                "ins-already-held",
+                format!(
+                    "cet INS est déjà celui d'une autre identité de l'organisme (/persons/{other}) : il s'agit probablement d'un doublon, à signaler au référent identitovigilance pour fusion"
+                ),
+            )
+            .into());
+        }
         let before = format!("{} {}", person.status.code(), traits_text(&person.traits, &person.used));
         let old_status = person.status;
         person.traits = returned.traits;
@@ -643,7 +656,16 @@ impl App {
                         .all(|r| r.agreement == TraitAgreement::Same);
                     // Re-read: the person may have changed since the list was made.
                     let current = persons::person(&mut tx, org, person.id).await?;
+                    let held = !identities::holders_of_ins(&mut tx, org, returned.ins.matricule.as_str(), person.id)
+                        .await?
+                        .is_empty();
                     match current {
+                        Some(mut p) if held => {
+                            // Another identity already carries this INS: a duplicate for the referent.
+                            p.attributes.set(IdentityAttribute::SuspectedDuplicate, true);
+                            identities::set_attributes(&mut tx, p.id, &p.attributes, self.now_micros()).await?;
+                            report.to_review += 1;
+                        }
                         Some(mut p) if identical && p.traits == person.traits && p.attributes.blocking().is_none() => {
                             let now = self.now_micros();
                             call.decision = Some(InsiDecision::Accepted);

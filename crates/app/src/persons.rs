@@ -249,6 +249,19 @@ impl App {
             // Created anyway: the referent settles the doubt before the identity may rise.
             person.attributes.set(relais_domain::identity::IdentityAttribute::SuspectedDuplicate, true);
         }
+        // An INS received that another identity already carries: the same person twice.
+        if let Some(ins) = &person.ins
+            && !relais_store::identities::holders_of_ins(
+                &mut tx,
+                actor.organisation_id,
+                ins.matricule.as_str(),
+                person.id,
+            )
+            .await?
+            .is_empty()
+        {
+            person.attributes.set(relais_domain::identity::IdentityAttribute::SuspectedDuplicate, true);
+        }
         persons::insert_person(&mut tx, &person).await?;
         let mut ev = actor.event("person.create", "ok");
         ev.person_id = Some(person.id);

@@ -129,6 +129,24 @@ pub async fn set_attributes(
     Ok(())
 }
 
+/// Other identities of the organisation (merged aliases aside) that carry this INS matricule.
+pub async fn holders_of_ins(
+    conn: &mut Conn,
+    org: OrganisationId,
+    matricule: &str,
+    except: PersonId,
+) -> Result<Vec<PersonId>> {
+    let rows = sqlx::query(
+        "SELECT id FROM person WHERE organisation_id = $1 AND ins_matricule = $2 AND id <> $3 AND merged_into IS NULL",
+    )
+    .bind(org.to_string())
+    .bind(matricule)
+    .bind(except.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| id(&r.try_get::<String, _>(0)?, "person id")).collect()
+}
+
 /// What a call to INSi gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsiOutcome {

@@ -13,6 +13,7 @@ both_engines!(
     duplicates_are_shown_before_registration,
     fhir_match_scores_candidates,
     merge_moves_the_record_and_unmerge_restores_both,
+    an_ins_already_held_is_not_recorded_twice,
 );
 
 /// Registers through the form; returns the id, or panics with the page.
@@ -337,8 +338,39 @@ async fn fhir_match_scores_candidates(t: TestApp) {
     let (s, _) = call(json!({ "resourceType": "Parameters", "parameter": [] }), token.clone()).await;
     assert_eq!(s, 422);
     let write_only = t.api_token("system/Patient.write").await;
-    let (s, _) = call(probe("DUPOND", "Jean", "1931-11-05"), write_only).await;
+    let (s, _) = call(probe("DUPOND", "Jean", "1931-11-05"), write_only.clone()).await;
     assert_eq!(s, 403);
+
+    // An API client sending an INS another identity already carries: stored, flagged for the referent.
+    let with_ins = |family: &str, given: &str| {
+        json!({
+            "resourceType": "Patient",
+            "identifier": [{ "system": "urn:oid:1.2.250.1.213.1.4.8", "value": "236066322083656" }],
+            "name": [{ "use": "official", "family": family, "given": [given] }],
+            "gender": "female", "birthDate": "1936-06-21"
+        })
+    };
+    let mut created = vec![];
+    for (family, given) in [("TCHITCHI", "CATARINA"), ("MARTINEZ", "ANA")] {
+        let r = reqwest::Client::new()
+            .post(t.url("/fhir/Patient"))
+            .bearer_auth(&write_only)
+            .header("content-type", "application/fhir+json")
+            .body(with_ins(family, given).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let loc = r.headers()["location"].to_str().unwrap().trim_start_matches("/fhir/Patient/").to_string();
+        created.push(loc);
+    }
+    let mut conn = t.app.store.read().await.unwrap();
+    let attrs = |id: String| sqlx::query("SELECT identity_attributes FROM person WHERE id = $1").bind(id);
+    let first: String = sqlx::Row::try_get(&attrs(created[0].clone()).fetch_one(&mut *conn).await.unwrap(), 0).unwrap();
+    let second: String =
+        sqlx::Row::try_get(&attrs(created[1].clone()).fetch_one(&mut *conn).await.unwrap(), 0).unwrap();
+    assert_eq!(first, "");
+    assert_eq!(second, "DPOT");
 }
 
 async fn merge_moves_the_record_and_unmerge_restores_both(t: TestApp) {
@@ -421,4 +453,29 @@ async fn merge_moves_the_record_and_unmerge_restores_both(t: TestApp) {
             "{events:?}"
         );
     }
+}
+
+async fn an_ins_already_held_is_not_recorded_twice(t: TestApp) {
+    let sec = t.login("secretariat").await;
+    let first = register_as(&sec, &t, &tchitchi("Catarina Bella", "63220")).await;
+    let mut again = tchitchi("Catarina", "");
+    again.push(("confirm_distinct", "yes"));
+    let second = register_as(&sec, &t, &again).await;
+    // The second is a suspected duplicate: the referent lifts the attribute, wrongly.
+    let lift = [("attribute", "DPOT"), ("set", "off"), ("reason", "vérifié à tort")];
+    assert_eq!(sec.post(&format!("/persons/{second}/identity/attributes"), &lift).await.status(), 303);
+    for id in [&first, &second] {
+        assert_eq!(sec.post(&format!("/persons/{id}/insi"), &[]).await.status(), 303);
+    }
+    let (_, page) = sec.text(&format!("/persons/{first}/identity")).await;
+    let call = pending_call(&page, &first);
+    assert_eq!(sec.post(&format!("/persons/{first}/insi/{call}/accept"), &[]).await.status(), 303);
+    let (_, page) = sec.text(&format!("/persons/{second}/identity")).await;
+    let call = pending_call(&page, &second);
+    let res = sec.post(&format!("/persons/{second}/insi/{call}/accept"), &[]).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("déjà celui d") && page.contains(&format!("/persons/{first}")), "{page}");
+    let (_, page) = sec.text(&format!("/persons/{second}/identity")).await;
+    assert!(page.contains("Identité provisoire"), "{page}");
 }
