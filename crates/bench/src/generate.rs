@@ -724,7 +724,7 @@ fn one_day(
                 transport,
                 escort: external.then(|| "Famille".to_string()),
             },
-            created_by: author,
+            created_by: Some(author),
             created_label: label,
             created_at: base,
             cancelled_at: None,

@@ -264,7 +264,13 @@ pub fn extract(page: &str, marker: &str) -> Option<String> {
 }
 
 pub async fn login(base: &str, username: &str) -> anyhow::Result<Staff> {
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    // No kept-alive connections: a bad request the server answers without reading its body closes
+    // its connection, and a pooled one could be taken for the next request just as it closes.
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()?;
     let page = client.get(format!("{base}/login")).send().await?.text().await?;
     let pre = extract(&page, "name=\"pre_token\" value=\"").context("login page")?;
     let r = client

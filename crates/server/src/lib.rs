@@ -71,13 +71,6 @@ pub async fn serve(
         }
     });
     let router = router(app, web);
-    // A response written in more than one segment must not wait for the client's delayed
-    // acknowledgement (Nagle): answers go out as soon as they are written.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
-        }
-    });
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;

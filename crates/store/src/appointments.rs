@@ -15,7 +15,8 @@ pub struct Appointment {
     pub establishment_id: Option<EstablishmentId>,
     pub unit_id: Option<UnitId>,
     pub details: AppointmentDetails,
-    pub created_by: AccountId,
+    /// `None` when an API client booked it.
+    pub created_by: Option<AccountId>,
     pub created_label: String,
     pub created_at: Micros,
     pub cancelled_at: Option<Micros>,
@@ -38,7 +39,7 @@ fn from_row(r: &AnyRow) -> Result<Appointment> {
             transport: Transport::from_code(&r.try_get::<String, _>(9)?).map_err(|_| corrupt("transport"))?,
             escort: r.try_get(10)?,
         },
-        created_by: id(&r.try_get::<String, _>(11)?, "account id")?,
+        created_by: opt_id(r.try_get(11)?, "account id")?,
         created_label: r.try_get(12)?,
         created_at: r.try_get(13)?,
         cancelled_at: r.try_get(14)?,
@@ -78,7 +79,7 @@ pub(crate) fn bind_appointment<'q>(q: AnyQuery<'q>, org: OrganisationId, a: &App
         .bind(d.external as i16)
         .bind(d.transport.code())
         .bind(d.escort.clone())
-        .bind(a.created_by.to_string())
+        .bind(a.created_by.map(|c| c.to_string()))
         .bind(a.created_label.clone())
         .bind(a.created_at)
 }

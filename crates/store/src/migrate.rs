@@ -124,6 +124,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_identity_vigilance.sqlite.sql"),
         postgres: include_str!("../migrations/0016_identity_vigilance.postgres.sql"),
     },
+    Migration {
+        version: 17,
+        name: "appointment_api_author",
+        portable: include_str!("../migrations/0017_appointment_api_author.sql"),
+        sqlite: include_str!("../migrations/0017_appointment_api_author.sqlite.sql"),
+        postgres: include_str!("../migrations/0017_appointment_api_author.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Patient/{id}", get(read_patient))
         .route("/fhir/Observation", post(create_observation).get(search_observations))
         .route("/fhir/Observation/{id}", get(read_observation))
-        .route("/fhir/Appointment", get(record::search_appointments))
+        .route("/fhir/Appointment", get(record::search_appointments).post(record::create_appointment))
         .route("/fhir/Appointment/{id}", get(record::read_appointment))
         .route(
             "/fhir/DocumentReference",
@@ -251,7 +251,7 @@ async fn metadata() -> Response {
                     ],
                 }, {
                     "type": "Appointment",
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": record_params(&[("date", "date"), ("status", "token")]),
                 }, {
                     "type": "DocumentReference",

@@ -1,11 +1,11 @@
-//! FHIR reads of the daily record: Appointment, DocumentReference + Binary, Communication.
+//! FHIR for the daily record: Appointment (+ create), DocumentReference (+ create) and Binary, Communication.
 
 use crate::{both_engines, resident};
 use base64::Engine;
 use relais_testkit::TestApp;
 use serde_json::{Value, json};
 
-both_engines!(fhir_daily_record);
+both_engines!(fhir_daily_record, fhir_appointment_booked_by_a_client);
 
 async fn get(t: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::new().get(t.url(path)).bearer_auth(token).send().await.unwrap();
@@ -182,4 +182,76 @@ async fn fhir_daily_record(t: TestApp) {
     ] {
         assert!(log.contains(action), "{action} in the access log");
     }
+}
+
+async fn fhir_appointment_booked_by_a_client(t: TestApp) {
+    let id = resident(&t, "RDVAPI").await;
+    let token = t.api_token("system/Appointment.read system/Appointment.write").await;
+    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(26);
+    let appointment = |start: String, end: String, patient: &str| {
+        json!({
+            "resourceType": "Appointment",
+            "status": "booked",
+            "description": "Consultation de cardiologie",
+            "start": start,
+            "end": end,
+            "participant": [{ "actor": { "reference": format!("Patient/{patient}") }, "status": "accepted" }],
+            "extension": [
+                { "url": "urn:relais:fhir:appointment-location", "valueString": "CHU, service de cardiologie" },
+                { "url": "urn:relais:fhir:appointment-external", "valueBoolean": true },
+                { "url": "urn:relais:fhir:appointment-transport", "valueCoding": { "code": "ambulance" } },
+                { "url": "urn:relais:fhir:appointment-escort", "valueString": "Sa fille" }
+            ]
+        })
+    };
+    let send = |body: Value, token: String| {
+        let url = t.url("/fhir/Appointment");
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/fhir+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let s = r.status().as_u16();
+            let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null), loc)
+        }
+    };
+    let end = start + jiff::SignedDuration::from_mins(45);
+    let (s, created, loc) = send(appointment(start.to_string(), end.to_string(), &id), token.clone()).await;
+    assert_eq!(s, 201, "{created}");
+    assert!(loc.starts_with("/fhir/Appointment/"));
+    assert_eq!(created["status"], "booked");
+    assert_eq!(created["participant"][0]["actor"]["reference"], format!("Patient/{id}"));
+    assert_eq!(created["extension"][1]["valueString"], "Sa fille");
+    let (s, read) = get(&t, &token, &loc).await;
+    assert_eq!(s, 200);
+    assert_eq!(read["description"], "Consultation de cardiologie");
+    // In the unit's agenda, with the client as author of the entry.
+    let aide = t.login("aide.nord").await;
+    let (_, agenda) = aide.text(&format!("/units/{}/agenda", t.fixture.north)).await;
+    assert!(agenda.contains("Consultation de cardiologie"), "{agenda}");
+    // Errors are precise and nothing is written.
+    let (s, outcome, _) = send(appointment(end.to_string(), start.to_string(), &id), token.clone()).await;
+    assert_eq!(s, 422);
+    assert_eq!(outcome["issue"][0]["expression"][0], "Appointment.end", "{outcome}");
+    let (s, outcome, _) = send(appointment("2026-12-01T14:30:00".into(), end.to_string(), &id), token.clone()).await;
+    assert_eq!(s, 422, "{outcome}");
+    let (s, _, _) =
+        send(appointment(start.to_string(), end.to_string(), "00000000-0000-0000-0000-000000000000"), token.clone())
+            .await;
+    assert_eq!(s, 422);
+    let mut odd = appointment(start.to_string(), end.to_string(), &id);
+    odd["minutesDuration"] = json!(45);
+    let (s, outcome, _) = send(odd, token.clone()).await;
+    assert_eq!(s, 422);
+    assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap().contains("minutesDuration"), "{outcome}");
+    let read_only = t.api_token("system/Appointment.read").await;
+    let (s, _, _) = send(appointment(start.to_string(), end.to_string(), &id), read_only).await;
+    assert_eq!(s, 403);
+    let (_, list) = get(&t, &token, &format!("/fhir/Appointment?patient={id}")).await;
+    assert_eq!(list["total"], 1, "only the valid booking was written: {list}");
 }

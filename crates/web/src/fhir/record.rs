@@ -1,5 +1,5 @@
-//! FHIR reads of the daily record: Appointment, DocumentReference (+ create) with its Binary,
-//! and logbook notes as Communication.
+//! FHIR for the daily record: Appointment and DocumentReference (read, search, create), the
+//! Binary of a document, and logbook notes as Communication.
 
 use super::{ApiActor, FhirBody, Outcome, date_bound, fhir_response, form_pairs};
 
@@ -101,6 +101,68 @@ fn appointment_json(a: &Appointment) -> Value {
         created_at: a.created_at,
         cancelled_at: a.cancelled_at,
     })
+}
+
+/// Books an appointment for a person (`system/Appointment.write`), filed under the person's open
+/// stay so that it reaches the unit's agenda.
+pub(super) async fn create_appointment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    let input = appointment::parse(&body)?;
+    let subject_missing = || Outcome {
+        expression: Some("Appointment.participant".into()),
+        ..Outcome::new(StatusCode::UNPROCESSABLE_ENTITY, "not-found", "the participant Patient does not exist")
+    };
+    let person: PersonId = input.patient_id.parse().map_err(|_| subject_missing())?;
+    let planned = relais_app::appointments::AppointmentInput {
+        title: input.title,
+        location: input.location,
+        starts_at: Some(input.start),
+        ends_at: Some(input.end),
+        external: input.external,
+        transport: input.transport,
+        escort: input.escort,
+    };
+    let id = state.app.plan_appointment(&actor, person, &planned).await.map_err(|e| match e {
+        AppError::NotFound => subject_missing(),
+        AppError::Invalid(errors) => Outcome {
+            expression: errors.first().map(|e| appointment_path(e.field).to_string()),
+            ..Outcome::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "value",
+                errors
+                    .iter()
+                    .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        },
+        other => other.into(),
+    })?;
+    let body = match state.app.appointment(&actor, id).await {
+        Ok(a) => appointment_json(&a),
+        Err(AppError::Forbidden) => {
+            operation_outcome("information", "informational", "created; this token may not read it back", None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut res = fhir_response(StatusCode::CREATED, body);
+    if let Ok(v) = HeaderValue::from_str(&format!("/fhir/Appointment/{id}")) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+fn appointment_path(field: &str) -> &'static str {
+    match field {
+        "title" => "Appointment.description",
+        "starts_at" => "Appointment.start",
+        "ends_at" => "Appointment.end",
+        "location" | "escort" | "transport" => "Appointment.extension",
+        _ => "Appointment",
+    }
 }
 
 pub(super) async fn read_appointment(

@@ -1,0 +1,1 @@
+ALTER TABLE appointment ALTER COLUMN created_by DROP NOT NULL;

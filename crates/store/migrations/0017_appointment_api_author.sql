@@ -1,0 +1,1 @@
+-- Appointments booked by an API client have no staff account as their author (as documents, 0010).
