@@ -3,7 +3,7 @@
 use crate::persons::{IdentityInput, decision};
 use crate::{Actor, App, AppError, Principal, Result, Validation};
 use relais_domain::DomainError;
-use relais_domain::access::{Decision, PersonAction, works_identity_queue};
+use relais_domain::access::{Decision, PersonAction};
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{
     IdentityAttribute, IdentityStatus, InseeCode, Sex, StrictTraits, TraitAgreement, TraitComparison, UsedNames,
@@ -738,16 +738,12 @@ impl App {
 
     /// Whether the actor works the identity-vigilance queue where `person` is known.
     fn may_merge(&self, actor: &Actor, person: &Person, stays: &[Stay]) -> bool {
-        let Principal::Staff { grants, .. } = &actor.principal else { return false };
-        let today = self.today();
-        let referent: Vec<_> = grants.iter().filter(|g| works_identity_queue(g.profile)).cloned().collect();
-        !referent.is_empty()
-            && relais_domain::access::decide(
-                &referent,
-                PersonAction::EditIdentity,
+        matches!(actor.principal, Principal::Staff { .. })
+            && relais_domain::access::may_merge_identity(
+                actor.grants(),
                 &relais_store::persons::scope_of(person, stays),
-                today,
-            ) == Decision::Allow
+                self.today(),
+            )
     }
 
     /// Merges `merged` into `survivor` (the same person registered twice): every record of the
@@ -875,17 +871,10 @@ impl App {
 
     /// The identity-vigilance queue over the establishments where the actor works it.
     pub async fn identity_queue(&self, actor: &Actor) -> Result<IdentityQueue> {
-        let Principal::Staff { grants, .. } = &actor.principal else {
+        if !matches!(actor.principal, Principal::Staff { .. }) {
             return Err(AppError::Forbidden);
-        };
-        let today = self.today();
-        let mut establishments: Vec<EstablishmentId> = grants
-            .iter()
-            .filter(|g| g.is_active(today) && g.unit.is_none() && works_identity_queue(g.profile))
-            .map(|g| g.establishment)
-            .collect();
-        establishments.sort();
-        establishments.dedup();
+        }
+        let establishments = relais_domain::access::identity_queue_establishments(actor.grants(), self.today());
         if establishments.is_empty() {
             return Err(AppError::Forbidden);
         }

@@ -859,9 +859,10 @@ impl Batch {
         bulk::activities(&mut tx, engine, org, &self.activities).await?;
         bulk::registrations(&mut tx, engine, &self.registrations).await?;
         // A qualified identity was retrieved from INSi once: its accepted call is in the log.
-        for p in self.persons.iter().filter(|p| p.ins.is_some()) {
+        let mut calls = Vec::new();
+        for p in &self.persons {
             let (Some(ins), Some(at)) = (&p.ins, p.ins_retrieved_at) else { continue };
-            let call = relais_store::identities::InsiCall {
+            calls.push(relais_store::identities::InsiCall {
                 id: relais_domain::ids::InsiCallId(uuid::Uuid::from_u128(p.id.0.as_u128() ^ 1)),
                 person_id: Some(p.id),
                 account_id: None,
@@ -880,9 +881,9 @@ impl Batch {
                 decision: Some(relais_store::identities::InsiDecision::Accepted),
                 decided_by: None,
                 decided_at: Some(at),
-            };
-            relais_store::identities::insert_insi_call(&mut tx, org, &call).await?;
+            });
         }
+        relais_store::identities::insert_insi_calls(&mut tx, org, &calls).await?;
         tx.commit().await?;
         self.mentions_total += self.mentions.len();
         self.activities_total += self.activities.len();

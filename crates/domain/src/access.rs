@@ -347,6 +347,26 @@ pub fn search_bounds(grants: &[Grant], today: Date) -> (Vec<Category>, Vec<Estab
     (categories, establishments)
 }
 
+/// The establishments whose identity-vigilance queue the actor works (establishment-wide grants
+/// of a referent or director, active today), sorted.
+pub fn identity_queue_establishments(grants: &[Grant], today: Date) -> Vec<EstablishmentId> {
+    let mut out: Vec<EstablishmentId> = grants
+        .iter()
+        .filter(|g| g.is_active(today) && g.unit.is_none() && works_identity_queue(g.profile))
+        .map(|g| g.establishment)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// May the actor merge this person's identity with another, or undo a merge? Only through a
+/// grant that works the identity-vigilance queue and may edit this identity.
+pub fn may_merge_identity(grants: &[Grant], person: &PersonScope, today: Date) -> bool {
+    let queue: Vec<Grant> = grants.iter().filter(|g| works_identity_queue(g.profile)).cloned().collect();
+    !queue.is_empty() && decide(&queue, PersonAction::EditIdentity, person, today) == Decision::Allow
+}
+
 /// May the actor register a new identity in `establishment`?
 pub fn may_register_person(grants: &[Grant], establishment: EstablishmentId, today: Date) -> bool {
     grants.iter().any(|g| {
@@ -502,6 +522,19 @@ mod tests {
             let expected = if c == Category::Administrative { Level::Read } else { Level::None };
             assert_eq!(default_level(p, c), expected, "{c:?}");
         }
+    }
+
+    #[test]
+    fn merging_identities_is_for_the_referent_where_the_person_is_known() {
+        let person = current_stay(1, 10);
+        assert!(may_merge_identity(&[grant(Profile::IdentityReferent, 1, None)], &person, TODAY));
+        assert!(may_merge_identity(&[grant(Profile::Director, 1, None)], &person, TODAY));
+        assert!(!may_merge_identity(&[grant(Profile::Secretary, 1, None)], &person, TODAY), "edits, does not merge");
+        assert!(!may_merge_identity(&[grant(Profile::IdentityReferent, 2, None)], &person, TODAY));
+        let grants = [grant(Profile::IdentityReferent, 2, None), grant(Profile::Nurse, 1, None)];
+        assert!(!may_merge_identity(&grants, &person, TODAY), "a referent elsewhere, a nurse here");
+        let grants = [grant(Profile::IdentityReferent, 2, None), grant(Profile::Director, 1, Some(10))];
+        assert_eq!(identity_queue_establishments(&grants, TODAY), vec![est(2)], "unit grants work no queue");
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::{Conn, Engine, Result};
 use relais_domain::activity::Attendance;
 use relais_domain::ids::*;
 use relais_domain::note::Mention;
-use relais_domain::text::fold;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -64,22 +63,8 @@ pub async fn persons(conn: &mut Conn, engine: Engine, rows: &[Person]) -> Result
             q = q
                 .bind(p.id.to_string())
                 .bind(p.organisation_id.to_string())
-                .bind(p.registered_at.map(|e| e.to_string()))
-                .bind(p.traits.birth_name.clone())
-                .bind(p.traits.first_names_joined())
-                .bind(p.traits.birth_date.to_storage())
-                .bind(p.traits.sex.code())
-                .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
-                .bind(p.used.used_name.clone())
-                .bind(p.used.used_first_name.clone())
-                .bind(p.status.code())
-                .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
-                .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
-                .bind(fold(&p.traits.birth_name))
-                .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
-                .bind(crate::persons::search_first_names(p))
-                .bind(p.created_at)
-                .bind(p.updated_at);
+                .bind(p.registered_at.map(|e| e.to_string()));
+            q = crate::persons::identity_columns(q, p).bind(p.created_at).bind(p.updated_at);
         }
         q.execute(&mut *conn).await?;
     }

@@ -1,17 +1,17 @@
 //! Identity vigilance: identity updates, the INSi call log, identity changes, duplicate keys.
 
+use crate::bulk::{AnyQuery, multi_insert};
 use crate::codec::{corrupt, id, opt_id};
 use crate::persons::{
-    PERSON_COLUMNS, Person, ins_history_from_storage, ins_history_to_storage, insert_name_tokens, person_from_row,
-    search_first_names,
+    PERSON_COLUMNS, Person, identity_columns, ins_history_from_storage, ins_history_to_storage, insert_name_tokens,
+    person_from_row,
 };
-use crate::{Conn, Micros, Result, placeholders};
+use crate::{Conn, Engine, Micros, Result, placeholders};
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{InseeCode, Sex, StrictTraits};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::matching::{MatchTraits, blocking_keys};
-use relais_domain::text::fold;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -78,32 +78,20 @@ pub async fn match_candidates(
 /// Writes a person's identity as it now is: traits, names, status, INS, attributes, and the
 /// search tokens and duplicate keys derived from them.
 pub async fn update_identity(conn: &mut Conn, p: &Person, now: Micros) -> Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE person SET birth_name = $1, first_names = $2, birth_date = $3, sex = $4, birthplace = $5, used_name = $6, \
          used_first_name = $7, identity_status = $8, ins_matricule = $9, ins_oid = $10, search_birth_name = $11, \
          search_used_name = $12, search_first_names = $13, identity_attributes = $14, ins_history = $15, \
          ins_retrieved_at = $16, updated_at = $17 WHERE id = $18",
-    )
-    .bind(&p.traits.birth_name)
-    .bind(p.traits.first_names_joined())
-    .bind(p.traits.birth_date.to_storage())
-    .bind(p.traits.sex.code())
-    .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
-    .bind(&p.used.used_name)
-    .bind(&p.used.used_first_name)
-    .bind(p.status.code())
-    .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
-    .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
-    .bind(fold(&p.traits.birth_name))
-    .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
-    .bind(search_first_names(p))
-    .bind(p.attributes.to_storage())
-    .bind(ins_history_to_storage(&p.ins_history))
-    .bind(p.ins_retrieved_at)
-    .bind(now)
-    .bind(p.id.to_string())
-    .execute(&mut *conn)
-    .await?;
+    );
+    identity_columns(q, p)
+        .bind(p.attributes.to_storage())
+        .bind(ins_history_to_storage(&p.ins_history))
+        .bind(p.ins_retrieved_at)
+        .bind(now)
+        .bind(p.id.to_string())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM person_name_token WHERE person_id = $1")
         .bind(p.id.to_string())
         .execute(&mut *conn)
@@ -217,37 +205,69 @@ pub struct InsiCall {
     pub decided_at: Option<Micros>,
 }
 
-pub async fn insert_insi_call(conn: &mut Conn, org: OrganisationId, c: &InsiCall) -> Result<()> {
+const INSERT_CALL_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "account_id",
+    "called_at",
+    "duration_micros",
+    "attempts",
+    "outcome",
+    "code",
+    "label",
+    "ins_matricule",
+    "ins_oid",
+    "ins_history",
+    "birth_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birthplace",
+    "consistent",
+    "decision",
+    "decided_by",
+    "decided_at",
+];
+
+fn bind_insi_call<'q>(q: AnyQuery<'q>, org: OrganisationId, c: &InsiCall) -> AnyQuery<'q> {
     let r = c.returned.as_ref();
-    sqlx::query(
-        "INSERT INTO insi_call (id, organisation_id, person_id, account_id, called_at, duration_micros, attempts, outcome, code, label, \
-         ins_matricule, ins_oid, ins_history, birth_name, first_names, sex, birth_date, birthplace, consistent, decision, decided_by, decided_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-    )
-    .bind(c.id.to_string())
-    .bind(org.to_string())
-    .bind(c.person_id.map(|p| p.to_string()))
-    .bind(c.account_id.map(|a| a.to_string()))
-    .bind(c.called_at)
-    .bind(c.duration_micros)
-    .bind(c.attempts)
-    .bind(c.outcome.code())
-    .bind(&c.code)
-    .bind(&c.label)
-    .bind(r.map(|r| r.ins.matricule.as_str().to_string()))
-    .bind(r.map(|r| r.ins.authority.oid().to_string()))
-    .bind(r.map(|r| ins_history_to_storage(&r.history)).unwrap_or_default())
-    .bind(r.map(|r| r.traits.birth_name.clone()))
-    .bind(r.map(|r| r.traits.first_names_joined()))
-    .bind(r.map(|r| r.traits.sex.code()))
-    .bind(r.map(|r| r.traits.birth_date.to_storage()))
-    .bind(r.and_then(|r| r.traits.birthplace.as_ref().map(|b| b.as_str().to_string())))
-    .bind(c.consistent.map(i64::from))
-    .bind(c.decision.map(|d| d.code()))
-    .bind(c.decided_by.map(|a| a.to_string()))
-    .bind(c.decided_at)
-    .execute(conn)
-    .await?;
+    q.bind(c.id.to_string())
+        .bind(org.to_string())
+        .bind(c.person_id.map(|p| p.to_string()))
+        .bind(c.account_id.map(|a| a.to_string()))
+        .bind(c.called_at)
+        .bind(c.duration_micros)
+        .bind(c.attempts)
+        .bind(c.outcome.code())
+        .bind(c.code.clone())
+        .bind(c.label.clone())
+        .bind(r.map(|r| r.ins.matricule.as_str().to_string()))
+        .bind(r.map(|r| r.ins.authority.oid().to_string()))
+        .bind(r.map(|r| ins_history_to_storage(&r.history)).unwrap_or_default())
+        .bind(r.map(|r| r.traits.birth_name.clone()))
+        .bind(r.map(|r| r.traits.first_names_joined()))
+        .bind(r.map(|r| r.traits.sex.code()))
+        .bind(r.map(|r| r.traits.birth_date.to_storage()))
+        .bind(r.and_then(|r| r.traits.birthplace.as_ref().map(|b| b.as_str().to_string())))
+        .bind(c.consistent.map(i64::from))
+        .bind(c.decision.map(|d| d.code()))
+        .bind(c.decided_by.map(|a| a.to_string()))
+        .bind(c.decided_at)
+}
+
+pub async fn insert_insi_call(conn: &mut Conn, org: OrganisationId, c: &InsiCall) -> Result<()> {
+    insert_insi_calls(conn, org, std::slice::from_ref(c)).await
+}
+
+/// Several calls at once (the data set generator writes one per qualified identity).
+pub async fn insert_insi_calls(conn: &mut Conn, org: OrganisationId, calls: &[InsiCall]) -> Result<()> {
+    let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
+    for chunk in calls.chunks(200) {
+        let sql = multi_insert(engine, "insi_call", INSERT_CALL_COLUMNS, chunk.len());
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, c| bind_insi_call(q, org, c));
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

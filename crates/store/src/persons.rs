@@ -1,5 +1,6 @@
 //! Persons (identity), identity evidence and stays.
 
+use crate::bulk::AnyQuery;
 use crate::codec::{corrupt, date, id, opt_date, opt_id};
 use crate::{Conn, Micros, Result, now_micros, placeholders};
 use jiff::civil::Date;
@@ -68,8 +69,6 @@ const PERSON_COLUMN_COUNT: usize = 19;
 pub(crate) const PERSON_COLUMNS: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at, p.identity_attributes, p.ins_history, p.ins_retrieved_at, p.merged_into";
 
 pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
-    // Rows read by the backfills of early migrations stop before the identity-vigilance columns.
-    let full = r.columns().len() >= PERSON_COLUMN_COUNT;
     let birth_date = BirthDate::from_storage(&r.try_get::<String, _>(5)?).map_err(|_| corrupt("birth date"))?;
     let sex = Sex::from_code(&r.try_get::<String, _>(6)?).map_err(|_| corrupt("sex"))?;
     let birthplace = r
@@ -97,15 +96,11 @@ pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
         used,
         status,
         ins,
-        attributes: if full {
-            IdentityAttributes::from_storage(&r.try_get::<String, _>(15)?)
-                .map_err(|_| corrupt("identity attributes"))?
-        } else {
-            IdentityAttributes::default()
-        },
-        ins_history: if full { ins_history_from_storage(&r.try_get::<String, _>(16)?)? } else { vec![] },
-        ins_retrieved_at: if full { r.try_get(17)? } else { None },
-        merged_into: if full { opt_id(r.try_get(18)?, "person id")? } else { None },
+        attributes: IdentityAttributes::from_storage(&r.try_get::<String, _>(15)?)
+            .map_err(|_| corrupt("identity attributes"))?,
+        ins_history: ins_history_from_storage(&r.try_get::<String, _>(16)?)?,
+        ins_retrieved_at: r.try_get(17)?,
+        merged_into: opt_id(r.try_get(18)?, "person id")?,
         created_at: r.try_get(13)?,
         updated_at: r.try_get(14)?,
     })
@@ -138,6 +133,17 @@ pub(crate) fn search_first_names(p: &Person) -> String {
 /// The folded words of a person's names: ("family", word) for birth and used names,
 /// ("given", word) for first names.
 pub(crate) fn name_tokens(p: &Person) -> Vec<(&'static str, String)> {
+    let firsts = p.traits.first_names_joined();
+    name_tokens_of(&p.traits.birth_name, p.used.used_name.as_deref(), &firsts, p.used.used_first_name.as_deref())
+}
+
+/// The same, from the stored name columns (birth name, used name, first names, used first name).
+fn name_tokens_of(
+    birth_name: &str,
+    used_name: Option<&str>,
+    first_names: &str,
+    used_first_name: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> = Vec::new();
     let mut add = |kind: &'static str, text: &str| {
         for w in fold(text).split(' ').filter(|w| !w.is_empty()) {
@@ -146,26 +152,34 @@ pub(crate) fn name_tokens(p: &Person) -> Vec<(&'static str, String)> {
             }
         }
     };
-    add("family", &p.traits.birth_name);
-    if let Some(u) = &p.used.used_name {
+    add("family", birth_name);
+    if let Some(u) = used_name {
         add("family", u);
     }
-    add("given", &p.traits.first_names_joined());
-    if let Some(u) = &p.used.used_first_name {
+    add("given", first_names);
+    if let Some(u) = used_first_name {
         add("given", u);
     }
     out
 }
 
 pub(crate) async fn insert_name_tokens(conn: &mut Conn, p: &Person) -> Result<()> {
-    let tokens = name_tokens(p);
+    write_name_tokens(conn, p.organisation_id, p.id, name_tokens(p)).await
+}
+
+async fn write_name_tokens(
+    conn: &mut Conn,
+    org: OrganisationId,
+    person: PersonId,
+    tokens: Vec<(&'static str, String)>,
+) -> Result<()> {
     if tokens.is_empty() {
         return Ok(());
     }
     let values =
         (0..tokens.len()).map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i)).collect::<Vec<_>>().join(", ");
     let sql = format!("INSERT INTO person_name_token (organisation_id, person_id, kind, token) VALUES {values}");
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(p.organisation_id.to_string()).bind(p.id.to_string());
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org.to_string()).bind(person.to_string());
     for (k, t) in tokens {
         q = q.bind(k).bind(t);
     }
@@ -173,28 +187,59 @@ pub(crate) async fn insert_name_tokens(conn: &mut Conn, p: &Person) -> Result<()
     Ok(())
 }
 
-/// The columns of `person` as migration 4 found them (its backfill runs before later columns exist).
-const PERSON_COLUMNS_V1: &str = "p.id, p.organisation_id, p.registered_establishment_id, p.birth_name, p.first_names, p.birth_date, p.sex, p.birthplace, p.used_name, p.used_first_name, p.identity_status, p.ins_matricule, p.ins_oid, p.created_at, p.updated_at";
-
-/// Fills the name tokens of persons stored before they existed.
+/// Fills the name tokens of persons stored before they existed. Reads only the name columns:
+/// it runs at migration 4, before later columns of `person` exist.
 pub(crate) async fn backfill_name_tokens(conn: &mut Conn) -> Result<()> {
     let mut after = String::new();
     loop {
-        let sql = format!("SELECT {PERSON_COLUMNS_V1} FROM person p WHERE p.id > $1 ORDER BY p.id LIMIT 2000");
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(&after).fetch_all(&mut *conn).await?;
+        let rows = sqlx::query(
+            "SELECT id, organisation_id, birth_name, used_name, first_names, used_first_name FROM person \
+             WHERE id > $1 ORDER BY id LIMIT 2000",
+        )
+        .bind(&after)
+        .fetch_all(&mut *conn)
+        .await?;
         if rows.is_empty() {
             return Ok(());
         }
         for r in &rows {
-            let p = person_from_row(r)?;
-            insert_name_tokens(conn, &p).await?;
-            after = p.id.to_string();
+            let person: PersonId = id(&r.try_get::<String, _>(0)?, "person id")?;
+            let org: OrganisationId = id(&r.try_get::<String, _>(1)?, "organisation id")?;
+            let used_name: Option<String> = r.try_get(3)?;
+            let used_first_name: Option<String> = r.try_get(5)?;
+            let tokens = name_tokens_of(
+                &r.try_get::<String, _>(2)?,
+                used_name.as_deref(),
+                &r.try_get::<String, _>(4)?,
+                used_first_name.as_deref(),
+            );
+            write_name_tokens(conn, org, person, tokens).await?;
+            after = person.to_string();
         }
     }
 }
 
+/// Binds, in this order, the identity columns every write of a person sets: birth name, first
+/// names, birth date, sex, birthplace, used name, used first name, status, INS matricule and
+/// OID, and the folded search columns (birth name, used name, first names).
+pub(crate) fn identity_columns<'q>(q: AnyQuery<'q>, p: &Person) -> AnyQuery<'q> {
+    q.bind(p.traits.birth_name.clone())
+        .bind(p.traits.first_names_joined())
+        .bind(p.traits.birth_date.to_storage())
+        .bind(p.traits.sex.code())
+        .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
+        .bind(p.used.used_name.clone())
+        .bind(p.used.used_first_name.clone())
+        .bind(p.status.code())
+        .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
+        .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
+        .bind(fold(&p.traits.birth_name))
+        .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
+        .bind(search_first_names(p))
+}
+
 pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO person (id, organisation_id, registered_establishment_id, birth_name, first_names, birth_date, sex, birthplace, used_name, used_first_name, \
          identity_status, ins_matricule, ins_oid, search_birth_name, search_used_name, search_first_names, created_at, updated_at, \
          identity_attributes, ins_history, ins_retrieved_at) \
@@ -202,27 +247,15 @@ pub async fn insert_person(conn: &mut Conn, p: &Person) -> Result<()> {
     )
     .bind(p.id.to_string())
     .bind(p.organisation_id.to_string())
-    .bind(p.registered_at.map(|e| e.to_string()))
-    .bind(&p.traits.birth_name)
-    .bind(p.traits.first_names_joined())
-    .bind(p.traits.birth_date.to_storage())
-    .bind(p.traits.sex.code())
-    .bind(p.traits.birthplace.as_ref().map(|b| b.as_str().to_string()))
-    .bind(&p.used.used_name)
-    .bind(&p.used.used_first_name)
-    .bind(p.status.code())
-    .bind(p.ins.as_ref().map(|i| i.matricule.as_str().to_string()))
-    .bind(p.ins.as_ref().map(|i| i.authority.oid().to_string()))
-    .bind(fold(&p.traits.birth_name))
-    .bind(p.used.used_name.as_deref().map(fold).unwrap_or_default())
-    .bind(search_first_names(p))
-    .bind(p.created_at)
-    .bind(p.updated_at)
-    .bind(p.attributes.to_storage())
-    .bind(ins_history_to_storage(&p.ins_history))
-    .bind(p.ins_retrieved_at)
-    .execute(&mut *conn)
-    .await?;
+    .bind(p.registered_at.map(|e| e.to_string()));
+    identity_columns(q, p)
+        .bind(p.created_at)
+        .bind(p.updated_at)
+        .bind(p.attributes.to_storage())
+        .bind(ins_history_to_storage(&p.ins_history))
+        .bind(p.ins_retrieved_at)
+        .execute(&mut *conn)
+        .await?;
     insert_name_tokens(conn, p).await?;
     crate::identities::insert_match_keys(conn, p).await
 }

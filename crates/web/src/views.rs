@@ -34,10 +34,8 @@ impl Nav {
             }
             relais_app::Principal::ApiClient { name, .. } => name.clone(),
         };
-        let is_identity_referent = actor
-            .grants()
-            .iter()
-            .any(|g| g.is_active(today) && g.unit.is_none() && relais_domain::access::works_identity_queue(g.profile));
+        let is_identity_referent =
+            !relais_domain::access::identity_queue_establishments(actor.grants(), today).is_empty();
         Self { name, csrf: csrf.to_string(), is_admin: may_administer(actor.grants(), today), is_identity_referent }
     }
 }

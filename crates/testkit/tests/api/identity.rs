@@ -161,6 +161,26 @@ async fn insi_not_found_and_several(t: TestApp) {
     let (_, page) = sec.text(&format!("/persons/{id}/identity")).await;
     assert!(page.contains("aucune identité trouvée"), "{page}");
     assert!(!page.contains("Réponse INSi à examiner"));
+    // Bad input is refused with its reason and writes nothing.
+    let res = sec
+        .post(&format!("/persons/{id}/evidence"), &[("kind", "CNI"), ("number", "AB-12/34 ?"), ("expires_on", "")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("lettres et chiffres"));
+    let bad_date = [
+        ("birth_name", "TCHITCHI"),
+        ("first_names", "OLA"),
+        ("birth_date", "31/02/1936"),
+        ("sex", "F"),
+        ("birthplace", ""),
+        ("reason", "essai"),
+    ];
+    let res = sec.post(&format!("/persons/{id}/identity"), &bad_date).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("existe pas dans le calendrier"));
+    let (_, page) = sec.text(&format!("/persons/{id}/identity")).await;
+    assert!(page.contains("Aucun justificatif contrôlé") && page.contains("21/06/1936"), "{page}");
+    assert!(!page.contains("Historique de l'identité"), "no change was kept: {page}");
     // An identity of undetermined sex is not sent to INSi.
     let id = register_as(
         &sec,

@@ -127,29 +127,35 @@ pub(super) async fn create_appointment(
     };
     let id = state.app.plan_appointment(&actor, person, &planned).await.map_err(|e| match e {
         AppError::NotFound => subject_missing(),
-        AppError::Invalid(errors) => Outcome {
-            expression: errors.first().map(|e| appointment_path(e.field).to_string()),
-            ..Outcome::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "value",
-                errors
-                    .iter()
-                    .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        },
+        AppError::Invalid(errors) => invalid(&errors, appointment_path),
         other => other.into(),
     })?;
-    let body = match state.app.appointment(&actor, id).await {
-        Ok(a) => appointment_json(&a),
+    created(state.app.appointment(&actor, id).await, appointment_json, &format!("/fhir/Appointment/{id}"))
+}
+
+/// A refusal of the domain rules as an OperationOutcome pointing at the first element at fault.
+fn invalid(errors: &[relais_domain::DomainError], path: fn(&str) -> &'static str) -> Outcome {
+    Outcome {
+        expression: errors.first().map(|e| path(e.field).to_string()),
+        ..Outcome::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "value",
+            errors.iter().map(|e| format!("{} [{}]: {}", e.field, e.code, e.message)).collect::<Vec<_>>().join("; "),
+        )
+    }
+}
+
+/// 201 with the resource read back (or, for a write-only token, an OperationOutcome) and its Location.
+fn created<T>(read: AppResult<T>, to_json: fn(&T) -> Value, location: &str) -> Result<Response, Outcome> {
+    let body = match read {
+        Ok(r) => to_json(&r),
         Err(AppError::Forbidden) => {
             operation_outcome("information", "informational", "created; this token may not read it back", None)
         }
         Err(e) => return Err(e.into()),
     };
     let mut res = fhir_response(StatusCode::CREATED, body);
-    if let Ok(v) = HeaderValue::from_str(&format!("/fhir/Appointment/{id}")) {
+    if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
@@ -275,35 +281,10 @@ pub(super) async fn create_document(
     };
     let id = state.app.file_document(&actor, person, &doc).await.map_err(|e| match e {
         AppError::NotFound => subject_missing(),
-        AppError::Invalid(errors) => {
-            let first = errors.first();
-            Outcome {
-                expression: first.map(|e| document_path(e.field).to_string()),
-                ..Outcome::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "value",
-                    errors
-                        .iter()
-                        .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )
-            }
-        }
+        AppError::Invalid(errors) => invalid(&errors, document_path),
         other => other.into(),
     })?;
-    let body = match state.app.document(&actor, id).await {
-        Ok(d) => document_json(&d),
-        Err(AppError::Forbidden) => {
-            operation_outcome("information", "informational", "created; this token may not read it back", None)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut res = fhir_response(StatusCode::CREATED, body);
-    if let Ok(v) = HeaderValue::from_str(&format!("/fhir/DocumentReference/{id}")) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    created(state.app.document(&actor, id).await, document_json, &format!("/fhir/DocumentReference/{id}"))
 }
 
 fn document_path(field: &str) -> &'static str {
