@@ -812,6 +812,33 @@ fn one_day(
                     author_label: label.clone(),
                 });
             }
+            // One measure day in four also charts the day's drinks and an Algoplus score. Taken
+            // from the last id's random bits, not from `rng`, so the rest of the set is unchanged.
+            let bits = batch.observations.last().map(|o| o.id.0.as_u128()).unwrap_or_default();
+            if bits.is_multiple_of(4) {
+                let extra = [
+                    (VitalSign::FluidIntake, 800.0 + ((bits >> 8) % 13) as f64 * 100.0),
+                    (VitalSign::Algoplus, ((bits >> 16) % 8).min(5) as f64 * f64::from((bits >> 20).is_multiple_of(3))),
+                ];
+                for (i, (kind, value)) in extra.into_iter().enumerate() {
+                    let id = ObservationId(uuid::Uuid::from_u128(bits ^ (i as u128 + 1)));
+                    batch.observations.push(Observation {
+                        id,
+                        person_id: person,
+                        lineage_id: id,
+                        version: 1,
+                        is_current: true,
+                        kind,
+                        value,
+                        value2: None,
+                        effective_at: at,
+                        recorded_at: at,
+                        author_kind: "account".into(),
+                        author_id: Some(author.to_string()),
+                        author_label: label.clone(),
+                    });
+                }
+            }
         }
     }
 }

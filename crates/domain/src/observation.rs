@@ -1,8 +1,9 @@
-//! Vital signs and measures (constantes): LOINC codes, UCUM units, plausibility ranges.
+//! Vital signs and measures (constantes): codes, UCUM units, plausibility ranges.
 
 use crate::DomainError;
 
-/// A kind of measure Relais records.
+/// A kind of measure Relais records: the vital signs, and the pain scales and daily intake and
+/// elimination records that a care team charts beside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VitalSign {
     BodyWeight,
@@ -14,6 +15,71 @@ pub enum VitalSign {
     RespiratoryRate,
     CapillaryGlucose,
     PainScore,
+    /// Algoplus: behavioural pain scale of acute pain in elderly persons who cannot say it, 0–5.
+    Algoplus,
+    /// Doloplus-2: behavioural pain scale of the elderly with communication troubles, 0–30.
+    Doloplus,
+    /// Stools, recorded as their Bristol type (1 hard lumps … 7 liquid).
+    StoolConsistency,
+    /// What the person drank over the day.
+    FluidIntake,
+    /// The share of a meal the person ate.
+    FoodIntake,
+}
+
+/// The code system of a kind's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terminology {
+    Loinc,
+    /// Relais' own codes, for the French scales that have no LOINC code.
+    Relais,
+}
+
+impl Terminology {
+    pub fn system(self) -> &'static str {
+        match self {
+            Self::Loinc => LOINC_SYSTEM,
+            Self::Relais => RELAIS_MEASURE_SYSTEM,
+        }
+    }
+    pub fn from_system(system: &str) -> Option<Self> {
+        match system {
+            LOINC_SYSTEM => Some(Self::Loinc),
+            RELAIS_MEASURE_SYSTEM => Some(Self::Relais),
+            _ => None,
+        }
+    }
+}
+
+pub const LOINC_SYSTEM: &str = "http://loinc.org";
+/// Relais' code system for measures without a LOINC code (Algoplus, Doloplus, food intake).
+pub const RELAIS_MEASURE_SYSTEM: &str = "urn:relais:measure";
+
+/// The FHIR observation category a kind belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasureCategory {
+    VitalSigns,
+    /// Scores of an assessment scale.
+    Survey,
+    /// Intake and elimination observed by the team.
+    Exam,
+}
+
+impl MeasureCategory {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::VitalSigns => "vital-signs",
+            Self::Survey => "survey",
+            Self::Exam => "exam",
+        }
+    }
+    pub fn display(self) -> &'static str {
+        match self {
+            Self::VitalSigns => "Vital Signs",
+            Self::Survey => "Survey",
+            Self::Exam => "Exam",
+        }
+    }
 }
 
 /// How a value stands against the ranges of its kind.
@@ -26,7 +92,9 @@ pub enum Plausibility {
 
 struct Spec {
     code: &'static str,
-    loinc: &'static str,
+    terminology: Terminology,
+    /// The code in `terminology`.
+    term: &'static str,
     display: &'static str,
     label: &'static str,
     unit: &'static str,
@@ -34,89 +102,195 @@ struct Spec {
     possible: (f64, f64),
     /// Values outside are unusual and need confirmation.
     usual: (f64, f64),
+    /// Scores and counts: no decimals.
+    whole: bool,
+    category: MeasureCategory,
+    /// From this score on, the scale says the person is in pain.
+    pain_from: Option<f64>,
 }
 
-const SPECS: [Spec; 9] = [
+const SPECS: [Spec; 14] = [
     Spec {
         code: "weight",
-        loinc: "29463-7",
+        terminology: Terminology::Loinc,
+        term: "29463-7",
         display: "Body weight",
         label: "Poids",
         unit: "kg",
         possible: (0.3, 400.0),
         usual: (25.0, 180.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "height",
-        loinc: "8302-2",
+        terminology: Terminology::Loinc,
+        term: "8302-2",
         display: "Body height",
         label: "Taille",
         unit: "cm",
         possible: (20.0, 260.0),
         usual: (80.0, 210.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "blood_pressure",
-        loinc: "85354-9",
+        terminology: Terminology::Loinc,
+        term: "85354-9",
         display: "Blood pressure panel with all children optional",
         label: "Tension artérielle",
         unit: "mm[Hg]",
         possible: (30.0, 300.0),
         usual: (80.0, 200.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "heart_rate",
-        loinc: "8867-4",
+        terminology: Terminology::Loinc,
+        term: "8867-4",
         display: "Heart rate",
         label: "Pouls",
         unit: "/min",
         possible: (15.0, 300.0),
         usual: (40.0, 140.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "temperature",
-        loinc: "8310-5",
+        terminology: Terminology::Loinc,
+        term: "8310-5",
         display: "Body temperature",
         label: "Température",
         unit: "Cel",
         possible: (25.0, 45.0),
         usual: (35.0, 40.5),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "spo2",
-        loinc: "2708-6",
+        terminology: Terminology::Loinc,
+        term: "2708-6",
         display: "Oxygen saturation in Arterial blood",
         label: "Saturation en oxygène",
         unit: "%",
         possible: (40.0, 100.0),
         usual: (88.0, 100.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "respiratory_rate",
-        loinc: "9279-1",
+        terminology: Terminology::Loinc,
+        term: "9279-1",
         display: "Respiratory rate",
         label: "Fréquence respiratoire",
         unit: "/min",
         possible: (2.0, 80.0),
         usual: (8.0, 35.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "glucose",
-        loinc: "41653-7",
+        terminology: Terminology::Loinc,
+        term: "41653-7",
         display: "Glucose [Mass/volume] in Capillary blood by Glucometer",
         label: "Glycémie capillaire",
         unit: "g/L",
         possible: (0.1, 8.0),
         usual: (0.6, 3.0),
+        whole: false,
+        category: MeasureCategory::VitalSigns,
+        pain_from: None,
     },
     Spec {
         code: "pain",
-        loinc: "72514-3",
+        terminology: Terminology::Loinc,
+        term: "72514-3",
         display: "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
         label: "Douleur (EN 0-10)",
         unit: "{score}",
         possible: (0.0, 10.0),
         usual: (0.0, 10.0),
+        whole: true,
+        category: MeasureCategory::VitalSigns,
+        pain_from: Some(4.0),
+    },
+    Spec {
+        code: "algoplus",
+        terminology: Terminology::Relais,
+        term: "algoplus",
+        display: "Algoplus pain scale score",
+        label: "Douleur (Algoplus 0-5)",
+        unit: "{score}",
+        possible: (0.0, 5.0),
+        usual: (0.0, 5.0),
+        whole: true,
+        category: MeasureCategory::Survey,
+        pain_from: Some(2.0),
+    },
+    Spec {
+        code: "doloplus",
+        terminology: Terminology::Relais,
+        term: "doloplus",
+        display: "Doloplus-2 pain scale score",
+        label: "Douleur (Doloplus 0-30)",
+        unit: "{score}",
+        possible: (0.0, 30.0),
+        usual: (0.0, 30.0),
+        whole: true,
+        category: MeasureCategory::Survey,
+        pain_from: Some(5.0),
+    },
+    Spec {
+        code: "stools",
+        terminology: Terminology::Loinc,
+        term: "11029-6",
+        display: "Consistency of Stool",
+        label: "Selles (type de Bristol 1-7)",
+        unit: "{type}",
+        possible: (1.0, 7.0),
+        usual: (1.0, 7.0),
+        whole: true,
+        category: MeasureCategory::Exam,
+        pain_from: None,
+    },
+    Spec {
+        code: "fluid_intake",
+        terminology: Terminology::Loinc,
+        term: "9108-2",
+        display: "Fluid intake total 24 hour",
+        label: "Hydratation (boissons sur 24 h)",
+        unit: "mL",
+        possible: (0.0, 10000.0),
+        usual: (500.0, 3500.0),
+        whole: true,
+        category: MeasureCategory::Exam,
+        pain_from: None,
+    },
+    Spec {
+        code: "food_intake",
+        terminology: Terminology::Relais,
+        term: "food-intake",
+        display: "Share of the meal eaten",
+        label: "Alimentation (part du repas mangée)",
+        unit: "%",
+        possible: (0.0, 100.0),
+        usual: (0.0, 100.0),
+        whole: true,
+        category: MeasureCategory::Exam,
+        pain_from: None,
     },
 ];
 
@@ -124,7 +298,7 @@ pub const SYSTOLIC_LOINC: &str = "8480-6";
 pub const DIASTOLIC_LOINC: &str = "8462-4";
 
 impl VitalSign {
-    pub const ALL: [VitalSign; 9] = [
+    pub const ALL: [VitalSign; 14] = [
         Self::BodyWeight,
         Self::BodyHeight,
         Self::BloodPressure,
@@ -134,6 +308,11 @@ impl VitalSign {
         Self::RespiratoryRate,
         Self::CapillaryGlucose,
         Self::PainScore,
+        Self::Algoplus,
+        Self::Doloplus,
+        Self::StoolConsistency,
+        Self::FluidIntake,
+        Self::FoodIntake,
     ];
 
     fn spec(self) -> &'static Spec {
@@ -142,8 +321,25 @@ impl VitalSign {
     pub fn code(self) -> &'static str {
         self.spec().code
     }
-    pub fn loinc(self) -> &'static str {
-        self.spec().loinc
+    pub fn terminology(self) -> Terminology {
+        self.spec().terminology
+    }
+    /// The code in the kind's terminology (a LOINC code, else Relais' own).
+    pub fn term(self) -> &'static str {
+        self.spec().term
+    }
+    pub fn category(self) -> MeasureCategory {
+        self.spec().category
+    }
+    /// Whether values are whole numbers (scores, types, millilitres, percentages).
+    pub fn whole(self) -> bool {
+        self.spec().whole
+    }
+    /// What a score says of pain, by the scale's own threshold: « douleur (≥ 2/5) ».
+    pub fn pain_reading(self, value: f64) -> Option<String> {
+        let from = self.spec().pain_from?;
+        let max = self.spec().possible.1;
+        (value >= from).then(|| format!("douleur (score ≥ {}/{})", french_number(from), french_number(max)))
     }
     pub fn display(self) -> &'static str {
         self.spec().display
@@ -161,7 +357,7 @@ impl VitalSign {
         match self.spec().unit {
             "Cel" => "°C",
             "mm[Hg]" => "mmHg",
-            "{score}" => "",
+            "{score}" | "{type}" => "",
             u => u,
         }
     }
@@ -171,8 +367,10 @@ impl VitalSign {
             .find(|k| k.code() == code)
             .ok_or_else(|| DomainError::new("kind", "kind-invalid", "type de mesure inconnu"))
     }
-    pub fn from_loinc(loinc: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.loinc() == loinc)
+    /// The kind a code of `system` stands for.
+    pub fn from_coding(system: &str, code: &str) -> Option<Self> {
+        let t = Terminology::from_system(system)?;
+        Self::ALL.into_iter().find(|k| k.terminology() == t && k.term() == code)
     }
 }
 
@@ -243,8 +441,18 @@ impl Measure {
             }
             (_, None) => {}
         }
-        if kind == VitalSign::PainScore && value.fract() != 0.0 {
-            return Err(DomainError::new("value", "value-impossible", "l'échelle numérique va de 0 à 10 par pas de 1"));
+        if kind.whole() && value.fract() != 0.0 {
+            let s = kind.spec();
+            return Err(DomainError::new(
+                "value",
+                "value-impossible",
+                format!(
+                    "{} : nombre entier attendu, de {} à {}",
+                    s.label,
+                    french_number(s.possible.0),
+                    french_number(s.possible.1)
+                ),
+            ));
         }
         Ok(Self { kind, value, value2, plausibility: p })
     }
@@ -430,6 +638,28 @@ mod tests {
     }
 
     #[test]
+    fn pain_scales_intake_and_stools() {
+        assert_eq!(Measure::new(VitalSign::Algoplus, 3.0, None).unwrap().plausibility, Plausibility::Normal);
+        assert_eq!(Measure::new(VitalSign::Algoplus, 6.0, None).unwrap_err().code, "value-impossible");
+        let e = Measure::new(VitalSign::Doloplus, 4.5, None).unwrap_err();
+        assert!(e.message.contains("entier"), "{}", e.message);
+        assert_eq!(VitalSign::Algoplus.pain_reading(2.0).as_deref(), Some("douleur (score ≥ 2/5)"));
+        assert_eq!(VitalSign::Algoplus.pain_reading(1.0), None);
+        assert_eq!(VitalSign::Doloplus.pain_reading(5.0).as_deref(), Some("douleur (score ≥ 5/30)"));
+        assert_eq!(VitalSign::PainScore.pain_reading(4.0).as_deref(), Some("douleur (score ≥ 4/10)"));
+        assert_eq!(VitalSign::BodyWeight.pain_reading(90.0), None);
+        assert_eq!(Measure::new(VitalSign::StoolConsistency, 0.0, None).unwrap_err().code, "value-impossible");
+        assert!(Measure::new(VitalSign::StoolConsistency, 7.0, None).is_ok());
+        assert_eq!(Measure::new(VitalSign::FluidIntake, 300.0, None).unwrap().plausibility, Plausibility::Unusual);
+        assert_eq!(Measure::new(VitalSign::FluidIntake, 1500.0, None).unwrap().plausibility, Plausibility::Normal);
+        assert_eq!(Measure::new(VitalSign::FoodIntake, 120.0, None).unwrap_err().code, "value-impossible");
+        assert_eq!(VitalSign::FoodIntake.unit_label(), "%");
+        assert_eq!(VitalSign::StoolConsistency.unit_label(), "");
+        assert_eq!(VitalSign::Algoplus.category(), MeasureCategory::Survey);
+        assert_eq!(VitalSign::FluidIntake.terminology(), Terminology::Loinc);
+    }
+
+    #[test]
     fn ranges() {
         assert_eq!(Measure::new(VitalSign::BodyWeight, 72.5, None).unwrap().plausibility, Plausibility::Normal);
         assert_eq!(Measure::new(VitalSign::BodyWeight, 190.0, None).unwrap().plausibility, Plausibility::Unusual);
@@ -443,12 +673,14 @@ mod tests {
         assert_eq!(parse_number("value", "72,5").unwrap(), 72.5);
         assert!(parse_number("value", "abc").is_err());
         assert!(parse_number("value", "inf").is_err());
-        assert_eq!(VitalSign::BodyWeight.loinc(), "29463-7");
-        assert_eq!(VitalSign::BloodPressure.loinc(), "85354-9");
+        assert_eq!(VitalSign::BodyWeight.term(), "29463-7");
+        assert_eq!(VitalSign::BloodPressure.term(), "85354-9");
         assert_eq!(VitalSign::PainScore.unit(), "{score}");
-        for k in VitalSign::ALL {
+        for (i, k) in VitalSign::ALL.into_iter().enumerate() {
+            assert_eq!(k as usize, i, "ALL follows the declaration order the specs are indexed by");
             assert_eq!(VitalSign::from_code(k.code()).unwrap(), k);
-            assert_eq!(VitalSign::from_loinc(k.loinc()), Some(k));
+            assert_eq!(VitalSign::from_coding(k.terminology().system(), k.term()), Some(k));
         }
+        assert_eq!(VitalSign::from_coding(RELAIS_MEASURE_SYSTEM, "29463-7"), None, "a code is read in its system");
     }
 }

@@ -518,11 +518,11 @@ pub mod observation {
     //! FHIR Observation (vital-signs profile) in and out.
 
     use super::{CodeableConcept, FhirError, Reference};
-    use relais_domain::observation::{DIASTOLIC_LOINC, SYSTOLIC_LOINC, VitalSign};
+    use relais_domain::observation::{DIASTOLIC_LOINC, MeasureCategory, SYSTOLIC_LOINC, VitalSign};
     use serde::Deserialize;
     use serde_json::{Value, json};
 
-    pub const LOINC: &str = "http://loinc.org";
+    pub const LOINC: &str = relais_domain::observation::LOINC_SYSTEM;
     pub const UCUM: &str = "http://unitsofmeasure.org";
     pub const VITAL_SIGNS_PROFILE: &str = "http://hl7.org/fhir/StructureDefinition/vitalsigns";
     pub const CATEGORY_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
@@ -598,15 +598,23 @@ pub mod observation {
                 "Observation.status",
             ));
         }
-        let code = loinc_of(&o.code)
-            .ok_or_else(|| FhirError::invalid("required", "a LOINC code is required", "Observation.code"))?;
-        let kind = VitalSign::from_loinc(code).ok_or_else(|| {
-            FhirError::invalid(
-                "not-supported",
-                format!("LOINC code not supported: {}", code.chars().take(20).collect::<String>()),
-                "Observation.code",
-            )
-        })?;
+        let kind = o
+            .code
+            .coding
+            .iter()
+            .find_map(|c| VitalSign::from_coding(c.system.as_deref()?, c.code.as_deref()?))
+            .ok_or_else(|| {
+                let sent = o.code.coding.first().and_then(|c| c.code.as_deref()).unwrap_or("");
+                FhirError::invalid(
+                    "not-supported",
+                    format!(
+                        "Observation.code must hold a supported LOINC code or a code of {}; got {:?}",
+                        relais_domain::observation::RELAIS_MEASURE_SYSTEM,
+                        sent.chars().take(20).collect::<String>()
+                    ),
+                    "Observation.code",
+                )
+            })?;
         let patient_id =
             o.subject.reference.as_deref().and_then(|r| r.strip_prefix("Patient/")).map(str::to_string).ok_or_else(
                 || FhirError::invalid("required", "subject must reference Patient/{id}", "Observation.subject"),
@@ -654,13 +662,19 @@ pub mod observation {
     }
 
     pub fn to_json(v: &ObservationView) -> Value {
+        let category = v.kind.category();
+        let mut meta = json!({ "lastUpdated": v.last_updated });
+        // Only vital signs claim the vital-signs profile: pain scales and intake are not.
+        if category == MeasureCategory::VitalSigns {
+            meta["profile"] = json!([VITAL_SIGNS_PROFILE]);
+        }
         let mut out = json!({
             "resourceType": "Observation",
             "id": v.id,
-            "meta": { "profile": [VITAL_SIGNS_PROFILE], "lastUpdated": v.last_updated },
+            "meta": meta,
             "status": "final",
-            "category": [{ "coding": [{ "system": CATEGORY_SYSTEM, "code": "vital-signs", "display": "Vital Signs" }] }],
-            "code": { "coding": [{ "system": LOINC, "code": v.kind.loinc(), "display": v.kind.display() }], "text": v.kind.label() },
+            "category": [{ "coding": [{ "system": CATEGORY_SYSTEM, "code": category.code(), "display": category.display() }] }],
+            "code": { "coding": [{ "system": v.kind.terminology().system(), "code": v.kind.term(), "display": v.kind.display() }], "text": v.kind.label() },
             "subject": { "reference": format!("Patient/{}", v.patient_id) },
             "effectiveDateTime": v.effective,
         });
@@ -703,6 +717,32 @@ pub mod observation {
             assert_eq!(parse(wrong_unit).unwrap_err().status, 422);
             let unknown_code = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1234-5"}]},"subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z"}"#;
             assert_eq!(parse(unknown_code).unwrap_err().code, "not-supported");
+        }
+
+        #[test]
+        fn scales_without_loinc_travel_in_relais_codes() {
+            let algoplus = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"urn:relais:measure","code":"algoplus"}]},
+                "subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z","valueQuantity":{"value":3,"system":"http://unitsofmeasure.org","code":"{score}"}}"#;
+            let p = parse(algoplus).unwrap();
+            assert_eq!((p.kind, p.value), (VitalSign::Algoplus, 3.0));
+            let out = to_json(&ObservationView {
+                id: "1".into(),
+                patient_id: "abc".into(),
+                kind: p.kind,
+                value: p.value,
+                value2: None,
+                effective: p.effective.clone(),
+                last_updated: p.effective,
+            });
+            assert_eq!(out["code"]["coding"][0]["system"], "urn:relais:measure");
+            assert_eq!(out["category"][0]["coding"][0]["code"], "survey");
+            assert!(out["meta"].get("profile").is_none(), "a pain scale does not claim the vital-signs profile");
+            // The same code in LOINC's system is not Algoplus.
+            let wrong_system = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"algoplus"}]},"subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z"}"#;
+            assert_eq!(parse(wrong_system).unwrap_err().code, "not-supported");
+            let fluid = br#"{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"9108-2"}]},
+                "subject":{"reference":"Patient/abc"},"effectiveDateTime":"2026-11-26T08:00:00Z","valueQuantity":{"value":1200,"system":"http://unitsofmeasure.org","code":"mL"}}"#;
+            assert_eq!(parse(fluid).unwrap().kind, VitalSign::FluidIntake);
         }
     }
 }

@@ -180,7 +180,7 @@ pub async fn observations(conn: &mut Conn, engine: Engine, org: OrganisationId, 
                     .bind(o.version)
                     .bind(o.is_current as i16)
                     .bind(o.kind.code())
-                    .bind(o.kind.loinc())
+                    .bind(o.kind.term())
                     .bind(o.value)
                     .bind(o.kind.unit())
                     .bind(o.effective_at)

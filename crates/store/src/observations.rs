@@ -63,7 +63,9 @@ pub async fn insert(conn: &mut Conn, org: OrganisationId, o: &Observation) -> Re
         .bind(o.version)
         .bind(o.is_current as i16)
         .bind(o.kind.code())
-        .bind(o.kind.loinc())
+        // The `loinc` column holds the kind's code in its own system: LOINC, or Relais' codes
+        // for the French scales LOINC lacks (they cannot be mistaken for a LOINC code).
+        .bind(o.kind.term())
         .bind(o.value)
         .bind(o.kind.unit())
         .bind(o.effective_at)
@@ -105,7 +107,7 @@ pub async fn for_person(conn: &mut Conn, person: PersonId, q: &ObservationQuery)
     if let Some(k) = q.kind {
         n += 1;
         sql.push_str(&format!(" AND o.loinc = ${n}"));
-        texts.push(k.loinc().to_string());
+        texts.push(k.term().to_string());
     }
     if let Some(from) = q.from {
         n += 1;

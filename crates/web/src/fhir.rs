@@ -620,9 +620,20 @@ async fn search_observations(
         match k.as_str() {
             "patient" | "subject" => patient = Some(v.trim_start_matches("Patient/").to_string()),
             "code" => {
-                let code = v.split_once('|').map(|(_, c)| c).unwrap_or(&v);
-                query.kind = Some(relais_domain::observation::VitalSign::from_loinc(code).ok_or_else(|| {
-                    Outcome::new(StatusCode::BAD_REQUEST, "not-supported", "code must be a supported LOINC code")
+                use relais_domain::observation::{Terminology, VitalSign};
+                // A token is `system|code`, or a bare code looked up in LOINC, then Relais' codes.
+                let kind = match v.split_once('|') {
+                    Some((system, code)) => VitalSign::from_coding(system, code),
+                    None => [Terminology::Loinc, Terminology::Relais]
+                        .into_iter()
+                        .find_map(|t| VitalSign::from_coding(t.system(), &v)),
+                };
+                query.kind = Some(kind.ok_or_else(|| {
+                    Outcome::new(
+                        StatusCode::BAD_REQUEST,
+                        "not-supported",
+                        "code must be a supported LOINC code or a code of urn:relais:measure",
+                    )
                 })?);
             }
             "date" => match date_bound(&v, &tz)? {

@@ -1224,7 +1224,12 @@ async fn person_render(
         .map(|o| {
             let value = match o.value2 {
                 Some(d) => format!("{}/{} {}", fmt_number(o.value), fmt_number(d), o.kind.unit_label()),
-                None => format!("{} {}", fmt_number(o.value), o.kind.unit_label()),
+                None => format!("{} {}", fmt_number(o.value), o.kind.unit_label()).trim_end().to_string(),
+            };
+            // A pain score says what it means by its scale's own threshold.
+            let value = match o.kind.pain_reading(o.value) {
+                Some(r) => format!("{value} — {r}"),
+                None => value,
             };
             (when(o.effective_at, tz), o.kind.label(), value, o.author_label.clone())
         })

@@ -278,3 +278,62 @@ async fn the_weight_chart_gives_the_bmi_and_its_criterion(t: TestApp) {
     // Born in 1938: from 70 years on, a BMI under 22 is a criterion of undernutrition.
     assert!(chart.contains("IMC 21,3 (dernier poids, taille 165 cm) : critère de dénutrition (HAS)"), "{chart}");
 }
+
+both_engines!(pain_scales_intake_and_stools);
+
+async fn pain_scales_intake_and_stools(t: TestApp) {
+    let id = resident(&t, "ALGOPLUS").await;
+    let aide = t.login("aide.nord").await;
+    let path = format!("/persons/{id}/observations");
+    for (kind, value) in [("algoplus", "3"), ("stools", "4"), ("fluid_intake", "1200"), ("food_intake", "75")] {
+        let res = aide.post(&path, &[("kind", kind), ("value", value)]).await;
+        assert_eq!(res.status(), 303, "{kind}");
+    }
+    let (_, page) = aide.text(&format!("/persons/{id}")).await;
+    assert!(page.contains("Douleur (Algoplus 0-5)"), "{page}");
+    assert!(page.contains("3 — douleur (score ≥ 2/5)"), "the scale says what the score means");
+    assert!(page.contains("1200 mL") && page.contains("75 %"));
+    let res = aide.post(&path, &[("kind", "doloplus"), ("value", "4,5")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("nombre entier attendu"));
+    let res = aide.post(&path, &[("kind", "stools"), ("value", "8")]).await;
+    assert_eq!(res.status(), 422);
+
+    let token = t.api_token("system/*.*").await;
+    let c = reqwest::Client::new();
+    let body = json!({
+        "resourceType": "Observation", "status": "final",
+        "code": { "coding": [{ "system": "urn:relais:measure", "code": "doloplus" }] },
+        "subject": { "reference": format!("Patient/{id}") },
+        "effectiveDateTime": "2026-11-20T09:00:00+01:00",
+        "valueQuantity": { "value": 12, "system": "http://unitsofmeasure.org", "code": "{score}" }
+    });
+    let r = c
+        .post(t.url("/fhir/Observation"))
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let get = |path: String| c.get(t.url(&path)).bearer_auth(&token).send();
+    let b: Value = get(format!("/fhir/Observation?patient={id}&code=urn:relais:measure%7Cdoloplus"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["total"], 1);
+    assert_eq!(b["entry"][0]["resource"]["category"][0]["coding"][0]["code"], "survey");
+    assert_eq!(b["entry"][0]["resource"]["valueQuantity"]["value"], 12.0);
+    let b: Value = get(format!("/fhir/Observation?patient={id}&code=9108-2")).await.unwrap().json().await.unwrap();
+    assert_eq!(b["total"], 1, "a bare code is looked up in LOINC");
+    assert_eq!(b["entry"][0]["resource"]["valueQuantity"]["code"], "mL");
+    let r = get(format!("/fhir/Observation?patient={id}&code=http://loinc.org%7Cdoloplus")).await.unwrap();
+    assert_eq!(r.status(), 400, "a Relais code is not a LOINC code");
+    // The chart and the round know the new kinds.
+    let (status, chart) = aide.text(&format!("/persons/{id}/chart?kind=fluid_intake&months=12")).await;
+    assert_eq!(status, 200);
+    assert!(chart.contains("Hydratation (boissons sur 24 h)") && chart.contains("<svg"));
+}
