@@ -68,6 +68,13 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// GIR of an AGGIR grid from its eight computed variables, e.g. `relais aggir CCBBBBAA`:
+    /// cohérence, orientation, toilette, habillage, alimentation, élimination, transferts,
+    /// déplacements à l'intérieur, one letter A, B or C each. Prints `rang=R gir=G`.
+    Aggir {
+        #[arg(allow_hyphen_values = true)]
+        modalities: String,
+    },
     /// Restore a backup after checking its checksum, integrity and audit chain.
     Restore {
         #[arg(long)]
@@ -274,6 +281,10 @@ async fn organisation(app: &App, finess: Option<&str>) -> anyhow::Result<relais_
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // A pure computation: it must work without configuration or database.
+    if let Command::Aggir { modalities } = &cli.command {
+        return Ok(aggir(modalities));
+    }
     let mut config = load_config(&cli)?;
     match cli.command {
         Command::Serve { listen, metrics_listen, demo } => {
@@ -393,6 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Aggir { modalities } => Ok(aggir(&modalities)),
         Command::Restore { from, force } => {
             config.validate()?;
             let (url, _) = config.database_url()?;
@@ -451,6 +463,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = build_app(store, config.settings(), Arc::new(SystemClock));
             admin(&app, command).await?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn aggir(modalities: &str) -> ExitCode {
+    match relais_domain::aggir::parse_eight(modalities) {
+        Ok(eight) => {
+            let r = relais_domain::aggir::gir(eight);
+            println!("rang={} gir={}", r.rank, r.gir);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("relais aggir : {}", e.message);
+            ExitCode::from(2)
         }
     }
 }

@@ -381,3 +381,57 @@ async fn batch_qualification_asks_insi_for_every_eligible_identity() {
     assert!(!o.status.success());
     assert!(text(&o).contains("[insi]"), "{}", text(&o));
 }
+
+fn aggir(dir: &Path, modalities: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["aggir", modalities])
+        .env("RELAIS_DATA_DIR", dir)
+        // A configuration file that does not exist: the computation must not read one.
+        .env("RELAIS_CONFIG", dir.join("absent.toml"))
+        .env_remove("RELAIS_DATABASE_URL")
+        .output()
+        .expect("run relais")
+}
+
+#[test]
+fn aggir_prints_rank_and_gir_without_configuration_or_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for (modalities, expected) in [
+        ("AAAAAAAA", "rang=13 gir=6"),
+        ("CCCCCCCC", "rang=1 gir=1"),
+        ("CCBBBBAA", "rang=4 gir=2"),
+        ("ABCAABCC", "rang=6 gir=2"),
+        // Exactly 4 000 in group H: rank 11 (« supérieure ou égale »).
+        ("AABBAAAA", "rang=11 gir=4"),
+        ("aacccccc", "rang=5 gir=2"),
+    ] {
+        let o = aggir(dir.path(), modalities);
+        assert!(o.status.success(), "{modalities}: {}", text(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), format!("{expected}\n"), "{modalities}");
+        assert!(o.stderr.is_empty(), "{modalities}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no database or file created");
+}
+
+#[test]
+fn aggir_refuses_bad_input_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    for (modalities, says) in [
+        ("AAAAAAA", "il faut exactement 8 lettres (A, B ou C)"),
+        ("AAAAAAA", "7 caractères reçus"),
+        ("AAAAAAAAA", "9 caractères reçus"),
+        ("", "0 caractère reçu"),
+        ("AADAAAAA", "position 3 (toilette) : « D » n'est pas une modalité ; A, B ou C attendu."),
+        ("AAAAAAA1", "position 8 (déplacements à l'intérieur) : « 1 »"),
+        ("A-BAAAAA", "position 2 (orientation) : « - »"),
+        ("-AAAAAAA", "position 1 (cohérence) : « - »"),
+        ("AAAA AAA", "position 5 (alimentation)"),
+    ] {
+        let o = aggir(dir.path(), modalities);
+        assert_eq!(o.status.code(), Some(2), "{modalities:?}: {}", text(&o));
+        assert!(o.stdout.is_empty(), "{modalities:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("relais aggir : "), "{modalities:?}: {err}");
+        assert!(err.contains(says), "{modalities:?}: {err}");
+    }
+}
