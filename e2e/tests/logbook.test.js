@@ -161,6 +161,15 @@ describe('logbook: round with an alert, note to read, shift digest, search', () 
       await openUnit(page);
       await page.getByRole('link', { name: 'Agenda' }).click();
       await page.getByRole('heading', { name: /Agenda/, level: 1 }).waitFor();
+      // The agenda shows the week from Monday: on a Sunday, tomorrow is in the next one.
+      const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: 'Europe/Paris' });
+      if (weekday.format(tomorrow) === 'Mon') {
+        const before = page.url();
+        await Promise.all([
+          page.waitForURL((u) => u.href !== before),
+          page.getByRole('link', { name: 'Semaine suivante' }).click(),
+        ]);
+      }
       await checkPage(page);
       const entry = page.locator('article.note').filter({ hasText: marker });
       await entry.waitFor();

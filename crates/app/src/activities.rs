@@ -6,9 +6,10 @@ use crate::{Actor, App, AppError, Result, Validation};
 use jiff::civil::{Date, Time};
 use relais_domain::DomainError;
 use relais_domain::access::{Decision, PersonAction, may_plan_activities};
-use relais_domain::activity::{ActivityDetails, Attendance, Repeat, session_dates};
+use relais_domain::activity::{ActivityDetails, Attendance};
 use relais_domain::date::parse_date;
 use relais_domain::ids::*;
+use relais_domain::recurrence::{Planned, Repeat, occurrences};
 use relais_store::activities::{self, Activity, Participant};
 use relais_store::persons::{self, Person};
 use relais_store::{StoreError, audit};
@@ -96,7 +97,7 @@ impl App {
         {
             v.push(DomainError::new("end", "order", "la fin doit suivre le début"));
         }
-        let repeat = v.check(Repeat::from_code(if input.repeat.is_empty() { "once" } else { &input.repeat }));
+        let repeat = v.check(Repeat::from_code_among(&input.repeat, &Repeat::BY_DAYS));
         let until = match input.until.trim() {
             "" => None,
             u => v.check(parse_date("until", u)),
@@ -116,7 +117,7 @@ impl App {
             }
         };
         let dates = match (day, repeat) {
-            (Some(d), Some(r)) => v.check(session_dates(d, r, until)),
+            (Some(d), Some(r)) => v.check(occurrences(d, r, until, Planned::Session)).map(|o| o.dates),
             _ => None,
         };
         if let Some(d) = day

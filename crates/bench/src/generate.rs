@@ -17,9 +17,10 @@ use relais_domain::ids::*;
 use relais_domain::ins::{Ins, InsAuthority};
 use relais_domain::note::{Importance, Mention, NoteContent};
 use relais_domain::observation::{Threshold, VitalSign};
+use relais_domain::recurrence::Repeat;
 use relais_domain::stay::{DischargeReason, StayMode};
 use relais_store::activities::Activity;
-use relais_store::appointments::Appointment;
+use relais_store::appointments::{Appointment, Series};
 use relais_store::notes::Note;
 use relais_store::observations::Observation;
 use relais_store::org::{Account, GrantRow};
@@ -692,6 +693,44 @@ fn activities(
     }
 }
 
+/// Physiotherapy is planned as a weekly series (4 to 8 sessions at the same local time). Its
+/// extra ids and length come from the first id's random bits, not from the generator, so the
+/// rest of the data set is the same as without series.
+fn weekly_series(batch: &mut Batch, tz: &TimeZone, first: Appointment) {
+    let series = Series { id: first.id, repeat: Repeat::Weekly };
+    let random = *first.id.0.as_bytes();
+    let count = 4 + i64::from(random[15] % 5);
+    let local = |micros: i64| Timestamp::from_microsecond(micros).map(|t| tz.to_datetime(t));
+    let (Ok(starts), Ok(ends)) = (local(first.details.starts_at), local(first.details.ends_at)) else {
+        batch.appointments.push(first);
+        return;
+    };
+    for week in 0..count {
+        let shift = jiff::Span::new().days(7 * week);
+        let at = |dt: jiff::civil::DateTime| {
+            dt.checked_add(shift).ok().and_then(|d| tz.to_timestamp(d).ok()).map(|t| t.as_microsecond())
+        };
+        let (Some(starts_at), Some(ends_at)) = (at(starts), at(ends)) else { continue };
+        let id = if week == 0 {
+            first.id
+        } else {
+            let mut bytes = [0u8; 10];
+            bytes.copy_from_slice(&random[6..]);
+            bytes[9] ^= week as u8;
+            bytes[8] ^= 0x5a;
+            AppointmentId(
+                uuid::Builder::from_unix_timestamp_millis((first.created_at / 1000).max(0) as u64, &bytes).into_uuid(),
+            )
+        };
+        batch.appointments.push(Appointment {
+            id,
+            details: AppointmentDetails { starts_at, ends_at, ..first.details.clone() },
+            series: Some(series),
+            ..first.clone()
+        });
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn one_day(
     rng: &mut Rng,
@@ -710,7 +749,7 @@ fn one_day(
         let (title, location, external, transport) = rng.pick(APPOINTMENTS);
         let start = base + (14 * 24 + 9 + rng.below(7) as i64) * 3_600_000_000;
         let (author, label) = writers[rng.below(writers.len() as u64) as usize].clone();
-        batch.appointments.push(Appointment {
+        let first = Appointment {
             id: AppointmentId(rng.uuid_at(base)),
             person_id: person,
             establishment_id: Some(stay.establishment_id),
@@ -728,7 +767,13 @@ fn one_day(
             created_label: label,
             created_at: base,
             cancelled_at: None,
-        });
+            series: None,
+        };
+        if title == "Kinésithérapie" {
+            weekly_series(batch, tz, first);
+        } else {
+            batch.appointments.push(first);
+        }
     }
     let notes_per_day = if kind.residential { 5 } else { 1 };
     let measures_per_week = if kind.residential { 3 } else { 1 };

@@ -16,6 +16,7 @@ pub mod note;
 pub mod observation;
 pub mod organisation;
 pub mod password;
+pub mod recurrence;
 pub mod scope;
 pub mod stay;
 pub mod text;

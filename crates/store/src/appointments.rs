@@ -1,10 +1,11 @@
 //! Appointments: a person's, a unit's over a period; cancelled ones are kept and marked.
 
-use crate::bulk::{AnyQuery, multi_insert};
+use crate::bulk::AnyQuery;
 use crate::codec::{corrupt, flag, id, opt_id};
-use crate::{Conn, Engine, Micros, Result};
+use crate::{Conn, Engine, Micros, Result, placeholders};
 use relais_domain::appointment::{AppointmentDetails, Transport};
 use relais_domain::ids::*;
+use relais_domain::recurrence::Repeat;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -20,9 +21,19 @@ pub struct Appointment {
     pub created_label: String,
     pub created_at: Micros,
     pub cancelled_at: Option<Micros>,
+    /// Set on every occurrence of a recurring appointment.
+    pub series: Option<Series>,
 }
 
-const COLUMNS: &str = "a.id, a.person_id, a.establishment_id, a.unit_id, a.title, a.location, a.starts_at, a.ends_at, a.external, a.transport, a.escort, a.created_by, a.created_label, a.created_at, a.cancelled_at";
+/// The occurrences planned together by one repeated appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Series {
+    /// The first occurrence's id.
+    pub id: AppointmentId,
+    pub repeat: Repeat,
+}
+
+const COLUMNS: &str = "a.id, a.person_id, a.establishment_id, a.unit_id, a.title, a.location, a.starts_at, a.ends_at, a.external, a.transport, a.escort, a.created_by, a.created_label, a.created_at, a.cancelled_at, a.series_id, a.series_repeat";
 
 fn from_row(r: &AnyRow) -> Result<Appointment> {
     Ok(Appointment {
@@ -43,6 +54,14 @@ fn from_row(r: &AnyRow) -> Result<Appointment> {
         created_label: r.try_get(12)?,
         created_at: r.try_get(13)?,
         cancelled_at: r.try_get(14)?,
+        series: match (r.try_get::<Option<String>, _>(15)?, r.try_get::<Option<String>, _>(16)?) {
+            (Some(series), Some(repeat)) => Some(Series {
+                id: id(&series, "appointment series")?,
+                repeat: Repeat::from_code(&repeat).map_err(|_| corrupt("series repeat"))?,
+            }),
+            (None, None) => None,
+            _ => return Err(corrupt("appointment series")),
+        },
     })
 }
 
@@ -62,6 +81,8 @@ pub(crate) const INSERT_COLUMNS: &[&str] = &[
     "created_by",
     "created_label",
     "created_at",
+    "series_id",
+    "series_repeat",
 ];
 
 /// Binds one appointment's values in the order of `INSERT_COLUMNS`.
@@ -82,13 +103,14 @@ pub(crate) fn bind_appointment<'q>(q: AnyQuery<'q>, org: OrganisationId, a: &App
         .bind(a.created_by.map(|c| c.to_string()))
         .bind(a.created_label.clone())
         .bind(a.created_at)
+        .bind(a.series.map(|s| s.id.to_string()))
+        .bind(a.series.map(|s| s.repeat.code()))
 }
 
-pub async fn insert(conn: &mut Conn, org: OrganisationId, a: &Appointment) -> Result<()> {
+/// Inserts one appointment or the occurrences of a series.
+pub async fn insert_all(conn: &mut Conn, org: OrganisationId, list: &[Appointment]) -> Result<()> {
     let engine = if conn.backend_name() == "SQLite" { Engine::Sqlite } else { Engine::Postgres };
-    let sql = multi_insert(engine, "appointment", INSERT_COLUMNS, 1);
-    bind_appointment(sqlx::query(AssertSqlSafe(sql)), org, a).execute(conn).await?;
-    Ok(())
+    crate::bulk::appointments(conn, engine, org, list).await
 }
 
 pub async fn get(conn: &mut Conn, org: OrganisationId, appointment: AppointmentId) -> Result<Option<Appointment>> {
@@ -99,6 +121,40 @@ pub async fn get(conn: &mut Conn, org: OrganisationId, appointment: AppointmentI
         .fetch_optional(conn)
         .await?;
     r.as_ref().map(from_row).transpose()
+}
+
+/// The occurrences of a person's series starting at or after `from`, not cancelled, soonest first.
+pub async fn series_from(
+    conn: &mut Conn,
+    org: OrganisationId,
+    person: PersonId,
+    series: AppointmentId,
+    from: Micros,
+) -> Result<Vec<AppointmentId>> {
+    let rows = sqlx::query(
+        "SELECT id FROM appointment WHERE series_id = $1 AND organisation_id = $2 AND person_id = $3 \
+         AND starts_at >= $4 AND cancelled_at IS NULL ORDER BY starts_at",
+    )
+    .bind(series.to_string())
+    .bind(org.to_string())
+    .bind(person.to_string())
+    .bind(from)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| id(&r.try_get::<String, _>(0)?, "appointment id")).collect()
+}
+
+/// Cancels the given appointments not yet cancelled; returns how many were.
+pub async fn cancel_all(conn: &mut Conn, list: &[AppointmentId], at: Micros) -> Result<u64> {
+    if list.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE appointment SET cancelled_at = $1 WHERE cancelled_at IS NULL AND id IN ({})",
+        placeholders(2, list.len())
+    );
+    let q = list.iter().fold(sqlx::query(AssertSqlSafe(sql)).bind(at), |q, a| q.bind(a.to_string()));
+    Ok(q.execute(conn).await?.rows_affected())
 }
 
 /// Cancels a planned appointment; false when it already was.
@@ -138,5 +194,29 @@ pub async fn for_unit(conn: &mut Conn, unit: UnitId, from: Micros, to: Micros) -
         "SELECT {COLUMNS} FROM appointment a WHERE a.unit_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY a.starts_at LIMIT 2000"
     );
     let rows = sqlx::query(AssertSqlSafe(sql)).bind(unit.to_string()).bind(from).bind(to).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// An establishment's appointments starting in [from, to), soonest first: those of its units and
+/// those filed under it without a unit; with `unit`, only that unit's. At most `limit` rows.
+pub async fn for_establishment(
+    conn: &mut Conn,
+    org: OrganisationId,
+    establishment: EstablishmentId,
+    unit: Option<UnitId>,
+    (from, to): (Micros, Micros),
+    limit: u32,
+) -> Result<Vec<Appointment>> {
+    let unit_filter = if unit.is_some() { "AND a.unit_id = $5" } else { "" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM appointment a WHERE a.establishment_id = $1 AND a.organisation_id = $2 \
+         AND a.starts_at >= $3 AND a.starts_at < $4 {unit_filter} ORDER BY a.starts_at LIMIT {limit}"
+    );
+    let mut q =
+        sqlx::query(AssertSqlSafe(sql)).bind(establishment.to_string()).bind(org.to_string()).bind(from).bind(to);
+    if let Some(u) = unit {
+        q = q.bind(u.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }

@@ -131,6 +131,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0017_appointment_api_author.sqlite.sql"),
         postgres: include_str!("../migrations/0017_appointment_api_author.postgres.sql"),
     },
+    Migration {
+        version: 18,
+        name: "appointment_series",
+        portable: include_str!("../migrations/0018_appointment_series.sql"),
+        sqlite: include_str!("../migrations/0018_appointment_series.sqlite.sql"),
+        postgres: include_str!("../migrations/0018_appointment_series.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -15,8 +15,9 @@ use axum::routing::{get, post};
 use relais_app::AppError;
 use relais_app::activities::ActivityInput;
 use relais_app::store::activities::Activity;
-use relais_domain::activity::{Attendance, Repeat};
+use relais_domain::activity::Attendance;
 use relais_domain::ids::*;
+use relais_domain::recurrence::Repeat;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
@@ -145,7 +146,7 @@ async fn render_week(
                 .filter(|u| u.establishment_id == est)
                 .map(|u| (u.id.to_string(), u.name.clone()))
                 .collect(),
-            repeats: Repeat::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+            repeats: Repeat::BY_DAYS.iter().map(|r| (r.code(), r.label())).collect(),
             form,
             csrf: staff.csrf().to_string(),
             form_id: relais_app::secret::random_token()?,

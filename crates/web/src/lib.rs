@@ -2,6 +2,7 @@
 //! OAuth 2 client credentials, health and readiness.
 
 mod activities;
+mod agenda;
 mod error;
 mod fhir;
 mod forms;
@@ -54,6 +55,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(thresholds::routes())
         .merge(identity::routes())
         .merge(activities::routes())
+        .merge(agenda::routes())
         .merge(fhir::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(security_headers))

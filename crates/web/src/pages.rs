@@ -55,8 +55,6 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}", get(download_document))
         .route("/documents/{id}/preview", get(preview_document))
         .route("/appointments/{id}/cancel", post(cancel_appointment))
-        .route("/units/{id}/agenda", get(agenda_page))
-        .route("/units/{id}/agenda.ics", get(agenda_ics))
         .route("/alerts/{id}/resolve", post(resolve_alert))
         .route("/notes/{id}/history", get(note_history))
         .route("/notes/{id}/correct", get(correct_page).post(correct))
@@ -362,6 +360,8 @@ struct UnitPage {
     alerts: Vec<(String, &'static str)>,
     show_logbook: bool,
     unit_path: String,
+    /// The unit's agenda, or the establishment's on its page.
+    agenda_path: String,
     /// The establishment's alert thresholds and activities pages.
     thresholds_path: String,
     activities_path: String,
@@ -439,6 +439,7 @@ async fn unit_page(
             alerts,
             show_logbook: true,
             unit_path: format!("/units/{}", unit.id),
+            agenda_path: format!("/units/{}/agenda", unit.id),
             thresholds_path: format!("/establishments/{}/thresholds", unit.establishment_id),
             activities_path: format!("/establishments/{}/activities", unit.establishment_id),
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
@@ -621,6 +622,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             alerts: vec![],
             show_logbook: false,
             unit_path: String::new(),
+            agenda_path: format!("/establishments/{est}/agenda"),
             thresholds_path: format!("/establishments/{est}/thresholds"),
             activities_path: format!("/establishments/{est}/activities"),
             notes: vec![],
@@ -809,7 +811,7 @@ struct PersonPage {
     csrf: String,
     form_id: String,
     banner: Banner,
-    flash: Option<&'static str>,
+    flash: Option<String>,
     form: FormView,
     writable: Vec<(&'static str, &'static str)>,
     /// Whom a note may be brought to: (form value, label).
@@ -835,26 +837,37 @@ struct PersonPage {
     appointments: Vec<AppointmentView>,
     may_plan: bool,
     transports: Vec<(&'static str, &'static str)>,
+    repeats: Vec<(&'static str, &'static str)>,
     documents: Vec<DocumentView>,
     document_types: &'static [(&'static str, &'static str)],
 }
 
 /// An appointment as listed.
-struct AppointmentView {
-    id: String,
-    person_id: String,
-    person: String,
-    when: String,
-    title: String,
-    location: Option<String>,
-    external: bool,
-    transport: &'static str,
-    escort: Option<String>,
-    cancelled: bool,
+pub(crate) struct AppointmentView {
+    pub(crate) id: String,
+    pub(crate) person_id: String,
+    pub(crate) person: String,
+    pub(crate) when: String,
+    /// Start and end times only, for an agenda's day.
+    pub(crate) hours: String,
+    pub(crate) title: String,
+    pub(crate) location: Option<String>,
+    pub(crate) external: bool,
+    pub(crate) transport: &'static str,
+    pub(crate) escort: Option<String>,
+    pub(crate) cancelled: bool,
+    /// How its series repeats, for an appointment of a series.
+    pub(crate) series: Option<&'static str>,
+    /// The unit it is filed under, in an establishment's agenda.
+    pub(crate) place: String,
 }
 
 impl AppointmentView {
-    fn of(a: &relais_app::store::appointments::Appointment, person: Option<&Person>, tz: &jiff::tz::TimeZone) -> Self {
+    pub(crate) fn of(
+        a: &relais_app::store::appointments::Appointment,
+        person: Option<&Person>,
+        tz: &jiff::tz::TimeZone,
+    ) -> Self {
         let d = &a.details;
         let end = jiff::Timestamp::from_microsecond(d.ends_at)
             .map(|t| tz.to_datetime(t).strftime("%H:%M").to_string())
@@ -866,12 +879,15 @@ impl AppointmentView {
                 .map(|p| format!("{} {}", p.traits.birth_name.to_uppercase(), p.traits.first_first_name()))
                 .unwrap_or_default(),
             when: format!("{} – {end}", when(d.starts_at, tz)),
+            hours: format!("{} – {end}", crate::views::hour(d.starts_at, tz)),
             title: d.title.clone(),
             location: d.location.clone(),
             external: d.external,
             transport: d.transport.label(),
             escort: d.escort.clone(),
             cancelled: a.cancelled_at.is_some(),
+            series: a.series.map(|s| s.repeat.label()),
+            place: String::new(),
         }
     }
 }
@@ -1021,112 +1037,26 @@ async fn plan_appointment(
         external: f.get("external") == "on",
         transport: f.get("transport").into(),
         escort: f.get("escort").into(),
+        repeat: f.get("repeat").into(),
+        until: f.get("until").into(),
     };
-    let r = state.app.plan_appointment(staff.actor(), id, &input).await.map(|_| ());
-    after_post(&state, &staff, id, &f, r, "appointment").await
+    match state.app.plan_appointment(staff.actor(), id, &input).await {
+        Ok(planned) if planned.count > 1 || !planned.skipped.is_empty() => {
+            let skipped: Vec<String> = planned.skipped.iter().map(|d| d.to_string()).collect();
+            Ok(see_other(&format!("/persons/{id}?ok=appointments&n={}&skipped={}", planned.count, skipped.join(","))))
+        }
+        r => after_post(&state, &staff, id, &f, r.map(|_| ()), "appointment").await,
+    }
 }
 
 async fn cancel_appointment(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    CsrfForm(staff, _): CsrfForm,
+    CsrfForm(staff, f): CsrfForm,
 ) -> PageResult {
     let id: AppointmentId = parse_id(&id)?;
-    let person = state.app.cancel_appointment(staff.actor(), id).await?;
+    let person = state.app.cancel_appointment(staff.actor(), id, f.get("following") == "on").await?;
     Ok(see_other(&format!("/persons/{person}?ok=appointment-cancelled")))
-}
-
-#[derive(Template)]
-#[template(path = "agenda.html")]
-struct AgendaPage {
-    title: String,
-    nav: Option<Nav>,
-    unit_id: String,
-    unit_name: String,
-    days: Vec<(String, Vec<AppointmentView>, Vec<crate::activities::SessionView>)>,
-    establishment_id: String,
-    current: String,
-    previous: String,
-    next: String,
-}
-
-async fn agenda_page(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> PageResult {
-    let unit_id: UnitId = parse_id(&id)?;
-    let places = Places::load(&state, staff.actor().organisation_id).await?;
-    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
-    let (first, from, to) = crate::activities::week(&state, &params)?;
-    let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
-    let (sessions, _) =
-        state.app.activities_between(staff.actor(), unit.establishment_id, Some(unit.id), (from, to)).await?;
-    let tz = state.app.time_zone();
-    let mut days = Vec::new();
-    for i in 0..7 {
-        let day = first
-            .checked_add(jiff::Span::new().days(i))
-            .map_err(|_| WebError::BadRequest("date non reconnue".into()))?;
-        let list = items
-            .iter()
-            .filter(|(a, _)| {
-                jiff::Timestamp::from_microsecond(a.details.starts_at)
-                    .map(|t| tz.to_datetime(t).date() == day)
-                    .unwrap_or(false)
-            })
-            .map(|(a, p)| AppointmentView::of(a, Some(p), tz))
-            .collect();
-        let activities = sessions
-            .iter()
-            .filter(|(a, _)| crate::views::local_day(a.starts_at, tz) == Some(day))
-            .map(|(a, n)| crate::activities::SessionView::of(a, *n, &places, tz))
-            .collect();
-        days.push((crate::views::french_day(day), list, activities));
-    }
-    let shift = |d: i64| first.checked_add(jiff::Span::new().days(d)).map(|x| x.to_string()).unwrap_or_default();
-    render(
-        AgendaPage {
-            title: format!("Agenda — {}", unit.name),
-            nav: nav(&state, &staff),
-            unit_id: unit.id.to_string(),
-            unit_name: unit.name.clone(),
-            establishment_id: unit.establishment_id.to_string(),
-            current: first.to_string(),
-            days,
-            previous: shift(-7),
-            next: shift(7),
-        },
-        StatusCode::OK,
-    )
-}
-
-/// The week as an iCalendar file, for a shared calendar or a transport company.
-async fn agenda_ics(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
-    let unit_id: UnitId = parse_id(&id)?;
-    let places = Places::load(&state, staff.actor().organisation_id).await?;
-    let unit = places.units.iter().find(|u| u.id == unit_id).ok_or(WebError::NotFound)?;
-    let (_, from, to) = crate::activities::week(&state, &params)?;
-    let items = state.app.unit_agenda(staff.actor(), unit.establishment_id, unit.id, from, to).await?;
-    let (sessions, _) =
-        state.app.activities_between(staff.actor(), unit.establishment_id, Some(unit.id), (from, to)).await?;
-    let sessions: Vec<_> = sessions.into_iter().map(|(a, _)| a).collect();
-    let body = state.app.agenda_ical(&unit.name, &items, &sessions);
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"agenda.ics\"")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 /// A pinned alert as shown on the person's page.
@@ -1146,8 +1076,24 @@ struct StayRow {
     open: bool,
 }
 
-fn flash_message(code: Option<&String>) -> Option<&'static str> {
-    match code.map(String::as_str) {
+/// What planning a series says: how many appointments, and the months without that day.
+fn series_message(q: &HashMap<String, String>) -> String {
+    let n = q.get("n").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    let mut m = format!("{n} rendez-vous enregistrés.");
+    let skipped: Vec<String> = q
+        .get("skipped")
+        .map(|s| {
+            s.split(',').filter_map(|d| d.parse::<jiff::civil::Date>().ok()).map(crate::views::french_month).collect()
+        })
+        .unwrap_or_default();
+    if !skipped.is_empty() {
+        m.push_str(&format!(" Pas de rendez-vous en {} : ce jour n'existe pas ce mois-là.", skipped.join(", ")));
+    }
+    m
+}
+
+fn flash_message(code: Option<&str>) -> Option<&'static str> {
+    match code {
         Some("created") => Some("Identité enregistrée (statut provisoire)."),
         Some("note") => Some("Transmission enregistrée."),
         Some("corrected") => Some("Correction enregistrée ; la version précédente reste dans l'historique."),
@@ -1172,7 +1118,7 @@ async fn person_render(
     staff: &Staff,
     id: PersonId,
     form: FormView,
-    flash: Option<&'static str>,
+    flash: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let file = state.app.person_file(staff.actor(), id).await?;
@@ -1279,6 +1225,7 @@ async fn person_render(
             appointments: appointments.iter().map(|a| AppointmentView::of(a, None, tz)).collect(),
             may_plan,
             transports: relais_domain::appointment::Transport::ALL.iter().map(|t| (t.code(), t.label())).collect(),
+            repeats: relais_domain::recurrence::Repeat::ALL.iter().map(|r| (r.code(), r.label())).collect(),
             documents: documents.iter().map(DocumentView::of).collect(),
             document_types: relais_domain::document::TYPES,
             banner,
@@ -1294,7 +1241,11 @@ async fn person_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let id: PersonId = parse_id(&id)?;
-    person_render(&state, &staff, id, FormView::default(), flash_message(q.get("ok")), StatusCode::OK).await
+    let flash = match q.get("ok").map(String::as_str) {
+        Some("appointments") => Some(series_message(&q)),
+        code => flash_message(code).map(str::to_string),
+    };
+    person_render(&state, &staff, id, FormView::default(), flash, StatusCode::OK).await
 }
 
 /// After a post: redirect on success, the page again with the errors on invalid input.
@@ -1478,6 +1429,7 @@ fn action_label(code: &str) -> Option<&'static str> {
         "appointment.list" | "appointment.search" => "Consultation des rendez-vous",
         "appointment.read" => "Lecture d'un rendez-vous",
         "agenda.read" => "Agenda de l'unité",
+        "agenda.establishment.read" => "Agenda de l'établissement",
         "document.create" => "Document classé",
         "document.download" => "Document téléchargé",
         "document.preview" => "Aperçu d'un document",

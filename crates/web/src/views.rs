@@ -143,6 +143,26 @@ pub fn french_day(d: jiff::civil::Date) -> String {
     format!("{name} {}", d.strftime("%d/%m"))
 }
 
+/// `avril 2027`: the month of a date.
+pub fn french_month(d: jiff::civil::Date) -> String {
+    const NAMES: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let name = NAMES.get(usize::try_from(d.month() - 1).unwrap_or(0)).copied().unwrap_or_default();
+    format!("{name} {}", d.year())
+}
+
 /// `14:30`, local time.
 pub fn hour(micros: i64, tz: &TimeZone) -> String {
     Timestamp::from_microsecond(micros).map(|t| tz.to_datetime(t).strftime("%H:%M").to_string()).unwrap_or_default()

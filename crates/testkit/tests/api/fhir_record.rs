@@ -232,7 +232,8 @@ async fn fhir_appointment_booked_by_a_client(t: TestApp) {
     assert_eq!(read["description"], "Consultation de cardiologie");
     // In the unit's agenda, with the client as author of the entry.
     let aide = t.login("aide.nord").await;
-    let (_, agenda) = aide.text(&format!("/units/{}/agenda", t.fixture.north)).await;
+    let day = jiff::tz::TimeZone::get("Europe/Paris").unwrap().to_datetime(start).date();
+    let (_, agenda) = aide.text(&format!("/units/{}/agenda?date={day}", t.fixture.north)).await;
     assert!(agenda.contains("Consultation de cardiologie"), "{agenda}");
     // Errors are precise and nothing is written.
     let (s, outcome, _) = send(appointment(end.to_string(), start.to_string(), &id), token.clone()).await;

@@ -290,10 +290,11 @@ async fn appointments_reach_the_unit_agenda_and_its_icalendar(t: TestApp) {
     let aide = t.login("aide.nord").await;
     let (_, page) = aide.text(&format!("/persons/{id}")).await;
     assert!(page.contains("Consultation cardiologie; contrôle, ECG") && page.contains("Transport : VSL"));
-    let (status, agenda) = aide.text(&format!("/units/{}/agenda", t.fixture.north)).await;
+    // The agenda shows the week from Monday: tomorrow's, asked for by its date.
+    let (status, agenda) = aide.text(&format!("/units/{}/agenda?date={tomorrow}", t.fixture.north)).await;
     assert_eq!(status, 200);
     assert!(agenda.contains("RENDEZVOUS") && agenda.contains("10:30 – 11:30"), "{agenda}");
-    let res = aide.get(&format!("/units/{}/agenda.ics", t.fixture.north)).await;
+    let res = aide.get(&format!("/units/{}/agenda.ics?date={tomorrow}", t.fixture.north)).await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
     let ics = res.text().await.unwrap();
@@ -308,7 +309,7 @@ async fn appointments_reach_the_unit_agenda_and_its_icalendar(t: TestApp) {
     let appt = page.split("/appointments/").nth(1).unwrap().split('/').next().unwrap().to_string();
     assert_eq!(aide.post(&format!("/appointments/{appt}/cancel"), &[]).await.status(), 303);
     assert_eq!(aide.post(&format!("/appointments/{appt}/cancel"), &[]).await.status(), 409);
-    let ics = aide.get(&format!("/units/{}/agenda.ics", t.fixture.north)).await.text().await.unwrap();
+    let ics = aide.get(&format!("/units/{}/agenda.ics?date={tomorrow}", t.fixture.north)).await.text().await.unwrap();
     assert!(ics.contains("STATUS:CANCELLED"));
     let (_, log) = t.login("dpo").await.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("appointment.create") && log.contains("appointment.cancel") && log.contains("agenda.read"));

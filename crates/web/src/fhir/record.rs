@@ -124,8 +124,9 @@ pub(super) async fn create_appointment(
         external: input.external,
         transport: input.transport,
         escort: input.escort,
+        ..Default::default()
     };
-    let id = state.app.plan_appointment(&actor, person, &planned).await.map_err(|e| match e {
+    let id = state.app.plan_appointment(&actor, person, &planned).await.map(|p| p.first).map_err(|e| match e {
         AppError::NotFound => subject_missing(),
         AppError::Invalid(errors) => invalid(&errors, appointment_path),
         other => other.into(),
