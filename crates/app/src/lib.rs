@@ -7,6 +7,7 @@ pub mod admin;
 pub mod alerts;
 pub mod appointments;
 pub mod archive;
+pub mod assessments;
 mod audit_queue;
 pub mod auth;
 pub mod documents;

@@ -47,6 +47,9 @@ pub struct PersonFile {
     pub mention_choices: Vec<(String, String)>,
     /// Active pinned alerts, when the actor may read care data.
     pub alerts: Vec<relais_store::alerts::PersonAlert>,
+    /// The GIR of the latest AGGIR evaluation and its date, when the actor may read care or
+    /// administrative data (the GIR sets the dependence tariff).
+    pub gir: Option<(i64, jiff::civil::Date)>,
     pub readable: Vec<Category>,
     pub writable: Vec<Category>,
     pub may_manage_stays: bool,
@@ -292,7 +295,13 @@ impl App {
         } else {
             (vec![], vec![])
         };
+        let gir = if readable.contains(&Category::NursingCare) || readable.contains(&Category::Administrative) {
+            relais_store::assessments::latest_gir(&mut conn, id).await?
+        } else {
+            None
+        };
         let file = PersonFile {
+            gir,
             mentions,
             mention_choices,
             observations,

@@ -524,6 +524,44 @@ impl Grid {
     pub fn ranking(&self) -> Result<Ranking, DomainError> {
         self.computed().map(gir)
     }
+
+    /// The grid as stored: `item:answer` pairs separated by `;`, where an answer is `X` for « ne
+    /// fait pas », four `o`/`n` for the adverbs S T C H (« oui »/« non »), or `=A`/`=B`/`=C` for a
+    /// coded modality. Stable: stored evaluations are read back with [`Grid::decode`].
+    pub fn encode(&self) -> String {
+        let answer = |a: Answer| match a {
+            Answer::DoesNot => "X".to_string(),
+            Answer::Adverbs(ad) => Adverb::ALL.iter().map(|x| if ad.get(*x) { 'o' } else { 'n' }).collect(),
+            Answer::Coded(m) => format!("={}", m.letter()),
+        };
+        self.answers().map(|(i, a)| format!("{}:{}", i.code(), answer(a))).collect::<Vec<_>>().join(";")
+    }
+
+    /// Reads a grid written by [`Grid::encode`]; anything else is an error.
+    pub fn decode(text: &str) -> Result<Self, DomainError> {
+        let bad = |what: &str| DomainError::new("aggir", "aggir_record", format!("grille AGGIR illisible : {what}"));
+        let mut grid = Grid::new();
+        for pair in text.split(';').filter(|p| !p.is_empty()) {
+            let (code, answer) = pair.split_once(':').ok_or_else(|| bad(pair))?;
+            let item = Item::from_code(code).ok_or_else(|| bad(code))?;
+            let answer = match answer {
+                "X" => Answer::DoesNot,
+                coded if coded.starts_with('=') && coded.len() == 2 => {
+                    Answer::Coded(coded.chars().nth(1).and_then(Modality::from_letter).ok_or_else(|| bad(coded))?)
+                }
+                yes_no if yes_no.len() == 4 && yes_no.chars().all(|c| c == 'o' || c == 'n') => {
+                    let b: Vec<bool> = yes_no.chars().map(|c| c == 'o').collect();
+                    Answer::Adverbs(Adverbs { spontaneously: b[0], totally: b[1], correctly: b[2], habitually: b[3] })
+                }
+                other => return Err(bad(other)),
+            };
+            if grid.answer(item).is_some() {
+                return Err(bad(code));
+            }
+            grid.set(item, answer);
+        }
+        Ok(grid)
+    }
 }
 
 fn describe_missing(variable: Variable, items: &[Item]) -> String {
@@ -731,6 +769,25 @@ pub fn format_eight(eight: [Modality; 8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grid_reads_back_as_stored() {
+        let mut g = Grid::new();
+        g.set(Item::Communication, Answer::DoesNot);
+        g.set(
+            Item::WashingUpper,
+            Answer::Adverbs(Adverbs { spontaneously: true, totally: false, correctly: true, habitually: true }),
+        );
+        g.set(Item::Leisure, Answer::Coded(Modality::B));
+        let text = g.encode();
+        assert_eq!(Grid::decode(&text).unwrap(), g);
+        assert_eq!(Grid::decode("").unwrap(), Grid::new());
+        for bad in
+            ["inconnu:X", "transfers", "transfers:oonx", "transfers:=D", "transfers:X;transfers:X", "transfers:onnoo"]
+        {
+            assert_eq!(Grid::decode(bad).unwrap_err().code, "aggir_record", "{bad}");
+        }
+    }
     use Modality::{A, B, C};
 
     fn eight(s: &str) -> [Modality; 8] {

@@ -50,4 +50,5 @@ typed_id!(
     ThresholdId,
     ActivityId,
     InsiCallId,
+    AssessmentId,
 );

@@ -492,13 +492,14 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             for (person, last, purged) in &r.persons {
                 if apply {
                     println!(
-                        "  {person}  discharged {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations",
+                        "  {person}  discharged {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations, {} assessments",
                         purged.notes,
                         purged.observations,
                         purged.appointments,
                         purged.documents,
                         purged.alerts,
-                        purged.activities
+                        purged.activities,
+                        purged.assessments
                     );
                 } else {
                     println!("  {person}  discharged {last}");

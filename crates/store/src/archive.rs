@@ -37,11 +37,18 @@ pub struct Purged {
     pub documents: u64,
     pub alerts: u64,
     pub activities: u64,
+    pub assessments: u64,
 }
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.notes + self.observations + self.appointments + self.documents + self.alerts + self.activities
+        self.notes
+            + self.observations
+            + self.appointments
+            + self.documents
+            + self.alerts
+            + self.activities
+            + self.assessments
     }
 }
 
@@ -69,6 +76,7 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
             ("person_alert WHERE person_id = $1", Some(4)),
             ("activity_participant WHERE person_id = $1", Some(5)),
             ("observation_threshold WHERE person_id = $1", None),
+            ("assessment WHERE person_id = $1", Some(6)),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)
@@ -81,7 +89,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 Some(2) => purged.appointments = n,
                 Some(3) => purged.documents = n,
                 Some(4) => purged.alerts = n,
-                Some(_) => purged.activities = n,
+                Some(5) => purged.activities = n,
+                Some(_) => purged.assessments = n,
                 None => {}
             }
         }

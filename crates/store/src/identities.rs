@@ -478,6 +478,7 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("observation_threshold", "id"),
     ("insi_call", "id"),
     ("activity_participant", "activity_id"),
+    ("assessment", "id"),
 ];
 
 /// A merge as recorded.

@@ -7,6 +7,7 @@ pub mod activities;
 pub mod alerts;
 pub mod appointments;
 pub mod archive;
+pub mod assessments;
 pub mod audit;
 pub mod bulk;
 mod codec;

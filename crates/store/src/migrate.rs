@@ -138,6 +138,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0018_appointment_series.sqlite.sql"),
         postgres: include_str!("../migrations/0018_appointment_series.postgres.sql"),
     },
+    Migration {
+        version: 20,
+        name: "assessment",
+        portable: include_str!("../migrations/0020_assessment.sql"),
+        sqlite: include_str!("../migrations/0020_assessment.sqlite.sql"),
+        postgres: include_str!("../migrations/0020_assessment.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -3,6 +3,7 @@
 
 mod activities;
 mod agenda;
+mod assessments;
 mod error;
 mod fhir;
 mod forms;
@@ -53,6 +54,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/{file}", get(static_file))
         .merge(pages::routes())
         .merge(thresholds::routes())
+        .merge(assessments::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

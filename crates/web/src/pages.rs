@@ -830,6 +830,9 @@ struct PersonPage {
     birthplace: Option<String>,
     today: String,
     may_measure: bool,
+    /// « GIR 2 (évalué le 12/11/2026) »: the latest AGGIR evaluation.
+    gir: Option<String>,
+    may_read_aggir: bool,
     vital_signs: Vec<(&'static str, &'static str, &'static str)>,
     measures: Vec<(String, &'static str, String, String)>,
     alerts: Vec<AlertView>,
@@ -1209,6 +1212,8 @@ async fn person_render(
             birthplace: file.person.traits.birthplace.as_ref().map(|b| b.as_str().to_string()),
             today: french_date(today),
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
+            gir: file.gir.map(|(g, on)| format!("GIR {g} (évalué le {})", french_date(on))),
+            may_read_aggir: file.readable.contains(&relais_domain::access::Category::NursingCare),
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit_label())).collect(),
             measures,
             alerts: file
@@ -1414,6 +1419,8 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.create" => "Mesure enregistrée",
         "observation.read" | "observation.search" => "Consultation des mesures",
         "observation.chart" => "Courbe des mesures",
+        "assessment.create" => "Évaluation AGGIR enregistrée",
+        "assessment.read" => "Consultation des évaluations AGGIR",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
         "record.archive" => "Dossier archivé (règle de conservation)",
@@ -1816,6 +1823,7 @@ mod tests {
             include_str!("../../app/src/thresholds.rs"),
             include_str!("../../app/src/activities.rs"),
             include_str!("../../app/src/identity.rs"),
+            include_str!("../../app/src/assessments.rs"),
         ];
         let mut seen = 0;
         for src in sources {

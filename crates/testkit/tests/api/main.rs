@@ -2,6 +2,7 @@
 
 mod activities;
 mod agenda;
+mod assessments;
 mod audit;
 mod auth;
 mod fhir;
