@@ -73,10 +73,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Files embedded in the binary. Vendored ones come from npm, unchanged (see `static/README.md`):
+/// htmx 2.0.11 and uPlot 1.6.32 (MIT, licence in `static/uPlot.LICENSE`).
 async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let (body, mime): (&'static [u8], &str) = match file.as_str() {
         "app.css" => (include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
         "htmx.min.js" => (include_bytes!("../static/htmx.min.js"), "text/javascript; charset=utf-8"),
+        "uPlot.iife.min.js" => (include_bytes!("../static/uPlot.iife.min.js"), "text/javascript; charset=utf-8"),
+        "uPlot.min.css" => (include_bytes!("../static/uPlot.min.css"), "text/css; charset=utf-8"),
+        "chart.js" => (include_bytes!("../static/chart.js"), "text/javascript; charset=utf-8"),
         _ => return WebError::NotFound.into_response(),
     };
     ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()

@@ -6,7 +6,7 @@ use crate::error::WebError;
 use crate::forms::{CsrfForm, Fields, FormView};
 use crate::pages::{PageResult, Places, nav, parse_id, render, round_kind, see_other};
 use crate::session::Staff;
-use crate::views::{Banner, Nav, when};
+use crate::views::{Banner, ChartData, Nav, script_json, when};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -78,6 +78,8 @@ struct ChartPage {
     periods: &'static [(&'static str, &'static str)],
     vital_signs: Vec<(&'static str, &'static str)>,
     svg: String,
+    /// The same points for the interactive chart, as JSON safe inside a `<script>` element.
+    chart_json: String,
     count: usize,
     last: Option<String>,
     /// For weights: the BMI with the last height, and the undernutrition criterion it meets.
@@ -143,6 +145,11 @@ async fn render_chart(
         _ => None,
     };
     let points: Vec<(i64, f64, Option<f64>)> = list.iter().map(|o| (o.effective_at, o.value, o.value2)).collect();
+    let data = ChartData::of(kind, &points, from, to, threshold.rule.as_ref().map(|r| &r.threshold), tz);
+    let chart_json = script_json(&data).map_err(|e| {
+        tracing::error!(error = %e, "chart data not serialised");
+        WebError::Internal
+    })?;
     let last = list.last().map(|o| {
         let v = match o.value2 {
             Some(d) => format!("{}/{}", o.value, d),
@@ -163,6 +170,7 @@ async fn render_chart(
             periods: CHART_PERIODS,
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label())).collect(),
             svg: crate::views::chart_svg(&points, from, to, tz),
+            chart_json,
             count: points.len(),
             last,
             rule: threshold.rule.as_ref().map(|r| RuleView::of(r, tz)),

@@ -405,6 +405,90 @@ pub fn chart_svg(points: &[ChartPoint], from: i64, to: i64, tz: &TimeZone) -> St
     svg
 }
 
+/// What the interactive chart (`static/chart.js`) draws: the points of the SVG, with times in
+/// milliseconds since the epoch as JavaScript counts them, and the alert bounds in force.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChartData {
+    /// The kind of measure, as the page heading names it.
+    pub label: &'static str,
+    /// The unit as caregivers write it; empty for scores.
+    pub unit: &'static str,
+    /// IANA name of the time zone the server shows dates in, so both charts read alike.
+    pub time_zone: Option<String>,
+    /// The period shown before any zoom.
+    pub from: i64,
+    pub to: i64,
+    pub times: Vec<i64>,
+    /// One series per value of the measure: two for a pair such as blood pressure.
+    pub series: Vec<ChartSeries>,
+    pub bounds: Vec<ChartBound>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChartSeries {
+    pub label: &'static str,
+    /// Aligned with `ChartData::times`; a missing second value stays a gap, not a zero.
+    pub values: Vec<Option<f64>>,
+}
+
+/// An alert bound, drawn as a dashed horizontal line.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChartBound {
+    pub label: &'static str,
+    pub value: f64,
+}
+
+impl ChartData {
+    /// The chart of `points` (times in microseconds) over `from..to`, with the bounds of the
+    /// threshold in force (for blood pressure they bear on the systolic value, the first series).
+    pub fn of(
+        kind: relais_domain::observation::VitalSign,
+        points: &[ChartPoint],
+        from: i64,
+        to: i64,
+        threshold: Option<&relais_domain::observation::Threshold>,
+        tz: &TimeZone,
+    ) -> Self {
+        use relais_domain::observation::VitalSign;
+        let ms = |us: i64| us.div_euclid(1000);
+        let paired = kind == VitalSign::BloodPressure || points.iter().any(|p| p.2.is_some());
+        let (first, second) = match kind {
+            VitalSign::BloodPressure => ("Systolique", "Diastolique"),
+            k => (k.label(), "Seconde valeur"),
+        };
+        let mut series = vec![ChartSeries { label: first, values: points.iter().map(|p| Some(p.1)).collect() }];
+        if paired {
+            series.push(ChartSeries { label: second, values: points.iter().map(|p| p.2).collect() });
+        }
+        let bounds = threshold
+            .map(|t| {
+                [("Seuil bas", t.low), ("Seuil haut", t.high)]
+                    .into_iter()
+                    .filter_map(|(label, v)| v.map(|value| ChartBound { label, value }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            label: kind.label(),
+            unit: kind.unit_label(),
+            time_zone: tz.iana_name().map(str::to_string),
+            from: ms(from),
+            to: ms(to),
+            times: points.iter().map(|p| ms(p.0)).collect(),
+            series,
+            bounds,
+        }
+    }
+}
+
+/// `value` as JSON to put inside `<script type="application/json">`: `<`, `>` and `&` are
+/// written as `\u003c`, `\u003e`, `\u0026`, which JSON reads back unchanged, so no text in the
+/// data can close the element or open an HTML comment.
+pub fn script_json<T: serde::Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    let json = serde_json::to_string(value)?;
+    Ok(json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"))
+}
+
 #[cfg(test)]
 mod chart_tests {
     use super::*;
@@ -430,5 +514,40 @@ mod chart_tests {
         let bp = chart_svg(&[(day, 130.0, Some(80.0))], 0, 2 * day, &tz);
         assert_eq!(bp.matches("<polyline").count(), 2);
         assert!(chart_svg(&[], 0, day, &tz).is_empty());
+    }
+
+    #[test]
+    fn chart_data_gives_every_point_in_milliseconds_with_the_bounds() {
+        use relais_domain::observation::{Threshold, VitalSign};
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        let points = vec![(1_000_000, 64.0, None), (2_500_000, 62.5, None)];
+        let rule = Threshold::new(VitalSign::BodyWeight, Some(50.0), None).unwrap();
+        let data = ChartData::of(VitalSign::BodyWeight, &points, 0, 3_000_000, Some(&rule), &tz);
+        assert_eq!((data.label, data.unit, data.time_zone.as_deref()), ("Poids", "kg", Some("Europe/Paris")));
+        assert_eq!((data.from, data.to, data.times.clone()), (0, 3000, vec![1000, 2500]));
+        assert_eq!(data.series, vec![ChartSeries { label: "Poids", values: vec![Some(64.0), Some(62.5)] }]);
+        assert_eq!(data.bounds, vec![ChartBound { label: "Seuil bas", value: 50.0 }]);
+        // Blood pressure: two series, a missing diastolic value stays a gap.
+        let bp = ChartData::of(VitalSign::BloodPressure, &[(0, 130.0, Some(80.0)), (1, 125.0, None)], 0, 1, None, &tz);
+        let labels: Vec<&str> = bp.series.iter().map(|s| s.label).collect();
+        assert_eq!(labels, vec!["Systolique", "Diastolique"]);
+        assert_eq!(bp.series[1].values, vec![Some(80.0), None]);
+        assert!(bp.bounds.is_empty());
+        // A score has no unit; every kind gets its own label.
+        for kind in VitalSign::ALL {
+            let d = ChartData::of(kind, &[(0, 1.0, None)], 0, 1, None, &tz);
+            assert_eq!((d.label, d.unit), (kind.label(), kind.unit_label()));
+        }
+    }
+
+    #[test]
+    fn script_json_cannot_close_its_element() {
+        let hostile = "</script><script>alert(1)</script><!-- & -->";
+        let json = script_json(&serde_json::json!({ "label": hostile, "n": 1.5 })).unwrap();
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        assert!(json.contains("\\u003c/script\\u003e"), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["label"], hostile);
+        assert_eq!(back["n"], 1.5);
     }
 }

@@ -198,6 +198,81 @@ async fn a_chart_draws_a_period_of_measures(t: TestApp) {
     assert!(log.contains("observation.chart"));
 }
 
+both_engines!(the_chart_page_embeds_its_points_for_the_interactive_chart);
+
+/// The JSON of the page's `<script type="application/json" id="chart-data">` element.
+fn chart_data(page: &str) -> Value {
+    let open = "<script type=\"application/json\" id=\"chart-data\">";
+    let json = page
+        .split(open)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .unwrap_or_else(|| panic!("no chart-data element: {page}"));
+    assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "unescaped markup: {json}");
+    serde_json::from_str(json).expect("chart data is JSON")
+}
+
+async fn the_chart_page_embeds_its_points_for_the_interactive_chart(t: TestApp) {
+    use jiff::SignedDuration;
+    use relais_app::Clock;
+    let id = resident(&t, "INTERACTIVE").await;
+    let path = format!("/persons/{id}/observations");
+    let start = t.clock.now().as_millisecond();
+    for (days, kg) in [(0, "64"), (10, "63,2"), (10, "62,8")] {
+        t.clock.advance(SignedDuration::from_hours(24 * days));
+        let aide = t.login("aide.nord").await;
+        assert_eq!(aide.post(&path, &[("kind", "weight"), ("value", kg)]).await.status(), 303);
+    }
+    let nurse = t.login("infirmier").await;
+    let res =
+        nurse.post(&format!("/persons/{id}/thresholds"), &[("kind", "weight"), ("low", "45,5"), ("high", "")]).await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = nurse.text(&format!("/persons/{id}/chart?kind=weight&months=3")).await;
+    assert_eq!(status, 200);
+    // The interactive chart's files, and the SVG kept for print and for browsers without script.
+    for file in ["/static/uPlot.iife.min.js", "/static/uPlot.min.css", "/static/chart.js"] {
+        assert!(page.contains(file), "{file} missing");
+    }
+    assert!(page.contains("<svg class=\"chart\"") && page.contains("id=\"chart-live\""));
+    let data = chart_data(&page);
+    assert_eq!(data["label"], "Poids");
+    assert_eq!(data["unit"], "kg");
+    assert_eq!(data["time_zone"], "Europe/Paris");
+    let times: Vec<i64> = data["times"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(times.len(), 3);
+    // Milliseconds since the epoch; the fake clock follows real time, give it a minute.
+    assert!((0..60_000).contains(&(times[0] - start)), "{times:?} from {start}");
+    assert!((0..60_000).contains(&(times[2] - times[0] - 20 * 86_400_000)), "{times:?}");
+    assert_eq!(data["series"].as_array().unwrap().len(), 1);
+    assert_eq!(data["series"][0]["values"], json!([64.0, 63.2, 62.8]));
+    assert_eq!(data["bounds"], json!([{ "label": "Seuil bas", "value": 45.5 }]));
+    let (from, to) = (data["from"].as_i64().unwrap(), data["to"].as_i64().unwrap());
+    assert!((0..60_000).contains(&(t.clock.now().as_millisecond() - to)), "ends now");
+    assert_eq!(to - from, 3 * 30 * 86_400_000, "the period chosen");
+    // One month back: only the points of that month.
+    let (_, page) = nurse.text(&format!("/persons/{id}/chart?kind=weight&months=1")).await;
+    assert_eq!(chart_data(&page)["times"].as_array().unwrap().len(), 3);
+    t.clock.advance(SignedDuration::from_hours(24 * 25));
+    let nurse = t.login("infirmier").await;
+    let (_, page) = nurse.text(&format!("/persons/{id}/chart?kind=weight&months=1")).await;
+    assert_eq!(chart_data(&page)["times"].as_array().unwrap().len(), 1);
+    // Blood pressure: systolic and diastolic series, aligned on the same times.
+    for (sys, dia) in [("130", "80"), ("142", "85")] {
+        let res = nurse.post(&path, &[("kind", "blood_pressure"), ("value", sys), ("value2", dia)]).await;
+        assert_eq!(res.status(), 303);
+    }
+    let (_, page) = nurse.text(&format!("/persons/{id}/chart?kind=blood_pressure")).await;
+    let data = chart_data(&page);
+    assert_eq!(data["unit"], "mmHg");
+    assert_eq!(data["times"].as_array().unwrap().len(), 2);
+    assert_eq!(data["series"][0], json!({ "label": "Systolique", "values": [130.0, 142.0] }));
+    assert_eq!(data["series"][1], json!({ "label": "Diastolique", "values": [80.0, 85.0] }));
+    assert_eq!(data["bounds"], json!([]));
+    // No measure: no chart, no data, no script.
+    let (_, page) = nurse.text(&format!("/persons/{id}/chart?kind=spo2")).await;
+    assert!(!page.contains("chart-data") && !page.contains("/static/chart.js"));
+}
+
 both_engines!(thresholds_per_person_and_establishment_raise_alerts);
 
 async fn thresholds_per_person_and_establishment_raise_alerts(t: TestApp) {

@@ -18,6 +18,23 @@ async fn health_and_headers(t: TestApp) {
     assert_eq!(h["cache-control"], "no-store");
     let css = c.get(t.url("/static/app.css")).send().await.unwrap();
     assert_eq!(css.status(), 200);
+    // The chart's files, vendored and our own, with the types a nosniff browser requires.
+    for (file, mime, start) in [
+        ("app.css", "text/css; charset=utf-8", "/* Relais"),
+        ("uPlot.min.css", "text/css; charset=utf-8", ".uplot"),
+        ("uPlot.iife.min.js", "text/javascript; charset=utf-8", "/*! https://github.com/leeoniya/uPlot (v1.6.32) */"),
+        ("chart.js", "text/javascript; charset=utf-8", "// Interactive measure chart"),
+        ("htmx.min.js", "text/javascript; charset=utf-8", "var htmx="),
+    ] {
+        let r = c.get(t.url(&format!("/static/{file}"))).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{file}");
+        assert_eq!(r.headers()["content-type"], mime, "{file}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=86400", "{file}");
+        assert!(r.text().await.unwrap().starts_with(start), "{file}");
+    }
+    assert_eq!(c.get(t.url("/static/uPlot.LICENSE")).send().await.unwrap().status(), 404, "not served");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
     assert_eq!(c.get(t.url("/static/../Cargo.toml")).send().await.unwrap().status(), 404);
     let b = t.login("infirmier").await;
     let r = b.get("/").await;
