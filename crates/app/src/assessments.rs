@@ -189,6 +189,30 @@ impl App {
         Ok(AggirHistory { person: p, evaluations, may_evaluate })
     }
 
+    /// One AGGIR evaluation, for the API.
+    pub async fn aggir_evaluation(&self, actor: &Actor, id: AssessmentId) -> Result<AggirEvaluation> {
+        let mut conn = self.store.read().await?;
+        let record = assessments::get(&mut conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        if record.instrument != AGGIR {
+            return Err(AppError::NotFound);
+        }
+        self.load_for_resource(
+            &mut conn,
+            actor,
+            record.person_id,
+            ("QuestionnaireResponse", Access::Read),
+            PersonAction::Read(Category::NursingCare),
+        )
+        .await?;
+        drop(conn);
+        let grid = Grid::decode(&record.answers).map_err(|e| StoreError::Corrupt(e.message))?;
+        let mut ev = actor.event("assessment.read", "ok");
+        ev.person_id = Some(record.person_id);
+        ev.resource = Some(format!("assessment/{id}"));
+        self.audit(ev).await?;
+        Ok(AggirEvaluation { ranking: grid.ranking().ok(), record, grid })
+    }
+
     /// The person, to draw an empty grid: only for those who may evaluate.
     pub async fn aggir_form(&self, actor: &Actor, person: PersonId) -> Result<Person> {
         let mut conn = self.store.read().await?;

@@ -22,7 +22,7 @@ pub struct Scopes(Vec<Scope>);
 
 /// The FHIR resources Relais serves; scopes naming others are refused at creation.
 pub const RESOURCES: &[&str] =
-    &["Patient", "Observation", "Appointment", "DocumentReference", "Binary", "Communication"];
+    &["Patient", "Observation", "Appointment", "DocumentReference", "Binary", "Communication", "QuestionnaireResponse"];
 
 impl Scopes {
     pub fn parse(input: &str) -> Result<Self, DomainError> {

@@ -94,6 +94,41 @@ async fn an_aggir_evaluation_gives_the_official_gir(t: TestApp) {
     let edu = t.login("educateur").await;
     assert_eq!(edu.get(&format!("/persons/{id}/aggir")).await.status(), 404);
 
+    // FHIR: the evaluation as a QuestionnaireResponse, with its items and its GIR.
+    let token = t.api_token("system/QuestionnaireResponse.read").await;
+    let c = reqwest::Client::new();
+    let b: serde_json::Value = c
+        .get(t.url(&format!("/fhir/QuestionnaireResponse?patient={id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["total"], 1);
+    let qr = &b["entry"][0]["resource"];
+    assert_eq!(qr["questionnaire"], "urn:relais:questionnaire:aggir");
+    let items = qr["item"].as_array().unwrap();
+    let gir = items.iter().find(|i| i["linkId"] == "gir").unwrap();
+    assert_eq!(gir["answer"][0]["valueInteger"], 2);
+    let coherence = items.iter().find(|i| i["linkId"] == "coherence").unwrap();
+    assert_eq!(coherence["item"][0]["answer"][0]["valueCoding"]["code"], "C");
+    let qid = qr["id"].as_str().unwrap();
+    let r = c.get(t.url(&format!("/fhir/QuestionnaireResponse/{qid}"))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .get(t.url(&format!("/fhir/QuestionnaireResponse?patient={id}&questionnaire=urn:other")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let patient_only = t.api_token("system/Patient.read").await;
+    let r =
+        c.get(t.url(&format!("/fhir/QuestionnaireResponse/{qid}"))).bearer_auth(&patient_only).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+
     let mut conn = t.app.store.read().await.unwrap();
     let events =
         relais_app::store::audit::for_person(&mut conn, t.fixture.org, id.parse().unwrap(), 100).await.unwrap();
