@@ -80,7 +80,7 @@ mod tests {
             grid.set(i, Answer::Adverbs(Adverbs::ALL_YES));
         }
         grid.set(Item::Transfers, Answer::DoesNot);
-        let ranking = Some(gir(parse_eight("AAAAAACA").unwrap()));
+        let ranking = gir(parse_eight("AAAAAACA").unwrap());
         let out = aggir_to_json(&AggirView {
             id: "x".into(),
             patient_id: "p".into(),
@@ -88,7 +88,7 @@ mod tests {
             author: "Infirmier",
             last_updated: "2026-11-26T10:00:00Z".into(),
             grid: &grid,
-            ranking,
+            ranking: Some(ranking),
             comment: "",
         });
         assert_eq!(out["questionnaire"], AGGIR_QUESTIONNAIRE);
@@ -98,7 +98,7 @@ mod tests {
         let transfers = items.iter().find(|i| i["linkId"] == "transfers").unwrap();
         assert_eq!(transfers["answer"][0]["valueCoding"]["code"], "C");
         let gir_item = items.iter().find(|i| i["linkId"] == "gir").unwrap();
-        assert_eq!(gir_item["answer"][0]["valueInteger"], ranking.unwrap().gir.get());
+        assert_eq!(gir_item["answer"][0]["valueInteger"], ranking.gir.get());
         assert!(items.iter().all(|i| i["linkId"] != "comment"), "no empty comment");
     }
 }
