@@ -418,6 +418,10 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             } else {
                 n_discharged += 1;
             }
+            if current && kind.sector == "elderly" {
+                let author = accounts.writers[i].first().cloned();
+                batch.assessments.push(aggir_at_admission(person.id, *e, &stay, author, created));
+            }
             active.push((person.id, stay.clone(), i));
             batch.persons.push(person);
             batch.stays.push(stay);
@@ -898,6 +902,7 @@ struct Batch {
     mentions: Vec<(NoteId, Option<EstablishmentId>, Mention, i64)>,
     activities: Vec<Activity>,
     registrations: Vec<bulk::Registration>,
+    assessments: Vec<relais_store::assessments::Assessment>,
     notes_total: usize,
     observations_total: usize,
     appointments_total: usize,
@@ -916,6 +921,7 @@ impl Batch {
             + self.mentions.len()
             + self.activities.len()
             + self.registrations.len()
+            + self.assessments.len()
     }
 
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
@@ -930,6 +936,7 @@ impl Batch {
         bulk::mentions(&mut tx, engine, org, &self.mentions).await?;
         bulk::activities(&mut tx, engine, org, &self.activities).await?;
         bulk::registrations(&mut tx, engine, &self.registrations).await?;
+        bulk::assessments(&mut tx, engine, org, &self.assessments).await?;
         // A qualified identity was retrieved from INSi once: its accepted call is in the log.
         let mut calls = Vec::new();
         for p in &self.persons {
@@ -963,6 +970,7 @@ impl Batch {
         self.mentions.clear();
         self.activities.clear();
         self.registrations.clear();
+        self.assessments.clear();
         self.notes_total += self.notes.len();
         self.observations_total += self.observations.len();
         self.appointments_total += self.appointments.len();
@@ -987,4 +995,52 @@ async fn database_size(store: &Store, url: &str) -> anyhow::Result<u64> {
             sqlx::Row::try_get::<i64, _>(&row, 0)? as u64
         }
     })
+}
+
+/// The AGGIR evaluation of a nursing-home resident at admission (or when the records were
+/// imported): modalities drawn from the person id's random bits, not from the generator's
+/// stream, so the rest of the data set is unchanged. Residents lean to dependence, as in EHPAD.
+fn aggir_at_admission(
+    person: PersonId,
+    establishment: EstablishmentId,
+    stay: &Stay,
+    author: Option<(AccountId, String)>,
+    created: i64,
+) -> relais_store::assessments::Assessment {
+    use relais_domain::aggir::{Adverbs, Answer, Grid, Item, Modality};
+    let mut bits = person.0.as_u128() >> 7;
+    let mut grid = Grid::new();
+    for item in Item::ALL {
+        let modality = match bits % 10 {
+            0..=2 => Modality::A,
+            3..=6 => Modality::B,
+            _ => Modality::C,
+        };
+        bits = bits.rotate_right(3) ^ 0x9e37_79b9;
+        let answer = match modality {
+            Modality::A => Answer::Adverbs(Adverbs::ALL_YES),
+            Modality::B => Answer::Adverbs(Adverbs { habitually: false, ..Adverbs::ALL_YES }),
+            Modality::C => Answer::DoesNot,
+        };
+        grid.set(item, answer);
+    }
+    let ranking = grid.ranking().ok();
+    let (author_id, author_label) = match author {
+        Some((id, label)) => (Some(id), label),
+        None => (None, "Import".to_string()),
+    };
+    relais_store::assessments::Assessment {
+        id: AssessmentId(uuid::Uuid::from_u128(person.0.as_u128() ^ 2)),
+        person_id: person,
+        establishment_id: Some(establishment),
+        instrument: relais_store::assessments::AGGIR.to_string(),
+        assessed_on: stay.start,
+        answers: grid.encode(),
+        score: ranking.map(|r| i64::from(r.rank.get())),
+        result: ranking.map(|r| i64::from(r.gir.get())),
+        comment: String::new(),
+        author_id,
+        author_label,
+        recorded_at: created,
+    }
 }

@@ -198,6 +198,59 @@ pub async fn observations(conn: &mut Conn, engine: Engine, org: OrganisationId, 
     Ok(())
 }
 
+/// Assessments. Those with every optional column set go in multi-row statements; the others
+/// one by one, since `Any` cannot bind a typed NULL.
+pub async fn assessments(
+    conn: &mut Conn,
+    engine: Engine,
+    org: OrganisationId,
+    rows: &[crate::assessments::Assessment],
+) -> Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "organisation_id",
+        "person_id",
+        "establishment_id",
+        "instrument",
+        "assessed_on",
+        "answers",
+        "score",
+        "result",
+        "comment",
+        "author_id",
+        "author_label",
+        "recorded_at",
+    ];
+    let (complete, partial): (Vec<_>, Vec<_>) = rows.iter().partition(|a| {
+        a.establishment_id.is_some() && a.author_id.is_some() && a.score.is_some() && a.result.is_some()
+    });
+    for a in partial {
+        crate::assessments::insert(conn, org, a).await?;
+    }
+    for chunk in complete.chunks(200) {
+        let sql = multi_insert(engine, "assessment", COLUMNS, chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for a in chunk {
+            q = q
+                .bind(a.id.to_string())
+                .bind(org.to_string())
+                .bind(a.person_id.to_string())
+                .bind(a.establishment_id.map(|e| e.to_string()))
+                .bind(a.instrument.clone())
+                .bind(a.assessed_on.to_string())
+                .bind(a.answers.clone())
+                .bind(a.score)
+                .bind(a.result)
+                .bind(a.comment.clone())
+                .bind(a.author_id.map(|x| x.to_string()))
+                .bind(a.author_label.clone())
+                .bind(a.recorded_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 pub async fn appointments(
     conn: &mut Conn,
     engine: Engine,
