@@ -89,8 +89,8 @@ describe('AGGIR evaluation', () => {
         page.waitForURL((u) => u.pathname === `${personPath}/aggir` && u.searchParams.get('ok') === 'aggir'),
         page.getByRole('button', { name: 'Enregistrer et calculer le GIR' }).click(),
       ]);
-      await page.getByRole('heading', { name: /^GIR 5/, level: 2 }).waitFor();
-      await page.getByText(/Rang 12 de l.algorithme/).waitFor();
+      await page.getByRole('heading', { name: /^GIR 5/, level: 2 }).first().waitFor();
+      await page.getByText(/Rang 12 de l.algorithme/).first().waitFor();
       await page.getByText('Détail de la grille').first().click();
       const transfers = page.getByRole('row', { name: /Transferts/ }).first();
       assert.match(await transfers.innerText(), /B\s+spontanément, totalement/);

@@ -1007,23 +1007,7 @@ fn aggir_at_admission(
     author: Option<(AccountId, String)>,
     created: i64,
 ) -> relais_store::assessments::Assessment {
-    use relais_domain::aggir::{Adverbs, Answer, Grid, Item, Modality};
-    let mut bits = person.0.as_u128() >> 7;
-    let mut grid = Grid::new();
-    for item in Item::ALL {
-        let modality = match bits % 10 {
-            0..=2 => Modality::A,
-            3..=6 => Modality::B,
-            _ => Modality::C,
-        };
-        bits = bits.rotate_right(3) ^ 0x9e37_79b9;
-        let answer = match modality {
-            Modality::A => Answer::Adverbs(Adverbs::ALL_YES),
-            Modality::B => Answer::Adverbs(Adverbs { habitually: false, ..Adverbs::ALL_YES }),
-            Modality::C => Answer::DoesNot,
-        };
-        grid.set(item, answer);
-    }
+    let grid = relais_domain::aggir::sample_grid(person.0.as_u128() >> 7);
     let ranking = grid.ranking().ok();
     let (author_id, author_label) = match author {
         Some((id, label)) => (Some(id), label),

@@ -564,6 +564,23 @@ impl Grid {
     }
 }
 
+/// A plausible nursing-home resident's grid for demonstration and benchmark data, drawn from
+/// `bits` (an id's random bits) so that callers consume nothing from their own random stream:
+/// three items in ten done fully (A), four partly (B, not habitually), three not at all (C).
+pub fn sample_grid(mut bits: u128) -> Grid {
+    let mut grid = Grid::new();
+    for item in Item::ALL {
+        let answer = match bits % 10 {
+            0..=2 => Answer::Adverbs(Adverbs::ALL_YES),
+            3..=6 => Answer::Adverbs(Adverbs { habitually: false, ..Adverbs::ALL_YES }),
+            _ => Answer::DoesNot,
+        };
+        bits = bits.rotate_right(3) ^ 0x9e37_79b9;
+        grid.set(item, answer);
+    }
+    grid
+}
+
 fn describe_missing(variable: Variable, items: &[Item]) -> String {
     if variable.items().len() == 1 {
         variable.label().to_string()

@@ -297,6 +297,33 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                 transferred_from: None,
             };
             persons::insert_stay(&mut tx, org, &stay).await?;
+            if est == ehpad
+                && let Some((author, label)) = authors.first().cloned()
+            {
+                // The evaluation of admission, so that the GIR shows; drawn from the id, not `rng`,
+                // to leave the rest of the demonstration data as it was.
+                let grid = relais_domain::aggir::sample_grid(person.id.0.as_u128() >> 7);
+                let ranking = grid.ranking().ok();
+                relais_store::assessments::insert(
+                    &mut tx,
+                    org,
+                    &relais_store::assessments::Assessment {
+                        id: AssessmentId::generate(),
+                        person_id: person.id,
+                        establishment_id: Some(est),
+                        instrument: relais_store::assessments::AGGIR.to_string(),
+                        assessed_on: start,
+                        answers: grid.encode(),
+                        score: ranking.map(|r| i64::from(r.rank.get())),
+                        result: ranking.map(|r| i64::from(r.gir.get())),
+                        comment: String::new(),
+                        author_id: Some(author),
+                        author_label: label,
+                        recorded_at: now,
+                    },
+                )
+                .await?;
+            }
             for h in 0..3 {
                 let (cat, text) = rng.pick(NOTES);
                 let category = Category::from_code(cat).unwrap_or(Category::NursingCare);
