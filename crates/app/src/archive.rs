@@ -74,8 +74,8 @@ impl App {
                     person_id: Some(person),
                     resource: Some(format!("person/{person}")),
                     detail: Some(format!(
-                        "retention {retention_years} y, last discharge {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations, {} assessments",
-                        counts.notes, counts.observations, counts.appointments, counts.documents, counts.alerts, counts.activities, counts.assessments
+                        "retention {retention_years} y, last discharge {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations, {} assessments, {} admission requests",
+                        counts.notes, counts.observations, counts.appointments, counts.documents, counts.alerts, counts.activities, counts.assessments, counts.admission_requests
                     )),
                     client_ip: None,
                 });

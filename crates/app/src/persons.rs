@@ -460,12 +460,29 @@ impl App {
         let (Some(mode), Some(start)) = (mode, start) else {
             return Err(AppError::Internal("validation".into()));
         };
+        let mut tx = self.store.begin_write().await?;
+        let stay = self.admit_in(&mut tx, actor, id, (establishment, unit), mode, start).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(stay)
+    }
+
+    /// Opens a stay inside the caller's transaction, with every check of an admission: the
+    /// actor manages admissions there, the unit belongs to the establishment, the person may
+    /// have their stays managed by the actor and has no open stay there.
+    pub(crate) async fn admit_in(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        id: PersonId,
+        (establishment, unit): (EstablishmentId, Option<UnitId>),
+        mode: StayMode,
+        start: Date,
+    ) -> Result<StayId> {
         if !may_register_person(actor.grants(), establishment, self.today()) {
             return Err(AppError::Forbidden);
         }
-        let mut tx = self.store.begin_write().await?;
-        self.check_unit(&mut tx, actor, establishment, unit).await?;
-        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
+        self.check_unit(tx, actor, establishment, unit).await?;
+        let (_, stays) = self.load_for(tx, actor, id, PersonAction::ManageStays).await?;
         let open_here = stays.iter().any(|s| s.is_open() && s.establishment_id == establishment);
         check_admission(start, self.today(), open_here)?;
         let stay = Stay {
@@ -479,16 +496,15 @@ impl App {
             discharge_reason: None,
             transferred_from: None,
         };
-        persons::insert_stay(&mut tx, actor.organisation_id, &stay).await?;
+        persons::insert_stay(tx, actor.organisation_id, &stay).await?;
         let mut ev = actor.event("stay.admit", "ok");
         ev.person_id = Some(id);
         ev.resource = Some(format!("stay/{}", stay.id));
-        audit::append(&mut tx, ev).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        audit::append(tx, ev).await?;
         Ok(stay.id)
     }
 
-    async fn check_unit(
+    pub(crate) async fn check_unit(
         &self,
         conn: &mut Conn,
         actor: &Actor,

@@ -51,4 +51,5 @@ typed_id!(
     ActivityId,
     InsiCallId,
     AssessmentId,
+    AdmissionRequestId,
 );

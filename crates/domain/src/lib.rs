@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod admission;
 pub mod aggir;
 pub mod alert;
 pub mod appointment;

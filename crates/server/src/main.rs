@@ -492,14 +492,15 @@ async fn admin(app: &App, command: AdminCommand) -> anyhow::Result<()> {
             for (person, last, purged) in &r.persons {
                 if apply {
                     println!(
-                        "  {person}  discharged {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations, {} assessments",
+                        "  {person}  discharged {last}: {} notes, {} observations, {} appointments, {} documents, {} alerts, {} activity registrations, {} assessments, {} admission requests",
                         purged.notes,
                         purged.observations,
                         purged.appointments,
                         purged.documents,
                         purged.alerts,
                         purged.activities,
-                        purged.assessments
+                        purged.assessments,
+                        purged.admission_requests
                     );
                 } else {
                     println!("  {person}  discharged {last}");

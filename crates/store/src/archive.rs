@@ -38,6 +38,7 @@ pub struct Purged {
     pub alerts: u64,
     pub activities: u64,
     pub assessments: u64,
+    pub admission_requests: u64,
 }
 
 impl Purged {
@@ -49,6 +50,7 @@ impl Purged {
             + self.alerts
             + self.activities
             + self.assessments
+            + self.admission_requests
     }
 }
 
@@ -77,6 +79,11 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
             ("activity_participant WHERE person_id = $1", Some(5)),
             ("observation_threshold WHERE person_id = $1", None),
             ("assessment WHERE person_id = $1", Some(6)),
+            (
+                "admission_status_change WHERE request_id IN (SELECT id FROM admission_request WHERE person_id = $1)",
+                None,
+            ),
+            ("admission_request WHERE person_id = $1", Some(7)),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)
@@ -90,7 +97,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 Some(3) => purged.documents = n,
                 Some(4) => purged.alerts = n,
                 Some(5) => purged.activities = n,
-                Some(_) => purged.assessments = n,
+                Some(6) => purged.assessments = n,
+                Some(_) => purged.admission_requests = n,
                 None => {}
             }
         }

@@ -479,6 +479,7 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("insi_call", "id"),
     ("activity_participant", "activity_id"),
     ("assessment", "id"),
+    ("admission_request", "id"),
 ];
 
 /// A merge as recorded.

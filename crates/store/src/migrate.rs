@@ -145,6 +145,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0020_assessment.sqlite.sql"),
         postgres: include_str!("../migrations/0020_assessment.postgres.sql"),
     },
+    Migration {
+        version: 21,
+        name: "admission_request",
+        portable: include_str!("../migrations/0021_admission_request.sql"),
+        sqlite: include_str!("../migrations/0021_admission_request.sqlite.sql"),
+        postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

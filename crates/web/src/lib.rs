@@ -2,6 +2,7 @@
 //! OAuth 2 client credentials, health and readiness.
 
 mod activities;
+mod admissions;
 mod agenda;
 mod assessments;
 mod error;
@@ -55,6 +56,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(pages::routes())
         .merge(thresholds::routes())
         .merge(assessments::routes())
+        .merge(admissions::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

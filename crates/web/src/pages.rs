@@ -102,14 +102,29 @@ impl Places {
     pub(crate) async fn load(state: &AppState, org: OrganisationId) -> Result<Self, WebError> {
         Ok(Self(state.app.places(org).await?))
     }
-    fn establishment(&self, id: EstablishmentId) -> String {
+    pub(crate) fn establishment(&self, id: EstablishmentId) -> String {
         self.establishments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_default()
     }
-    fn place(&self, e: EstablishmentId, u: Option<UnitId>) -> String {
+    pub(crate) fn place(&self, e: EstablishmentId, u: Option<UnitId>) -> String {
         match u.and_then(|u| self.units.iter().find(|x| x.id == u)) {
             Some(unit) => format!("{} — {}", self.establishment(e), unit.name),
             None => self.establishment(e),
         }
+    }
+    /// Where the actor may record an admission request, as form values `est:unit`: each
+    /// establishment whose admissions they manage (unit to be decided), then each of its units.
+    fn request_targets(&self, staff: &Staff, today: jiff::civil::Date) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for e in &self.establishments {
+            if !may_register_person(staff.actor().grants(), e.id, today) {
+                continue;
+            }
+            out.push((format!("{}:", e.id), format!("{} — unité à définir", e.name)));
+            for u in self.units.iter().filter(|u| u.establishment_id == e.id) {
+                out.push((format!("{}:{}", e.id, u.id), format!("{} — {}", e.name, u.name)));
+            }
+        }
+        out
     }
     /// Establishment/unit pairs the actor may admit to, as form values `est:unit`.
     fn admit_targets(&self, staff: &Staff, today: jiff::civil::Date) -> Vec<(String, String)> {
@@ -130,7 +145,7 @@ impl Places {
     }
 }
 
-fn parse_target(v: &str) -> Result<(EstablishmentId, Option<UnitId>), WebError> {
+pub(crate) fn parse_target(v: &str) -> Result<(EstablishmentId, Option<UnitId>), WebError> {
     let (e, u) = v.split_once(':').ok_or_else(|| WebError::BadRequest("établissement non reconnu".into()))?;
     let e: EstablishmentId = e.parse().map_err(|_| WebError::BadRequest("établissement non reconnu".into()))?;
     let u = if u.is_empty() {
@@ -313,7 +328,8 @@ struct HomePage {
     greeting: String,
     units: Vec<(String, String, String)>,
     establishments: Vec<(String, String)>,
-    registering: Vec<String>,
+    /// Establishments whose admissions the actor manages: (id, name).
+    registering: Vec<(String, String)>,
 }
 
 async fn home(State(state): State<AppState>, staff: Staff) -> PageResult {
@@ -330,7 +346,7 @@ async fn home(State(state): State<AppState>, staff: Staff) -> PageResult {
         .establishments
         .iter()
         .filter(|e| may_register_person(grants, e.id, today))
-        .map(|e| e.name.clone())
+        .map(|e| (e.id.to_string(), e.name.clone()))
         .collect();
     let establishments = places
         .establishments
@@ -365,6 +381,8 @@ struct UnitPage {
     /// The establishment's alert thresholds and activities pages.
     thresholds_path: String,
     activities_path: String,
+    /// The establishment's waiting list, for those who manage its admissions.
+    admissions_path: Option<String>,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -442,6 +460,7 @@ async fn unit_page(
             agenda_path: format!("/units/{}/agenda", unit.id),
             thresholds_path: format!("/establishments/{}/thresholds", unit.establishment_id),
             activities_path: format!("/establishments/{}/activities", unit.establishment_id),
+            admissions_path: None,
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
@@ -625,6 +644,8 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             agenda_path: format!("/establishments/{est}/agenda"),
             thresholds_path: format!("/establishments/{est}/thresholds"),
             activities_path: format!("/establishments/{est}/activities"),
+            admissions_path: may_register_person(staff.actor().grants(), est, state.app.today())
+                .then(|| format!("/establishments/{est}/admissions")),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -843,6 +864,11 @@ struct PersonPage {
     repeats: Vec<(&'static str, &'static str)>,
     documents: Vec<DocumentView>,
     document_types: &'static [(&'static str, &'static str)],
+    /// The person's admission requests, when the actor manages their stays.
+    admissions: Option<Vec<crate::admissions::AdmissionRow>>,
+    request_targets: Vec<(String, String)>,
+    admission_sources: &'static [(&'static str, &'static str)],
+    priorities: Vec<(&'static str, &'static str)>,
 }
 
 /// An appointment as listed.
@@ -1116,7 +1142,7 @@ fn flash_message(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-async fn person_render(
+pub(crate) async fn person_render(
     state: &AppState,
     staff: &Staff,
     id: PersonId,
@@ -1131,6 +1157,7 @@ async fn person_render(
     }
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let documents = state.app.person_documents(staff.actor(), id).await?;
+    let requests = state.app.person_admissions(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1233,6 +1260,12 @@ async fn person_render(
             repeats: relais_domain::recurrence::Repeat::ALL.iter().map(|r| (r.code(), r.label())).collect(),
             documents: documents.iter().map(DocumentView::of).collect(),
             document_types: relais_domain::document::TYPES,
+            admissions: requests.map(|rs| {
+                rs.iter().map(|r| crate::admissions::AdmissionRow::of(r, String::new(), &places, today)).collect()
+            }),
+            request_targets: places.request_targets(staff, today),
+            admission_sources: &relais_domain::admission::AdmissionSource::KINDS,
+            priorities: relais_domain::admission::Priority::ALL.iter().map(|p| (p.code(), p.label())).collect(),
             banner,
         },
         status,
@@ -1407,6 +1440,9 @@ fn action_label(code: &str) -> Option<&'static str> {
         "stay.admit" => "Admission",
         "stay.discharge" => "Sortie",
         "stay.transfer" => "Transfert",
+        "admission.create" => "Demande d'admission enregistrée",
+        "admission.read" => "Consultation des demandes d'admission",
+        "admission.status" => "Statut d'une demande d'admission",
         "unit.residents" => "Liste des personnes de l'unité",
         "unit.logbook" => "Cahier de liaison de l'unité",
         "logbook.shift" => "Depuis mon dernier service",
@@ -1824,6 +1860,7 @@ mod tests {
             include_str!("../../app/src/activities.rs"),
             include_str!("../../app/src/identity.rs"),
             include_str!("../../app/src/assessments.rs"),
+            include_str!("../../app/src/admissions.rs"),
         ];
         let mut seen = 0;
         for src in sources {

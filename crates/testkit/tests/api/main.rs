@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP, each test on SQLite and on PostgreSQL.
 
 mod activities;
+mod admissions;
 mod agenda;
 mod assessments;
 mod audit;

@@ -145,6 +145,19 @@ async fn the_archival_rule_purges_old_records_and_nothing_else(t: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 303);
+    // A request for a later return, withdrawn: its history goes with it.
+    let fields = [
+        ("request_target", format!("{}:", t.fixture.ehpad)),
+        ("request_mode", "temporary".to_string()),
+        ("source", "direct".to_string()),
+        ("received_on", crate::today()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = sec.post(&format!("/persons/{gone}/admissions"), &fields).await;
+    assert_eq!(res.status(), 303);
+    let request = res.headers().get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_string();
+    let res = sec.post(&format!("{request}/status"), &[("to", "withdrawn"), ("comment", "Reste à domicile")]).await;
+    assert_eq!(res.status(), 303);
     let org = t.fixture.org;
     // Refused below ten years; nothing eligible before the retention period has passed.
     assert!(t.app.archive_records(AdminBy::CommandLine, org, 5, true).await.is_err());
@@ -156,7 +169,7 @@ async fn the_archival_rule_purges_old_records_and_nothing_else(t: TestApp) {
     assert_eq!(dry.persons[0].0.to_string(), gone);
     let done = t.app.archive_records(AdminBy::CommandLine, org, 10, true).await.unwrap();
     let purged = &done.persons[0].2;
-    assert_eq!((purged.notes, purged.observations), (1, 1));
+    assert_eq!((purged.notes, purged.observations, purged.admission_requests), (1, 1, 1));
     assert!(t.app.archive_records(AdminBy::CommandLine, org, 10, true).await.unwrap().persons.is_empty());
 
     // Gone from the record and from the search index; the other person's record is whole.
@@ -178,6 +191,12 @@ async fn the_archival_rule_purges_old_records_and_nothing_else(t: TestApp) {
     )
     .unwrap();
     assert_eq!(n, 0);
+    let n: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) FROM admission_status_change").fetch_one(&mut *conn).await.unwrap(),
+        0,
+    )
+    .unwrap();
+    assert_eq!(n, 0, "the history of the purged request is gone too");
     if t.engine == Engine::Sqlite {
         sqlx::query("INSERT INTO note_fts (note_fts) VALUES ('integrity-check')")
             .execute(&mut *conn)
