@@ -64,7 +64,7 @@ describe('admission: request, waiting list, workflow, stay', () => {
       assert.ok(await page.getByText("Aucune demande d'admission.").isVisible());
 
       await page.locator('summary').filter({ hasText: /^Nouvelle demande$/ }).click();
-      const target = page.getByLabel('Lieu demandé (établissement, unité)');
+      const target = page.getByLabel('Accueil demandé (établissement, unité)');
       await target.waitFor({ state: 'visible' });
       await checkPage(page);
       await target.selectOption({ label: TARGET });
@@ -72,7 +72,7 @@ describe('admission: request, waiting list, workflow, stay', () => {
       await page.getByLabel('Priorité').selectOption({ label: 'Urgente' });
       await page.getByLabel('Origine de la demande').selectOption({ label: "Notification d'orientation MDPH" });
       await page.getByLabel('Notification MDPH : numéro').fill('CDAPH-63-2026-118');
-      await page.getByLabel("Notification MDPH : valable jusqu'au (JJ/MM/AAAA)").fill('31/12/2031');
+      await page.getByLabel('Notification MDPH : fin de validité (JJ/MM/AAAA)').fill('31/12/2031');
       await page.getByLabel('Pièces reçues').fill("Dossier unique d'admission\nNotification MDPH");
       await Promise.all([
         page.waitForURL(
