@@ -165,7 +165,16 @@ impl App {
         let mut ev = actor.event("adminfile.read", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("person/{person}/administrative"));
-        ev.detail = Some(if view.read_sensitive { "full" } else if view.read { "without nss and amounts" } else { "absences" }.into());
+        ev.detail = Some(
+            if view.read_sensitive {
+                "full"
+            } else if view.read {
+                "without nss and amounts"
+            } else {
+                "absences"
+            }
+            .into(),
+        );
         self.audit(ev).await?;
         let may_record_absence = p.merged_into.is_none()
             && p.organisation_id == actor.organisation_id
@@ -238,15 +247,20 @@ impl App {
         let complementary_from = opt_date(&mut v, "complementary_from", &input.complementary_from);
         let complementary_until = opt_date(&mut v, "complementary_until", &input.complementary_until);
         v.check(check_period("complementary_until", complementary_from, complementary_until));
-        let state_cover = v.check(StateCover::from_code(if input.state_cover.is_empty() { "none" } else { &input.state_cover }));
+        let state_cover =
+            v.check(StateCover::from_code(if input.state_cover.is_empty() { "none" } else { &input.state_cover }));
         let state_cover_from = opt_date(&mut v, "state_cover_from", &input.state_cover_from);
         let state_cover_until = opt_date(&mut v, "state_cover_until", &input.state_cover_until);
         v.check(check_period("state_cover_until", state_cover_from, state_cover_until));
         if matches!(state_cover, Some(StateCover::Css | StateCover::Ame)) && state_cover_until.is_none() {
-            v.push(DomainError::new("state_cover_until", "required", "indiquez la fin de droits de la CSS ou de l'AME"));
+            v.push(DomainError::new(
+                "state_cover_until",
+                "required",
+                "indiquez la fin de droits de la CSS ou de l'AME",
+            ));
         }
         v.finish()?;
-        let Some(state_cover) = state_cover else { return Err(AppError::Invalid(vec![])) };
+        let Some(state_cover) = state_cover else { return Err(AppError::Internal("validation".into())) };
         let mut tx = self.store.begin_write().await?;
         self.load_for_file_write(&mut tx, actor, person).await?;
         let coverage = Coverage {
@@ -278,25 +292,25 @@ impl App {
     pub async fn record_benefit(&self, actor: &Actor, person: PersonId, input: &BenefitInput) -> Result<BenefitId> {
         let mut v = Validation::default();
         let kind = v.check(BenefitKind::from_code(&input.kind));
-        let label = text(&mut v, "label", &input.label, 200, kind == Some(BenefitKind::Other));
+        let label = text(&mut v, "benefit_label", &input.label, 200, kind == Some(BenefitKind::Other));
         let decision_date = opt_date(&mut v, "decision_date", &input.decision_date);
         let amount = v.check(Cents::parse("amount", &input.amount));
         let periodicity = v.check(Periodicity::from_code(&input.periodicity));
         let start = if input.start.trim().is_empty() {
-            v.push(DomainError::new("start", "required", "la date de début est obligatoire"));
+            v.push(DomainError::new("benefit_start", "required", "la date de début est obligatoire"));
             None
         } else {
-            v.check(parse_date("start", &input.start))
+            v.check(parse_date("benefit_start", &input.start))
         };
-        let expires = opt_date(&mut v, "expires", &input.expires);
+        let expires = opt_date(&mut v, "benefit_expires", &input.expires);
         if let (Some(s), Some(e)) = (start, expires)
             && e < s
         {
-            v.push(DomainError::new("expires", "date-order", "l'échéance précède la date de début"));
+            v.push(DomainError::new("benefit_expires", "date-order", "l'échéance précède la date de début"));
         }
         v.finish()?;
         let (Some(kind), Some(amount), Some(periodicity), Some(start)) = (kind, amount, periodicity, start) else {
-            return Err(AppError::Invalid(vec![]));
+            return Err(AppError::Internal("validation".into()));
         };
         let mut tx = self.store.begin_write().await?;
         self.load_for_file_write(&mut tx, actor, person).await?;
@@ -326,18 +340,18 @@ impl App {
     pub async fn record_mdph(&self, actor: &Actor, person: PersonId, input: &MdphInput) -> Result<MdphNotificationId> {
         let mut v = Validation::default();
         let decision = v.check(MdphDecision::from_code(&input.decision));
-        let number = text(&mut v, "number", &input.number, 100, true);
+        let number = text(&mut v, "mdph_number", &input.number, 100, true);
         let valid_from = if input.valid_from.trim().is_empty() {
-            v.push(DomainError::new("valid_from", "required", "la date de début de validité est obligatoire"));
+            v.push(DomainError::new("mdph_valid_from", "required", "la date de début de validité est obligatoire"));
             None
         } else {
-            v.check(parse_date("valid_from", &input.valid_from))
+            v.check(parse_date("mdph_valid_from", &input.valid_from))
         };
-        let valid_until = opt_date(&mut v, "valid_until", &input.valid_until);
-        v.check(check_period("valid_until", valid_from, valid_until));
+        let valid_until = opt_date(&mut v, "mdph_valid_until", &input.valid_until);
+        v.check(check_period("mdph_valid_until", valid_from, valid_until));
         v.finish()?;
         let (Some(decision), Some(valid_from)) = (decision, valid_from) else {
-            return Err(AppError::Invalid(vec![]));
+            return Err(AppError::Internal("validation".into()));
         };
         let mut tx = self.store.begin_write().await?;
         self.load_for_file_write(&mut tx, actor, person).await?;
@@ -382,15 +396,15 @@ impl App {
         let mut v = Validation::default();
         let kind = v.check(AbsenceKind::from_code(&input.kind));
         let start = if input.start.trim().is_empty() {
-            v.push(DomainError::new("start", "required", "la date de départ est obligatoire"));
+            v.push(DomainError::new("absence_start", "required", "la date de départ est obligatoire"));
             None
         } else {
-            v.check(parse_date("start", &input.start))
+            v.check(parse_date("absence_start", &input.start))
         };
-        let end = opt_date(&mut v, "end", &input.end);
-        let reason = text(&mut v, "reason", &input.reason, 2000, false);
+        let end = opt_date(&mut v, "absence_end", &input.end);
+        let reason = text(&mut v, "absence_reason", &input.reason, 2000, false);
         v.finish()?;
-        let (Some(kind), Some(start)) = (kind, start) else { return Err(AppError::Invalid(vec![])) };
+        let (Some(kind), Some(start)) = (kind, start) else { return Err(AppError::Internal("validation".into())) };
         let mut tx = self.store.begin_write().await?;
         let (_, stays) = self.load_for_absence(&mut tx, actor, person).await?;
         let s = stays.iter().find(|s| s.id == stay).ok_or(AppError::NotFound)?;
@@ -427,9 +441,9 @@ impl App {
     /// Records the return of an open absence.
     pub async fn record_return(&self, actor: &Actor, absence: AbsenceId, end: &str) -> Result<PersonId> {
         let end = if end.trim().is_empty() {
-            return Err(DomainError::new("end", "required", "la date de retour est obligatoire").into());
+            return Err(DomainError::new("absence_end", "required", "la date de retour est obligatoire").into());
         } else {
-            parse_date("end", end)?
+            parse_date("absence_end", end)?
         };
         let mut tx = self.store.begin_write().await?;
         let a = store::absence(&mut tx, actor.organisation_id, absence).await?.ok_or(AppError::NotFound)?;
@@ -477,7 +491,8 @@ impl App {
             .iter()
             .filter_map(|b| b.expires.map(|e| (b.person_id, b.kind.label().to_string(), e)))
             .chain(notifications.iter().filter_map(|n| {
-                n.valid_until.map(|e| (n.person_id, format!("Notification MDPH : {} n° {}", n.decision.label(), n.number), e))
+                n.valid_until
+                    .map(|e| (n.person_id, format!("Notification MDPH : {} n° {}", n.decision.label(), n.number), e))
             }))
             .collect();
         rows.sort_by_key(|r| r.2);
@@ -510,10 +525,10 @@ impl App {
             return Err(AppError::Forbidden);
         }
         if to < from {
-            return Err(DomainError::new("to", "date-order", "la fin de la période précède son début").into());
+            return Err(DomainError::new("period_to", "date-order", "la fin de la période précède son début").into());
         }
         if from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX) > 3660 {
-            return Err(DomainError::new("to", "date-range", "la période ne peut dépasser dix ans").into());
+            return Err(DomainError::new("period_to", "date-range", "la période ne peut dépasser dix ans").into());
         }
         let mut conn = self.store.read().await?;
         let rows = store::occupancy_rows(&mut conn, actor.organisation_id, establishment, from, to).await?;
@@ -531,5 +546,4 @@ impl App {
             .collect::<Result<Vec<_>>>()?;
         Ok(occupancy(&stays, from, to))
     }
-
 }

@@ -69,15 +69,16 @@ impl Cents {
             Some((u, d)) => (u, d),
             None => (compact.as_str(), ""),
         };
-        if units.is_empty() || !units.chars().all(|c| c.is_ascii_digit()) || !decimals.chars().all(|c| c.is_ascii_digit())
+        if units.is_empty()
+            || !units.chars().all(|c| c.is_ascii_digit())
+            || !decimals.chars().all(|c| c.is_ascii_digit())
         {
             return Err(err("amount-format", "le montant doit être un nombre en euros, par exemple 1234,56"));
         }
         if decimals.len() > 2 {
             return Err(err("amount-precision", "le montant ne peut avoir plus de deux décimales (centimes)"));
         }
-        let units: i64 =
-            units.parse().map_err(|_| err("amount-range", "le montant est trop grand"))?;
+        let units: i64 = units.parse().map_err(|_| err("amount-range", "le montant est trop grand"))?;
         let mut cents: i64 = if decimals.is_empty() { 0 } else { decimals.parse().unwrap_or(0) };
         if decimals.len() == 1 {
             cents *= 10;
@@ -124,7 +125,7 @@ code_enum!(StateCover, "state_cover", "couverture inconnue", [
     Ame = "ame", "Aide médicale de l'État (AME)";
 ]);
 
-code_enum!(BenefitKind, "kind", "choisissez le type d'aide", [
+code_enum!(BenefitKind, "benefit_kind", "choisissez le type d'aide", [
     Apa = "apa", "APA (allocation personnalisée d'autonomie)";
     Pch = "pch", "PCH (prestation de compensation du handicap)";
     Aah = "aah", "AAH (allocation aux adultes handicapés)";
@@ -139,7 +140,7 @@ code_enum!(Periodicity, "periodicity", "choisissez la périodicité", [
     OneOff = "one_off", "versement unique";
 ]);
 
-code_enum!(MdphDecision, "decision", "choisissez le type de décision", [
+code_enum!(MdphDecision, "mdph_decision", "choisissez le type de décision", [
     OrientationEsms = "orientation_esms", "Orientation en ESMS";
     Pch = "pch", "PCH";
     Aah = "aah", "AAH";
@@ -147,7 +148,7 @@ code_enum!(MdphDecision, "decision", "choisissez le type de décision", [
     Other = "other", "Autre décision";
 ]);
 
-code_enum!(AbsenceKind, "kind", "choisissez le motif d'absence", [
+code_enum!(AbsenceKind, "absence_kind", "choisissez le motif d'absence", [
     Hospitalisation = "hospitalisation", "Hospitalisation";
     Holidays = "holidays", "Vacances";
     FamilyStay = "family_stay", "Séjour en famille";
@@ -200,26 +201,34 @@ pub fn check_absence(
     if let Some(end) = absence.end
         && end < absence.start
     {
-        return Err(DomainError::new("end", "date-order", "la date de retour précède la date de départ"));
+        return Err(DomainError::new("absence_end", "date-order", "la date de retour précède la date de départ"));
     }
     if absence.start < stay_start {
-        return Err(DomainError::new("start", "outside-stay", "l'absence commence avant l'admission du séjour"));
+        return Err(DomainError::new(
+            "absence_start",
+            "outside-stay",
+            "l'absence commence avant l'admission du séjour",
+        ));
     }
     if let Some(stay_end) = stay_end {
         if absence.start > stay_end {
-            return Err(DomainError::new("start", "outside-stay", "l'absence commence après la sortie du séjour"));
+            return Err(DomainError::new(
+                "absence_start",
+                "outside-stay",
+                "l'absence commence après la sortie du séjour",
+            ));
         }
         match absence.end {
             None => {
                 return Err(DomainError::new(
-                    "end",
+                    "absence_end",
                     "outside-stay",
                     "le séjour est terminé : indiquez la date de retour (au plus tard la date de sortie)",
                 ));
             }
             Some(end) if end > stay_end => {
                 return Err(DomainError::new(
-                    "end",
+                    "absence_end",
                     "outside-stay",
                     "l'absence se termine après la sortie du séjour",
                 ));
@@ -229,7 +238,7 @@ pub fn check_absence(
     }
     if others.iter().any(|o| o.overlaps(&absence)) {
         return Err(DomainError::new(
-            "start",
+            "absence_start",
             "absence-overlap",
             "cette absence chevauche une autre absence du même séjour",
         ));
@@ -456,7 +465,12 @@ mod tests {
                 end: Some(date(2026, 11, 12)),
                 absences: vec![p(date(2026, 11, 7), Some(date(2026, 11, 9)))],
             },
-            OccupancyStay { mode: StayMode::DayCare, start: date(2026, 9, 1), end: Some(date(2026, 10, 31)), absences: vec![] },
+            OccupancyStay {
+                mode: StayMode::DayCare,
+                start: date(2026, 9, 1),
+                end: Some(date(2026, 10, 31)),
+                absences: vec![],
+            },
         ];
         let lines = occupancy(&stays, date(2026, 11, 1), date(2026, 11, 30));
         assert_eq!(
@@ -488,7 +502,13 @@ mod tests {
             registered_at: Some(est),
             stays: vec![StayScope { establishment: est, unit: Some(unit), start: date(2026, 1, 1), end: None }],
         };
-        let grant = |profile, unit| Grant { profile, establishment: est, unit, valid_from: date(2026, 1, 1), valid_until: None };
+        let grant = |profile, unit| Grant {
+            profile,
+            establishment: est,
+            unit,
+            valid_from: date(2026, 1, 1),
+            valid_until: None,
+        };
         let aide = file_view(&[grant(Profile::CareAide, Some(unit))], &person, today);
         assert_eq!(aide, FileView { read: true, read_sensitive: false, write: false });
         let secretary = file_view(&[grant(Profile::Secretary, None)], &person, today);

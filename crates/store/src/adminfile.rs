@@ -198,7 +198,8 @@ pub async fn insert_benefit(conn: &mut Conn, b: &Benefit) -> Result<()> {
 
 /// A person's benefits, the latest start first.
 pub async fn benefits(conn: &mut Conn, person: PersonId) -> Result<Vec<Benefit>> {
-    let sql = format!("SELECT {BENEFIT_COLUMNS} FROM social_benefit WHERE person_id = $1 ORDER BY start_on DESC, id DESC");
+    let sql =
+        format!("SELECT {BENEFIT_COLUMNS} FROM social_benefit WHERE person_id = $1 ORDER BY start_on DESC, id DESC");
     let rows = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).fetch_all(conn).await?;
     rows.iter().map(benefit_from_row).collect()
 }
@@ -240,9 +241,8 @@ pub async fn insert_mdph(conn: &mut Conn, n: &MdphNotification) -> Result<()> {
 }
 
 pub async fn mdph_notifications(conn: &mut Conn, person: PersonId) -> Result<Vec<MdphNotification>> {
-    let sql = format!(
-        "SELECT {MDPH_COLUMNS} FROM mdph_notification WHERE person_id = $1 ORDER BY valid_from DESC, id DESC"
-    );
+    let sql =
+        format!("SELECT {MDPH_COLUMNS} FROM mdph_notification WHERE person_id = $1 ORDER BY valid_from DESC, id DESC");
     let rows = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).fetch_all(conn).await?;
     rows.iter().map(mdph_from_row).collect()
 }
@@ -346,14 +346,16 @@ pub async fn close_absence(conn: &mut Conn, absence: AbsenceId, end: Date, now: 
 
 pub async fn absence(conn: &mut Conn, org: OrganisationId, absence: AbsenceId) -> Result<Option<Absence>> {
     let sql = format!("SELECT {ABSENCE_COLUMNS} FROM stay_absence a WHERE a.id = $1 AND a.organisation_id = $2");
-    let r = sqlx::query(AssertSqlSafe(sql)).bind(absence.to_string()).bind(org.to_string()).fetch_optional(conn).await?;
+    let r =
+        sqlx::query(AssertSqlSafe(sql)).bind(absence.to_string()).bind(org.to_string()).fetch_optional(conn).await?;
     r.as_ref().map(absence_from_row).transpose()
 }
 
 /// A person's absences, the latest first.
 pub async fn absences_of_person(conn: &mut Conn, person: PersonId) -> Result<Vec<Absence>> {
-    let sql =
-        format!("SELECT {ABSENCE_COLUMNS} FROM stay_absence a WHERE a.person_id = $1 ORDER BY a.start_on DESC, a.id DESC");
+    let sql = format!(
+        "SELECT {ABSENCE_COLUMNS} FROM stay_absence a WHERE a.person_id = $1 ORDER BY a.start_on DESC, a.id DESC"
+    );
     let rows = sqlx::query(AssertSqlSafe(sql)).bind(person.to_string()).fetch_all(conn).await?;
     rows.iter().map(absence_from_row).collect()
 }
