@@ -13,6 +13,7 @@ use relais_domain::adminfile::{
 };
 use relais_domain::date::parse_date;
 use relais_domain::ids::*;
+use relais_domain::scope::Access;
 use relais_domain::stay::StayMode;
 use relais_store::adminfile::{self as store, Absence, Benefit, Coverage, MdphNotification, Recorded};
 use relais_store::persons::{Person, Stay, scope_of};
@@ -197,10 +198,7 @@ impl App {
         } else {
             0
         };
-        let away = store::absences_of_person(&mut conn, person)
-            .await?
-            .into_iter()
-            .find(|a| a.start <= today && a.end.is_none_or(|e| e > today));
+        let away = store::absences_of_person(&mut conn, person).await?.into_iter().find(|a| away_on(a, today));
         drop(conn);
         let mut ev = actor.event("adminfile.read", "ok");
         ev.person_id = Some(person);
@@ -546,4 +544,87 @@ impl App {
             .collect::<Result<Vec<_>>>()?;
         Ok(occupancy(&stays, from, to))
     }
+
+    /// A person's stays and absences for FHIR `Encounter`, those overlapping `from`..=`to` (either
+    /// bound open), each stay followed by its absences.
+    pub async fn encounters(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        (from, to): (Option<Date>, Option<Date>),
+    ) -> Result<Vec<EncounterItem>> {
+        let mut conn = self.store.read().await?;
+        let (_, stays) = self
+            .load_for_resource(&mut conn, actor, person, ("Encounter", Access::Read), PersonAction::ViewIdentity)
+            .await?;
+        let absences = store::absences_of_person(&mut conn, person).await?;
+        drop(conn);
+        let overlaps = |start: Date, end: Option<Date>| {
+            to.is_none_or(|t| start <= t) && from.is_none_or(|f| end.is_none_or(|e| e >= f))
+        };
+        let today = self.today();
+        let mut out = Vec::new();
+        for stay in stays.iter().filter(|s| s.person_id == person || absences.iter().any(|a| a.stay_id == s.id)) {
+            let theirs: Vec<&Absence> = absences.iter().filter(|a| a.stay_id == stay.id).collect();
+            let on_leave = stay.is_open() && theirs.iter().any(|a| away_on(a, today));
+            if overlaps(stay.start, stay.end) {
+                out.push(EncounterItem { stay: stay.clone(), absence: None, on_leave });
+            }
+            for a in theirs.into_iter().filter(|a| overlaps(a.start, a.end)) {
+                out.push(EncounterItem { stay: stay.clone(), absence: Some(a.clone()), on_leave });
+            }
+        }
+        let mut ev = actor.event("encounter.read", "ok");
+        ev.person_id = Some(person);
+        ev.detail = Some(format!("{} encounter(s)", out.len()));
+        self.audit(ev).await?;
+        Ok(out)
+    }
+
+    /// One stay or one absence by its id, for FHIR `Encounter` read.
+    pub async fn encounter(&self, actor: &Actor, id: &str) -> Result<EncounterItem> {
+        let mut conn = self.store.read().await?;
+        let (person, absence) = if let Ok(stay) = id.parse::<StayId>()
+            && let Some(person) = store::stay_person(&mut conn, actor.organisation_id, stay).await?
+        {
+            (person, None)
+        } else if let Ok(absence) = id.parse::<AbsenceId>()
+            && let Some(a) = store::absence(&mut conn, actor.organisation_id, absence).await?
+        {
+            (a.person_id, Some(a))
+        } else {
+            return Err(AppError::NotFound);
+        };
+        let (_, stays) = self
+            .load_for_resource(&mut conn, actor, person, ("Encounter", Access::Read), PersonAction::ViewIdentity)
+            .await?;
+        let stay_id = absence.as_ref().map(|a| a.stay_id).or_else(|| id.parse::<StayId>().ok());
+        let stay = stays.into_iter().find(|s| Some(s.id) == stay_id).ok_or(AppError::NotFound)?;
+        let today = self.today();
+        let on_leave = stay.is_open()
+            && store::absences_of_person(&mut conn, person)
+                .await?
+                .iter()
+                .any(|a| a.stay_id == stay.id && away_on(a, today));
+        drop(conn);
+        let mut ev = actor.event("encounter.read", "ok");
+        ev.person_id = Some(person);
+        ev.resource = Some(format!("encounter/{id}"));
+        self.audit(ev).await?;
+        Ok(EncounterItem { stay, absence, on_leave })
+    }
+}
+
+/// Is the person away on `day` for this absence (gone, not back yet)?
+fn away_on(a: &Absence, day: Date) -> bool {
+    a.start <= day && a.end.is_none_or(|e| e > day)
+}
+
+/// A stay, or an absence during it, as a FHIR Encounter sees it.
+#[derive(Debug, Clone)]
+pub struct EncounterItem {
+    pub stay: Stay,
+    pub absence: Option<Absence>,
+    /// The person is away today from this (open) stay.
+    pub on_leave: bool,
 }

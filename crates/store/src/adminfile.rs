@@ -407,3 +407,13 @@ pub async fn occupancy_rows(
         })
         .collect()
 }
+
+/// The person a stay belongs to, within an organisation.
+pub async fn stay_person(conn: &mut Conn, org: OrganisationId, stay: StayId) -> Result<Option<PersonId>> {
+    let r = sqlx::query("SELECT person_id FROM stay WHERE id = $1 AND organisation_id = $2")
+        .bind(stay.to_string())
+        .bind(org.to_string())
+        .fetch_optional(conn)
+        .await?;
+    r.map(|r| id(&r.try_get::<String, _>(0)?, "person id")).transpose()
+}

@@ -1460,6 +1460,7 @@ fn action_label(code: &str) -> Option<&'static str> {
         "adminfile.expiring" => "Liste des droits arrivant à échéance",
         "absence.create" => "Absence enregistrée",
         "absence.return" => "Retour d'absence enregistré",
+        "encounter.read" => "Consultation des séjours et absences (API FHIR)",
         "unit.logbook" => "Cahier de liaison de l'unité",
         "logbook.shift" => "Depuis mon dernier service",
         "note.create" => "Transmission écrite",

@@ -48,7 +48,8 @@ crate::both_engines!(
     social_security_and_benefits_are_exact_and_checked,
     expiring_rights_are_flagged_and_listed,
     absences_stay_within_the_stay_and_feed_occupancy,
-    care_aides_see_absences_but_not_the_nss_or_amounts
+    care_aides_see_absences_but_not_the_nss_or_amounts,
+    fhir_encounters_are_the_stay_and_its_absences
 );
 
 async fn social_security_and_benefits_are_exact_and_checked(t: TestApp) {
@@ -341,4 +342,78 @@ async fn care_aides_see_absences_but_not_the_nss_or_amounts(t: TestApp) {
         details.iter().any(|d| d == "without nss and amounts") && details.iter().any(|d| d == "full"),
         "{details:?}"
     );
+}
+
+async fn fhir_get(t: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new().get(t.url(path)).bearer_auth(token).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn fhir_encounters_are_the_stay_and_its_absences(t: TestApp) {
+    let sec = t.login("secretariat").await;
+    let ehpad = t.fixture.ehpad.to_string();
+    let id = register(&sec, &ehpad, "RENCONTRE", "Simone", "07/07/1937").await;
+    let north = format!("{ehpad}:{}", t.fixture.north);
+    post_ok(
+        &sec,
+        &format!("/persons/{id}/stays"),
+        &[("target", &north), ("mode", "permanent"), ("start", "01/02/2026")],
+    )
+    .await;
+    let stay = stay_of(&t, &id).await;
+    post_ok(
+        &sec,
+        &format!("/persons/{id}/stays/{stay}/absences"),
+        &[
+            ("absence_kind", "hospitalisation"),
+            ("absence_start", "10/03/2026"),
+            ("absence_end", "15/03/2026"),
+            ("absence_reason", "Fracture du col"),
+        ],
+    )
+    .await;
+    let absence = absences(&t, &id).await.pop().unwrap();
+
+    let token = t.api_token("system/Encounter.read").await;
+    let (status, bundle) = fhir_get(&t, &token, &format!("/fhir/Encounter?patient=Patient/{id}")).await;
+    assert_eq!(status, 200, "{bundle}");
+    let resources: Vec<&serde_json::Value> =
+        bundle["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
+    assert_eq!(resources.len(), 2, "{bundle}");
+    let s = resources.iter().find(|r| r["id"] == stay.as_str()).expect("the stay");
+    assert_eq!(s["resourceType"], "Encounter");
+    assert_eq!(s["status"], "in-progress");
+    assert_eq!(s["class"]["code"], "NONAC");
+    assert_eq!(s["period"]["start"], "2026-02-01");
+    assert_eq!(s["subject"]["reference"], format!("Patient/{id}"));
+    let a = resources.iter().find(|r| r["id"] == absence.as_str()).expect("the absence");
+    assert_eq!(a["partOf"]["reference"], format!("Encounter/{stay}"));
+    assert_eq!(a["status"], "finished");
+    assert_eq!((a["period"]["start"].as_str(), a["period"]["end"].as_str()), (Some("2026-03-10"), Some("2026-03-15")));
+    assert_eq!(a["type"][0]["coding"][0]["code"], "hospitalisation");
+    assert_eq!(a["reasonCode"][0]["text"], "Fracture du col");
+
+    // By date: in April only the stay goes on; on 12 March both.
+    let (_, april) = fhir_get(&t, &token, &format!("/fhir/Encounter?patient={id}&date=ge2026-04-01")).await;
+    assert_eq!(april["entry"].as_array().map(Vec::len), Some(1), "{april}");
+    let (_, march) = fhir_get(&t, &token, &format!("/fhir/Encounter?patient={id}&date=2026-03-12")).await;
+    assert_eq!(march["entry"].as_array().map(Vec::len), Some(2));
+    let (_, january) = fhir_get(&t, &token, &format!("/fhir/Encounter?patient={id}&date=lt2026-02-01")).await;
+    assert!(january["entry"].as_array().is_none_or(Vec::is_empty), "{january}");
+
+    let (status, read) = fhir_get(&t, &token, &format!("/fhir/Encounter/{absence}")).await;
+    assert_eq!((status, read["id"].as_str()), (200, Some(absence.as_str())));
+    let (status, _) = fhir_get(&t, &token, &format!("/fhir/Encounter/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(status, 404);
+    let (status, outcome) = fhir_get(&t, &token, "/fhir/Encounter?date=2026-03-12").await;
+    assert_eq!((status, outcome["resourceType"].as_str()), (400, Some("OperationOutcome")));
+
+    // Without the Encounter scope: refused.
+    let other = t.api_token("system/Patient.read").await;
+    let (status, _) = fhir_get(&t, &other, &format!("/fhir/Encounter/{stay}")).await;
+    assert_eq!(status, 403);
+    let (_, meta) = fhir_get(&t, &token, "/fhir/metadata").await;
+    assert!(meta["rest"][0]["resource"].as_array().unwrap().iter().any(|r| r["type"] == "Encounter"));
+    assert!(t.audit_actions(&id).await.iter().any(|a| a == "encounter.read"));
 }
