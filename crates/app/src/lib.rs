@@ -4,6 +4,7 @@
 
 pub mod activities;
 pub mod admin;
+pub mod adminfile;
 pub mod admissions;
 pub mod alerts;
 pub mod appointments;

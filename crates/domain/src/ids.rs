@@ -52,4 +52,8 @@ typed_id!(
     InsiCallId,
     AssessmentId,
     AdmissionRequestId,
+    CoverageId,
+    BenefitId,
+    MdphNotificationId,
+    AbsenceId,
 );

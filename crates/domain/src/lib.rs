@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod adminfile;
 pub mod admission;
 pub mod aggir;
 pub mod alert;

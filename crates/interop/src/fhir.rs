@@ -483,6 +483,7 @@ mod tests {
 pub mod appointment;
 pub mod communication;
 pub mod document_reference;
+pub mod encounter;
 pub mod questionnaire_response;
 
 /// A CodeableConcept as read: its codings.

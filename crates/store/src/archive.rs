@@ -39,6 +39,8 @@ pub struct Purged {
     pub activities: u64,
     pub assessments: u64,
     pub admission_requests: u64,
+    /// Cover, benefits, MDPH notifications and absences.
+    pub administrative_file: u64,
 }
 
 impl Purged {
@@ -51,6 +53,7 @@ impl Purged {
             + self.activities
             + self.assessments
             + self.admission_requests
+            + self.administrative_file
     }
 }
 
@@ -84,6 +87,10 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 None,
             ),
             ("admission_request WHERE person_id = $1", Some(7)),
+            ("social_coverage WHERE person_id = $1", Some(8)),
+            ("social_benefit WHERE person_id = $1", Some(8)),
+            ("mdph_notification WHERE person_id = $1", Some(8)),
+            ("stay_absence WHERE person_id = $1", Some(8)),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)
@@ -98,7 +105,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 Some(4) => purged.alerts = n,
                 Some(5) => purged.activities = n,
                 Some(6) => purged.assessments = n,
-                Some(_) => purged.admission_requests = n,
+                Some(7) => purged.admission_requests = n,
+                Some(_) => purged.administrative_file += n,
                 None => {}
             }
         }

@@ -480,6 +480,10 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("activity_participant", "activity_id"),
     ("assessment", "id"),
     ("admission_request", "id"),
+    ("social_coverage", "id"),
+    ("social_benefit", "id"),
+    ("mdph_notification", "id"),
+    ("stay_absence", "id"),
 ];
 
 /// A merge as recorded.

@@ -4,6 +4,7 @@
 //! (see `migrations/`); the few places where the engines differ are marked `Engine::`.
 
 pub mod activities;
+pub mod adminfile;
 pub mod admissions;
 pub mod alerts;
 pub mod appointments;

@@ -152,6 +152,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0021_admission_request.sqlite.sql"),
         postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
     },
+    Migration {
+        version: 24,
+        name: "administrative_file",
+        portable: include_str!("../migrations/0024_administrative_file.sql"),
+        sqlite: include_str!("../migrations/0024_administrative_file.sqlite.sql"),
+        postgres: include_str!("../migrations/0024_administrative_file.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -19,6 +19,7 @@ use relais_interop::fhir::{self, FhirError, PatientView, operation_outcome};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod encounter;
 mod record;
 
 const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
@@ -43,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Binary/{id}", get(record::read_binary))
         .route("/fhir/Communication", get(record::search_communications))
         .route("/fhir/Communication/{id}", get(record::read_communication))
+        .route("/fhir/Encounter", get(encounter::search_encounters))
+        .route("/fhir/Encounter/{id}", get(encounter::read_encounter))
         .route("/fhir/QuestionnaireResponse", get(search_questionnaire_responses))
         .route("/fhir/QuestionnaireResponse/{id}", get(read_questionnaire_response))
         .route("/oauth/token", post(token))
@@ -269,6 +272,14 @@ async fn metadata() -> Response {
                         { "name": "patient", "type": "reference" },
                         { "name": "subject", "type": "reference" },
                         { "name": "questionnaire", "type": "reference" },
+                    ],
+                }, {
+                    "type": "Encounter",
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": [
+                        { "name": "patient", "type": "reference" },
+                        { "name": "subject", "type": "reference" },
+                        { "name": "date", "type": "date" },
                     ],
                 }, {
                     "type": "Communication",

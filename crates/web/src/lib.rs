@@ -2,6 +2,7 @@
 //! OAuth 2 client credentials, health and readiness.
 
 mod activities;
+mod adminfile;
 mod admissions;
 mod agenda;
 mod assessments;
@@ -57,6 +58,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(thresholds::routes())
         .merge(assessments::routes())
         .merge(admissions::routes())
+        .merge(adminfile::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

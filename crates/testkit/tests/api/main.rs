@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP, each test on SQLite and on PostgreSQL.
 
 mod activities;
+mod administrative;
 mod admissions;
 mod agenda;
 mod assessments;
