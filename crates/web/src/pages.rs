@@ -1157,15 +1157,24 @@ pub(crate) async fn person_render(
     flash: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let file = state.app.person_file(staff.actor(), id).await?;
+    // The page's reads run side by side, so that their audit events share one commit instead of
+    // waiting for five in turn (a care aide opens this page fifty times a shift).
+    let actor = staff.actor();
+    let (file, appointments, documents, requests, adminfile) = tokio::join!(
+        state.app.person_file(actor, id),
+        state.app.person_appointments(actor, id),
+        state.app.person_documents(actor, id),
+        state.app.person_admissions(actor, id),
+        state.app.administrative_summary(actor, id),
+    );
+    let file = file?;
     if file.person.merged_into.is_some() {
         // A merged identity has no record of its own: its identity page says where it went.
         return Ok(see_other(&format!("/persons/{id}/identity")));
     }
-    let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
-    let documents = state.app.person_documents(staff.actor(), id).await?;
-    let requests = state.app.person_admissions(staff.actor(), id).await?;
-    let adminfile = crate::adminfile::SummaryView::of(&state.app.administrative_summary(staff.actor(), id).await?);
+    let (appointments, may_plan) = appointments?;
+    let (documents, requests) = (documents?, requests?);
+    let adminfile = crate::adminfile::SummaryView::of(&adminfile?);
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
