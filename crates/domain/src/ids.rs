@@ -52,4 +52,6 @@ typed_id!(
     InsiCallId,
     AssessmentId,
     AdmissionRequestId,
+    SupportPlanId,
+    ObjectiveId,
 );

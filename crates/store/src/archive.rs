@@ -39,6 +39,7 @@ pub struct Purged {
     pub activities: u64,
     pub assessments: u64,
     pub admission_requests: u64,
+    pub support_plans: u64,
 }
 
 impl Purged {
@@ -51,6 +52,7 @@ impl Purged {
             + self.activities
             + self.assessments
             + self.admission_requests
+            + self.support_plans
     }
 }
 
@@ -84,6 +86,11 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 None,
             ),
             ("admission_request WHERE person_id = $1", Some(7)),
+            ("note_objective WHERE person_id = $1", None),
+            ("support_plan_objective WHERE person_id = $1", None),
+            ("support_plan_status_change WHERE plan_id IN (SELECT id FROM support_plan WHERE person_id = $1)", None),
+            ("support_plan_version WHERE person_id = $1", None),
+            ("support_plan WHERE person_id = $1", Some(8)),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)
@@ -98,7 +105,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 Some(4) => purged.alerts = n,
                 Some(5) => purged.activities = n,
                 Some(6) => purged.assessments = n,
-                Some(_) => purged.admission_requests = n,
+                Some(7) => purged.admission_requests = n,
+                Some(_) => purged.support_plans = n,
                 None => {}
             }
         }

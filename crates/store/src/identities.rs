@@ -480,6 +480,10 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("activity_participant", "activity_id"),
     ("assessment", "id"),
     ("admission_request", "id"),
+    ("support_plan", "id"),
+    ("support_plan_version", "id"),
+    ("note_objective", "note_lineage_id"),
+    ("support_plan_objective", "objective_id"),
 ];
 
 /// A merge as recorded.

@@ -152,6 +152,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0021_admission_request.sqlite.sql"),
         postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
     },
+    Migration {
+        version: 23,
+        name: "support_plan",
+        portable: include_str!("../migrations/0023_support_plan.sql"),
+        sqlite: include_str!("../migrations/0023_support_plan.sqlite.sql"),
+        postgres: include_str!("../migrations/0023_support_plan.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

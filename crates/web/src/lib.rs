@@ -11,6 +11,7 @@ mod forms;
 mod identity;
 mod pages;
 mod session;
+mod support_plans;
 mod thresholds;
 mod views;
 
@@ -57,6 +58,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(thresholds::routes())
         .merge(assessments::routes())
         .merge(admissions::routes())
+        .merge(support_plans::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

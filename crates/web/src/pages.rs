@@ -869,6 +869,8 @@ struct PersonPage {
     request_targets: Vec<(String, String)>,
     admission_sources: &'static [(&'static str, &'static str)],
     priorities: Vec<(&'static str, &'static str)>,
+    /// The projet personnalisé card, when the actor may read it.
+    support_plan: Option<crate::support_plans::PlanCard>,
 }
 
 /// An appointment as listed.
@@ -1158,6 +1160,7 @@ pub(crate) async fn person_render(
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let documents = state.app.person_documents(staff.actor(), id).await?;
     let requests = state.app.person_admissions(staff.actor(), id).await?;
+    let support_plan = state.app.person_support_plan(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1266,6 +1269,7 @@ pub(crate) async fn person_render(
             request_targets: places.request_targets(staff, today),
             admission_sources: &relais_domain::admission::AdmissionSource::KINDS,
             priorities: relais_domain::admission::Priority::ALL.iter().map(|p| (p.code(), p.label())).collect(),
+            support_plan: support_plan.map(crate::support_plans::PlanCard::of),
             banner,
         },
         status,
@@ -1376,6 +1380,7 @@ fn note_input(f: &Fields) -> NoteInput {
         result: f.get("result").into(),
         importance: f.get("importance").into(),
         mentions: f.all("mention").into_iter().map(str::to_string).collect(),
+        objective: Some(f.get("objective").to_string()).filter(|o| !o.is_empty()),
     }
 }
 
@@ -1457,6 +1462,11 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "assessment.create" => "Évaluation AGGIR enregistrée",
         "assessment.read" => "Consultation des évaluations AGGIR",
+        "support_plan.create" => "Projet personnalisé commencé",
+        "support_plan.read" => "Consultation du projet personnalisé",
+        "support_plan.update" => "Projet personnalisé modifié",
+        "support_plan.status" => "Statut du projet personnalisé",
+        "support_plan.evaluate" => "Évaluation d'un objectif du projet personnalisé",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
         "record.archive" => "Dossier archivé (règle de conservation)",
@@ -1861,6 +1871,7 @@ mod tests {
             include_str!("../../app/src/identity.rs"),
             include_str!("../../app/src/assessments.rs"),
             include_str!("../../app/src/admissions.rs"),
+            include_str!("../../app/src/support_plans.rs"),
         ];
         let mut seen = 0;
         for src in sources {
