@@ -418,7 +418,7 @@ impl App {
         let (plan, mut content) = self.working(&mut tx, actor, id).await?;
         let performer = match input.performer.split_once(':') {
             Some(("profile", code)) => Profile::from_code(code)
-                .filter(|p| !matches!(p, Profile::Administrator | Profile::Dpo))
+                .filter(|p| !matches!(p, Profile::Administrator | Profile::Dpo | Profile::IdentityReferent))
                 .map(|p| Performer::Profile { profile: p.code().to_string() })
                 .ok_or_else(|| DomainError::new("performer", "performer-invalid", "choisissez qui réalise l'action")),
             Some(("account", account)) => match self.colleague(&mut tx, &plan, account, "performer").await {
