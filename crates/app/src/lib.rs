@@ -18,6 +18,7 @@ pub mod notes;
 pub mod observations;
 pub mod persons;
 pub mod secret;
+pub mod support_plans;
 pub mod thresholds;
 
 use jiff::civil::Date;

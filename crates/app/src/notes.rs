@@ -29,6 +29,8 @@ pub struct NoteInput {
     /// Colleagues and teams to bring it to (`account:<id>`, `team:<profile>`); ignored by a
     /// correction, which keeps the note's mentions.
     pub mentions: Vec<String>,
+    /// An objective of the person's projet personnalisé the note reports on (its id), if any.
+    pub objective: Option<String>,
 }
 
 impl NoteInput {
@@ -199,6 +201,9 @@ impl App {
         };
         notes::insert(&mut tx, actor.organisation_id, &note).await?;
         notes::insert_mentions(&mut tx, actor.organisation_id, &note, &mentions).await?;
+        if let Some(objective) = input.objective.as_deref().filter(|o| !o.trim().is_empty()) {
+            self.tie_note_to_objective(&mut tx, actor, &p, &stays, id, objective).await?;
+        }
         let mut ev = actor.event("note.create", "ok");
         ev.person_id = Some(person);
         ev.resource = Some(format!("note/{id}"));

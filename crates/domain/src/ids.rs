@@ -56,4 +56,6 @@ typed_id!(
     BenefitId,
     MdphNotificationId,
     AbsenceId,
+    SupportPlanId,
+    ObjectiveId,
 );

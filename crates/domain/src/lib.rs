@@ -21,6 +21,7 @@ pub mod password;
 pub mod recurrence;
 pub mod scope;
 pub mod stay;
+pub mod support_plan;
 pub mod text;
 
 pub use error::DomainError;

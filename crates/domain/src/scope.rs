@@ -30,6 +30,8 @@ pub const RESOURCES: &[&str] = &[
     "Communication",
     "QuestionnaireResponse",
     "Encounter",
+    "CarePlan",
+    "Goal",
 ];
 
 impl Scopes {

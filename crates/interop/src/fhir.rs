@@ -481,6 +481,7 @@ mod tests {
 }
 
 pub mod appointment;
+pub mod care_plan;
 pub mod communication;
 pub mod document_reference;
 pub mod encounter;

@@ -41,6 +41,7 @@ pub struct Purged {
     pub admission_requests: u64,
     /// Cover, benefits, MDPH notifications and absences.
     pub administrative_file: u64,
+    pub support_plans: u64,
 }
 
 impl Purged {
@@ -54,6 +55,7 @@ impl Purged {
             + self.assessments
             + self.admission_requests
             + self.administrative_file
+            + self.support_plans
     }
 }
 
@@ -91,6 +93,11 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
             ("social_benefit WHERE person_id = $1", Some(8)),
             ("mdph_notification WHERE person_id = $1", Some(8)),
             ("stay_absence WHERE person_id = $1", Some(8)),
+            ("note_objective WHERE person_id = $1", None),
+            ("support_plan_objective WHERE person_id = $1", None),
+            ("support_plan_status_change WHERE plan_id IN (SELECT id FROM support_plan WHERE person_id = $1)", None),
+            ("support_plan_version WHERE person_id = $1", None),
+            ("support_plan WHERE person_id = $1", Some(9)),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)
@@ -106,7 +113,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 Some(5) => purged.activities = n,
                 Some(6) => purged.assessments = n,
                 Some(7) => purged.admission_requests = n,
-                Some(_) => purged.administrative_file += n,
+                Some(8) => purged.administrative_file += n,
+                Some(_) => purged.support_plans += n,
                 None => {}
             }
         }

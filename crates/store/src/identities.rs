@@ -484,6 +484,10 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("social_benefit", "id"),
     ("mdph_notification", "id"),
     ("stay_absence", "id"),
+    ("support_plan", "id"),
+    ("support_plan_version", "id"),
+    ("note_objective", "note_lineage_id"),
+    ("support_plan_objective", "objective_id"),
 ];
 
 /// A merge as recorded.

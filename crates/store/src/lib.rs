@@ -21,6 +21,7 @@ pub mod observations;
 pub mod org;
 pub mod persons;
 pub mod security;
+pub mod support_plans;
 pub mod thresholds;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

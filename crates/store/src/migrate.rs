@@ -153,6 +153,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
     },
     Migration {
+        version: 23,
+        name: "support_plan",
+        portable: include_str!("../migrations/0023_support_plan.sql"),
+        sqlite: include_str!("../migrations/0023_support_plan.sqlite.sql"),
+        postgres: include_str!("../migrations/0023_support_plan.postgres.sql"),
+    },
+    Migration {
         version: 24,
         name: "administrative_file",
         portable: include_str!("../migrations/0024_administrative_file.sql"),

@@ -29,9 +29,9 @@ pub struct Note {
     pub recorded_at: Micros,
 }
 
-const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at, n.importance";
+pub(crate) const COLUMNS: &str = "n.id, n.person_id, n.establishment_id, n.unit_id, n.lineage_id, n.version, n.is_current, n.category, n.body, n.target, n.data, n.action, n.result, n.correction_reason, n.author_id, n.author_label, n.recorded_at, n.importance";
 
-fn from_row(r: &AnyRow) -> Result<Note> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Note> {
     from_row_at(r, 0)
 }
 

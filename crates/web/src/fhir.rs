@@ -19,6 +19,7 @@ use relais_interop::fhir::{self, FhirError, PatientView, operation_outcome};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod care_plan;
 mod encounter;
 mod record;
 
@@ -48,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Encounter/{id}", get(encounter::read_encounter))
         .route("/fhir/QuestionnaireResponse", get(search_questionnaire_responses))
         .route("/fhir/QuestionnaireResponse/{id}", get(read_questionnaire_response))
+        .route("/fhir/CarePlan", get(care_plan::search_care_plans))
+        .route("/fhir/CarePlan/{id}", get(care_plan::read_care_plan))
+        .route("/fhir/Goal", get(care_plan::search_goals))
+        .route("/fhir/Goal/{id}", get(care_plan::read_goal))
         .route("/oauth/token", post(token))
 }
 
@@ -285,6 +290,19 @@ async fn metadata() -> Response {
                     "type": "Communication",
                     "interaction": [{ "code": "read" }, { "code": "search-type" }],
                     "searchParam": record_params(&[("sent", "date"), ("category", "token")]),
+                }, {
+                    "type": "CarePlan",
+                    "supportedProfile": ["https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-careplan-projet-perso"],
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }, { "name": "subject", "type": "reference" }],
+                }, {
+                    "type": "Goal",
+                    "supportedProfile": [
+                        "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-goal-attente",
+                        "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-goal-objectif"
+                    ],
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }, { "name": "subject", "type": "reference" }],
                 }],
             }],
         }),

@@ -12,6 +12,7 @@ mod forms;
 mod identity;
 mod pages;
 mod session;
+mod support_plans;
 mod thresholds;
 mod views;
 
@@ -59,6 +60,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(assessments::routes())
         .merge(admissions::routes())
         .merge(adminfile::routes())
+        .merge(support_plans::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

@@ -876,6 +876,8 @@ struct PersonPage {
     priorities: Vec<(&'static str, &'static str)>,
     /// The administrative file's summary (expiring rights, current absence).
     adminfile: crate::adminfile::SummaryView,
+    /// The projet personnalisé card, when the actor may read it.
+    support_plan: Option<crate::support_plans::PlanCard>,
 }
 
 /// An appointment as listed.
@@ -1158,14 +1160,15 @@ pub(crate) async fn person_render(
     status: StatusCode,
 ) -> PageResult {
     // The page's reads run side by side, so that their audit events share one commit instead of
-    // waiting for five in turn (a care aide opens this page fifty times a shift).
+    // waiting for six in turn (a care aide opens this page fifty times a shift).
     let actor = staff.actor();
-    let (file, appointments, documents, requests, adminfile) = tokio::join!(
+    let (file, appointments, documents, requests, adminfile, support_plan) = tokio::join!(
         state.app.person_file(actor, id),
         state.app.person_appointments(actor, id),
         state.app.person_documents(actor, id),
         state.app.person_admissions(actor, id),
         state.app.administrative_summary(actor, id),
+        state.app.person_support_plan(actor, id),
     );
     let file = file?;
     if file.person.merged_into.is_some() {
@@ -1175,6 +1178,7 @@ pub(crate) async fn person_render(
     let (appointments, may_plan) = appointments?;
     let (documents, requests) = (documents?, requests?);
     let adminfile = crate::adminfile::SummaryView::of(&adminfile?);
+    let support_plan = support_plan?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1284,6 +1288,7 @@ pub(crate) async fn person_render(
             admission_sources: &relais_domain::admission::AdmissionSource::KINDS,
             priorities: relais_domain::admission::Priority::ALL.iter().map(|p| (p.code(), p.label())).collect(),
             adminfile,
+            support_plan: support_plan.map(crate::support_plans::PlanCard::of),
             banner,
         },
         status,
@@ -1394,6 +1399,7 @@ fn note_input(f: &Fields) -> NoteInput {
         result: f.get("result").into(),
         importance: f.get("importance").into(),
         mentions: f.all("mention").into_iter().map(str::to_string).collect(),
+        objective: Some(f.get("objective").to_string()).filter(|o| !o.is_empty()),
     }
 }
 
@@ -1483,6 +1489,11 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "assessment.create" => "Évaluation AGGIR enregistrée",
         "assessment.read" => "Consultation des évaluations AGGIR",
+        "support_plan.create" => "Projet personnalisé commencé",
+        "support_plan.read" => "Consultation du projet personnalisé",
+        "support_plan.update" => "Projet personnalisé modifié",
+        "support_plan.status" => "Statut du projet personnalisé",
+        "support_plan.evaluate" => "Évaluation d'un objectif du projet personnalisé",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
         "record.archive" => "Dossier archivé (règle de conservation)",
@@ -1888,6 +1899,7 @@ mod tests {
             include_str!("../../app/src/assessments.rs"),
             include_str!("../../app/src/admissions.rs"),
             include_str!("../../app/src/adminfile.rs"),
+            include_str!("../../app/src/support_plans.rs"),
         ];
         let mut seen = 0;
         for src in sources {
