@@ -16,6 +16,7 @@ pub mod identity;
 pub mod notes;
 pub mod observations;
 pub mod persons;
+pub mod relatives;
 pub mod secret;
 pub mod thresholds;
 

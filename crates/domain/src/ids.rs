@@ -52,4 +52,7 @@ typed_id!(
     InsiCallId,
     AssessmentId,
     AdmissionRequestId,
+    ContactId,
+    ProtectionId,
+    ConsentId,
 );

@@ -21,8 +21,17 @@ struct Scope {
 pub struct Scopes(Vec<Scope>);
 
 /// The FHIR resources Relais serves; scopes naming others are refused at creation.
-pub const RESOURCES: &[&str] =
-    &["Patient", "Observation", "Appointment", "DocumentReference", "Binary", "Communication", "QuestionnaireResponse"];
+pub const RESOURCES: &[&str] = &[
+    "Patient",
+    "Observation",
+    "Appointment",
+    "DocumentReference",
+    "Binary",
+    "Communication",
+    "QuestionnaireResponse",
+    "RelatedPerson",
+    "Consent",
+];
 
 impl Scopes {
     pub fn parse(input: &str) -> Result<Self, DomainError> {

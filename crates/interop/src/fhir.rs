@@ -484,6 +484,7 @@ pub mod appointment;
 pub mod communication;
 pub mod document_reference;
 pub mod questionnaire_response;
+pub mod relatives;
 
 /// A CodeableConcept as read: its codings.
 #[derive(Deserialize)]

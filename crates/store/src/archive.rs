@@ -84,6 +84,9 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
                 None,
             ),
             ("admission_request WHERE person_id = $1", Some(7)),
+            ("person_consent WHERE person_id = $1", None),
+            ("legal_protection WHERE person_id = $1", None),
+            ("person_contact WHERE person_id = $1", None),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)

@@ -480,6 +480,9 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("activity_participant", "activity_id"),
     ("assessment", "id"),
     ("admission_request", "id"),
+    ("person_contact", "lineage_id"),
+    ("legal_protection", "id"),
+    ("person_consent", "id"),
 ];
 
 /// A merge as recorded.

@@ -152,6 +152,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0021_admission_request.sqlite.sql"),
         postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
     },
+    Migration {
+        version: 22,
+        name: "relatives_consents",
+        portable: include_str!("../migrations/0022_relatives_consents.sql"),
+        sqlite: include_str!("../migrations/0022_relatives_consents.sqlite.sql"),
+        postgres: include_str!("../migrations/0022_relatives_consents.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 mod record;
+mod relatives;
 
 const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
 
@@ -45,6 +46,10 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Communication/{id}", get(record::read_communication))
         .route("/fhir/QuestionnaireResponse", get(search_questionnaire_responses))
         .route("/fhir/QuestionnaireResponse/{id}", get(read_questionnaire_response))
+        .route("/fhir/RelatedPerson", get(relatives::search_related_persons).post(relatives::create_related_person))
+        .route("/fhir/RelatedPerson/{id}", get(relatives::read_related_person))
+        .route("/fhir/Consent", get(relatives::search_consents))
+        .route("/fhir/Consent/{id}", get(relatives::read_consent))
         .route("/oauth/token", post(token))
 }
 
@@ -270,6 +275,15 @@ async fn metadata() -> Response {
                         { "name": "subject", "type": "reference" },
                         { "name": "questionnaire", "type": "reference" },
                     ],
+                }, {
+                    "type": "RelatedPerson",
+                    "supportedProfile": [relais_interop::fhir::relatives::RELATED_PERSON_PROFILE],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }],
+                }, {
+                    "type": "Consent",
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }],
                 }, {
                     "type": "Communication",
                     "interaction": [{ "code": "read" }, { "code": "search-type" }],

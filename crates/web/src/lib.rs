@@ -10,6 +10,7 @@ mod fhir;
 mod forms;
 mod identity;
 mod pages;
+mod relatives;
 mod session;
 mod thresholds;
 mod views;
@@ -57,6 +58,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(thresholds::routes())
         .merge(assessments::routes())
         .merge(admissions::routes())
+        .merge(relatives::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

@@ -854,6 +854,8 @@ struct PersonPage {
     /// « GIR 2 (évalué le 12/11/2026) »: the latest AGGIR evaluation.
     gir: Option<String>,
     may_read_aggir: bool,
+    /// Personne de confiance, protection measures and consents in force.
+    relatives: crate::relatives::SummaryView,
     vital_signs: Vec<(&'static str, &'static str, &'static str)>,
     measures: Vec<(String, &'static str, String, String)>,
     alerts: Vec<AlertView>,
@@ -1158,6 +1160,7 @@ pub(crate) async fn person_render(
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let documents = state.app.person_documents(staff.actor(), id).await?;
     let requests = state.app.person_admissions(staff.actor(), id).await?;
+    let relatives = crate::relatives::SummaryView::of(&state.app.relatives_summary(staff.actor(), id).await?);
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1241,6 +1244,7 @@ pub(crate) async fn person_render(
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
             gir: file.gir.map(|(g, on)| format!("GIR {g} (évalué le {})", french_date(on))),
             may_read_aggir: file.readable.contains(&relais_domain::access::Category::NursingCare),
+            relatives,
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit_label())).collect(),
             measures,
             alerts: file
@@ -1457,6 +1461,17 @@ fn action_label(code: &str) -> Option<&'static str> {
         "observation.chart" => "Courbe des mesures",
         "assessment.create" => "Évaluation AGGIR enregistrée",
         "assessment.read" => "Consultation des évaluations AGGIR",
+        "relatives.read" => "Consultation de l'entourage et des consentements",
+        "relatives.contact.create" => "Contact de l'entourage enregistré",
+        "relatives.contact.correct" => "Contact de l'entourage corrigé",
+        "relatives.contact.history" => "Historique d'un contact",
+        "relatives.contact.read" => "Lecture d'un contact",
+        "relatives.contact.search" => "Recherche des contacts",
+        "relatives.trusted.end" => "Fin de désignation d'une personne de confiance",
+        "relatives.protection.create" => "Mesure de protection enregistrée",
+        "consent.create" => "Consentement enregistré",
+        "consent.read" => "Lecture d'un consentement",
+        "consent.search" => "Recherche des consentements",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
         "record.archive" => "Dossier archivé (règle de conservation)",
@@ -1861,6 +1876,7 @@ mod tests {
             include_str!("../../app/src/identity.rs"),
             include_str!("../../app/src/assessments.rs"),
             include_str!("../../app/src/admissions.rs"),
+            include_str!("../../app/src/relatives.rs"),
         ];
         let mut seen = 0;
         for src in sources {

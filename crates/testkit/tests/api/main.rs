@@ -13,6 +13,7 @@ mod logbook;
 mod observations;
 mod ops;
 mod persons;
+mod relatives;
 
 use relais_testkit::{Browser, TestApp};
 
