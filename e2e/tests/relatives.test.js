@@ -42,11 +42,11 @@ describe('relatives and consents', () => {
       await form.getByLabel('Nom', { exact: true }).fill(family);
       await form.getByLabel('Prénom').fill('Hélène');
       await form.getByLabel('Lien avec la personne').selectOption('child');
-      await form.getByLabel('Famille').check();
-      await form.getByLabel('Personne de confiance').check();
+      await form.getByRole('checkbox', { name: 'Famille' }).check();
+      await form.getByRole('checkbox', { name: 'Personne de confiance' }).check();
       await form.getByLabel('Téléphone', { exact: true }).fill('06 12 34');
-      await form.getByLabel('Nouvelles de santé').check();
-      await form.getByLabel('Questions administratives').check();
+      await form.getByRole('checkbox', { name: 'Nouvelles de santé' }).check();
+      await form.getByRole('checkbox', { name: 'Questions administratives' }).check();
       const [bad] = await Promise.all([
         page.waitForResponse((r) => r.request().method() === 'POST'),
         form.getByRole('button', { name: 'Enregistrer le contact' }).click(),
@@ -55,7 +55,7 @@ describe('relatives and consents', () => {
       await page.getByRole('alert').getByText(/numéro de téléphone invalide/).waitFor();
       const kept = page.locator('form[action$="/relatives/contacts"]');
       assert.equal(await kept.getByLabel('Nom', { exact: true }).inputValue(), family, 'what was typed is kept');
-      assert.equal(await kept.getByLabel('Personne de confiance').isChecked(), true);
+      assert.equal(await kept.getByRole('checkbox', { name: 'Personne de confiance' }).isChecked(), true);
       await checkPage(page);
 
       await kept.getByLabel('Téléphone', { exact: true }).fill('06 12 34 56 78');
@@ -69,7 +69,7 @@ describe('relatives and consents', () => {
 
       const consent = page.locator('form[action$="/relatives/consents"]');
       await consent.getByLabel('Objet').selectOption('dmp');
-      await consent.getByLabel('Donné').check();
+      await consent.getByRole('radio', { name: 'Donné' }).check();
       await consent.getByLabel('Décidé par').selectOption('person');
       await Promise.all([
         page.waitForURL((u) => u.searchParams.get('ok') === 'consent'),
