@@ -19,6 +19,8 @@ pub const RELATIONSHIP_SYSTEM: &str = "urn:relais:relationship";
 pub const SHARING_EXTENSION: &str = "urn:relais:fhir:related-person-sharing";
 /// Since when the contact is the personne de confiance (`valueDate`).
 pub const TRUSTED_SINCE_EXTENSION: &str = "urn:relais:fhir:related-person-trusted-since";
+/// Relais' identifiers of contacts (the RelatedPerson id).
+pub const CONTACT_ID_SYSTEM: &str = "urn:relais:contact";
 /// Relais' consent purposes.
 pub const PURPOSE_SYSTEM: &str = "urn:relais:consent-purpose";
 /// A decision by the person alone while under a measure covering the person (`valueBoolean`).
@@ -56,6 +58,8 @@ struct RelatedPersonJson {
     #[serde(default)]
     active: Option<bool>,
     #[serde(default)]
+    identifier: Vec<IdentifierJson>,
+    #[serde(default)]
     extension: Vec<ExtensionJson>,
     patient: Option<RefJson>,
     #[serde(default)]
@@ -74,6 +78,14 @@ struct ExtensionJson {
     url: String,
     value_code: Option<String>,
     value_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierJson {
+    system: Option<String>,
+    #[allow(dead_code)]
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +157,15 @@ pub fn parse_related_person(body: &[u8]) -> Result<RelatedPersonInput, FhirError
     }
     if r.active == Some(false) {
         return Err(FhirError::invalid("value", "an inactive RelatedPerson cannot be created", "RelatedPerson.active"));
+    }
+    // Relais' own identifier (a resource read back) names the contact Relais assigns anew; another
+    // system's identifier would not be kept, so it is refused rather than dropped.
+    if r.identifier.iter().any(|i| i.system.as_deref() != Some(CONTACT_ID_SYSTEM)) {
+        return Err(FhirError::invalid(
+            "not-supported",
+            format!("only {CONTACT_ID_SYSTEM} identifiers are accepted; others are not kept"),
+            "RelatedPerson.identifier",
+        ));
     }
     let patient =
         r.patient.and_then(|p| p.reference).and_then(|p| p.strip_prefix("Patient/").map(str::to_string)).ok_or_else(
@@ -321,7 +342,7 @@ pub fn related_person_to_json(v: &RelatedPersonView) -> Value {
         "resourceType": "RelatedPerson",
         "id": v.id,
         "meta": { "versionId": v.version.to_string(), "lastUpdated": v.last_updated, "profile": [RELATED_PERSON_PROFILE] },
-        "identifier": [{ "system": "urn:relais:contact", "value": v.id }],
+        "identifier": [{ "system": CONTACT_ID_SYSTEM, "value": v.id }],
         "active": true,
         "patient": { "reference": format!("Patient/{}", v.patient_id) },
         "relationship": relationship,
@@ -436,6 +457,8 @@ mod tests {
         assert_eq!(parse_related_person(body).unwrap_err().status, 400);
         let body = br#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/p"},"telecom":[{"system":"fax","value":"01"}]}"#;
         assert_eq!(parse_related_person(body).unwrap_err().status, 422);
+        let body = br#"{"resourceType":"RelatedPerson","patient":{"reference":"Patient/p"},"identifier":[{"system":"urn:oid:1.2.3","value":"9"}]}"#;
+        assert_eq!(parse_related_person(body).unwrap_err().code, "not-supported");
         let body = br#"{"resourceType":"RelatedPerson","name":[{"family":"X"}]}"#;
         assert_eq!(parse_related_person(body).unwrap_err().code, "required");
     }
