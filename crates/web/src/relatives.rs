@@ -176,6 +176,8 @@ struct RelativesPage {
     statuses: Vec<(&'static str, &'static str)>,
     /// Contacts who may be chosen as protector or may consent for the person: (lineage, name).
     representatives: Vec<(String, String)>,
+    /// Documents of the record that may support a consent: (id, title and date).
+    documents: Vec<(String, String)>,
 }
 
 fn choices<T: Copy>(
@@ -186,7 +188,7 @@ fn choices<T: Copy>(
     all.iter().map(|x| (code(*x), label(*x))).collect()
 }
 
-fn render_page(
+async fn render_page(
     state: &AppState,
     staff: &Staff,
     file: &RelativesFile,
@@ -196,6 +198,17 @@ fn render_page(
 ) -> PageResult {
     let tz = state.app.time_zone();
     let in_force_ids: Vec<ConsentId> = in_force(&file.consents).iter().map(|k| k.id).collect();
+    let documents = if file.may_write {
+        state
+            .app
+            .person_documents(staff.actor(), file.person.id)
+            .await?
+            .iter()
+            .map(|d| (d.id.to_string(), format!("{} — {}", d.title, french_date(d.document_date))))
+            .collect()
+    } else {
+        vec![]
+    };
     render(
         RelativesPage {
             title: "Entourage, protection et consentements".into(),
@@ -230,6 +243,7 @@ fn render_page(
                 .filter(|c| c.has_role(ContactRole::LegalRepresentative))
                 .map(|c| (c.lineage_id.to_string(), c.display_name()))
                 .collect(),
+            documents,
         },
         status,
     )
@@ -249,7 +263,7 @@ async fn relatives_page(
         Some("consent") => Some("Consentement enregistré."),
         _ => None,
     };
-    render_page(&state, &staff, &file, FormView::default(), flash, StatusCode::OK)
+    render_page(&state, &staff, &file, FormView::default(), flash, StatusCode::OK).await
 }
 
 fn contact_input(f: &Fields) -> ContactInput {
@@ -282,7 +296,7 @@ async fn after_post<T>(
         Ok(_) => Ok(see_other(&format!("/persons/{id}/relatives?ok={ok}"))),
         Err(AppError::Invalid(errors)) => {
             let file = state.app.relatives_file(staff.actor(), id).await?;
-            render_page(state, staff, &file, FormView::with(f, &errors), None, StatusCode::UNPROCESSABLE_ENTITY)
+            render_page(state, staff, &file, FormView::with(f, &errors), None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }

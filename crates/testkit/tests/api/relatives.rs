@@ -155,7 +155,28 @@ async fn a_curatelle_shows_on_the_summary_and_flags_a_consent_by_the_person_alon
             sec.post(&format!("/persons/{id}/relatives/consents"), &f).await
         }
     };
-    let res = post(consent("given", "person".into())).await;
+    // The signed form, filed in the record, supports the decision.
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let day = today();
+    let filed = [
+        ("doc_title", "Formulaire DMP signé"),
+        ("type_code", "59284-0"),
+        ("date", day.as_str()),
+        ("category", "administrative"),
+    ];
+    let res = sec.post_file(&format!("/persons/{id}/documents"), &filed, ("dmp.pdf", "application/pdf", pdf)).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (_, page) = sec.text(&format!("/persons/{id}/relatives")).await;
+    let at = page.find(">Formulaire DMP signé").expect("the document is offered");
+    let start = page[..at].rfind("value=\"").expect("its id") + 7;
+    let document = page[start..at - 1].to_string();
+    let mut given = consent("given", "person".into());
+    given.push(("document", "not-a-document".into()));
+    let res = post(given.clone()).await;
+    assert_eq!(res.status(), 422, "an unknown document is refused");
+    given.pop();
+    given.push(("document", document.clone()));
+    let res = post(given).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
     let (_, page) = sec.text(&format!("/persons/{id}")).await;
     assert!(
@@ -208,6 +229,7 @@ async fn a_curatelle_shows_on_the_summary_and_flags_a_consent_by_the_person_alon
     let first = &b["entry"][1]["resource"];
     assert_eq!(first["performer"][0]["reference"], format!("Patient/{id}"));
     assert_eq!(first["extension"][0]["valueBoolean"], true, "flagged for review");
+    assert_eq!(first["sourceReference"]["reference"], format!("DocumentReference/{document}"));
     let kid = first["id"].as_str().unwrap();
     let r = c.get(t.url(&format!("/fhir/Consent/{kid}"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 200);
