@@ -378,3 +378,54 @@ async fn fhir_related_person_create_read_search(t: TestApp) {
             && actions.iter().any(|a| a == "relatives.contact.search")
     );
 }
+
+both_engines!(relatives_follow_a_merge_and_the_archival_rule);
+
+async fn relatives_follow_a_merge_and_the_archival_rule(t: TestApp) {
+    use relais_app::admin::AdminBy;
+    let kept = resident(&t, "GARDEE").await;
+    let alias = resident(&t, "DOUBLON").await;
+    let sec = t.login("secretariat").await;
+    assert_eq!(add(&sec, &alias, &contact("DUPRE", &["trusted"], "0612345678")).await.status(), 303);
+    let consent = [("purpose", "image_rights"), ("consent_status", "refused"), ("decided_on", "02/11/2026")];
+    assert_eq!(sec.post(&format!("/persons/{alias}/relatives/consents"), &consent).await.status(), 303);
+
+    let referent = t.login("referent").await;
+    let res = referent
+        .post(&format!("/persons/{kept}/merge"), &[("merged", alias.as_str()), ("reason", "même personne, CNI vue")])
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (_, page) = sec.text(&format!("/persons/{kept}/relatives")).await;
+    assert!(page.contains("aria-label=\"Marie DUPRE\"") && page.contains("Droit à l&#39;image"), "moved: {page}");
+    let res = referent.post(&format!("/persons/{alias}/unmerge"), &[("reason", "deux personnes")]).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (_, page) = sec.text(&format!("/persons/{kept}/relatives")).await;
+    assert!(!page.contains("Marie DUPRE"), "back with the alias: {page}");
+    let (_, page) = sec.text(&format!("/persons/{alias}/relatives")).await;
+    assert!(page.contains("aria-label=\"Marie DUPRE\""), "{page}");
+
+    // Ten years after the discharge, the archival rule purges them with the rest of the record.
+    let (_, page) = sec.text(&format!("/persons/{alias}")).await;
+    let stay = page.split("/stays/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let discharge = [("end", today()), ("reason", "return_home".to_string())];
+    let discharge: Vec<(&str, &str)> = discharge.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(sec.post(&format!("/persons/{alias}/stays/{stay}/discharge"), &discharge).await.status(), 303);
+    let protection = [("measure", "sauvegarde_justice"), ("protection_scope", "both"), ("start_on", "01/10/2026")];
+    assert_eq!(sec.post(&format!("/persons/{alias}/relatives/protections"), &protection).await.status(), 303);
+    t.clock.advance(jiff::SignedDuration::from_hours(24 * 366 * 10 + 48));
+    let done = t.app.archive_records(AdminBy::CommandLine, t.fixture.org, 10, true).await.unwrap();
+    assert_eq!(done.persons.len(), 1);
+    let mut conn = t.app.store.read().await.unwrap();
+    for table in ["person_contact", "person_consent", "legal_protection"] {
+        let n: i64 = sqlx::Row::try_get(
+            &sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE person_id = $1")))
+                .bind(&alias)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap(),
+            0,
+        )
+        .unwrap();
+        assert_eq!(n, 0, "{table} purged");
+    }
+}
