@@ -798,17 +798,20 @@ impl App {
         Ok(id)
     }
 
-    /// One consent decision, for the API (FHIR Consent read).
-    pub async fn consent_for_api(&self, actor: &Actor, id: ConsentId) -> Result<Consent> {
+    /// One consent decision, for the API (FHIR Consent read), and whether it is the one in force
+    /// for its purpose (a later decision replaces it).
+    pub async fn consent_for_api(&self, actor: &Actor, id: ConsentId) -> Result<(Consent, bool)> {
         let mut conn = self.store.read().await?;
         let k = relatives::consent(&mut conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         self.load_for_consents(&mut conn, actor, k.person_id).await?;
+        let all = relatives::consents(&mut conn, k.person_id).await?;
         drop(conn);
+        let current = in_force(&all).iter().any(|c| c.id == k.id);
         let mut ev = actor.event("consent.read", "ok");
         ev.person_id = Some(k.person_id);
         ev.resource = Some(format!("consent/{id}"));
         self.audit(ev).await?;
-        Ok(k)
+        Ok((k, current))
     }
 
     /// A person's consent decisions, the latest first, for the API (FHIR Consent search).

@@ -233,6 +233,9 @@ async fn a_curatelle_shows_on_the_summary_and_flags_a_consent_by_the_person_alon
     let kid = first["id"].as_str().unwrap();
     let r = c.get(t.url(&format!("/fhir/Consent/{kid}"))).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    let read: Value = r.json().await.unwrap();
+    assert_eq!(read["status"], "inactive", "replaced by the withdrawal");
+    assert_eq!(read["provision"]["type"], "permit");
     let other_scope = t.api_token("system/Patient.read").await;
     let r = c.get(t.url(&format!("/fhir/Consent?patient={id}"))).bearer_auth(&other_scope).send().await.unwrap();
     assert_eq!(r.status(), 403);

@@ -168,10 +168,7 @@ pub(super) async fn read_consent(
     Path(id): Path<String>,
 ) -> Result<Response, Outcome> {
     let id: ConsentId = id.parse().map_err(|_| not_found())?;
-    let k = state.app.consent_for_api(&actor, id).await?;
-    // Whether a later decision of the same purpose replaced it.
-    let all = state.app.consents_for_api(&actor, k.person_id).await?;
-    let current = in_force(&all).iter().any(|c| c.id == k.id);
+    let (k, current) = state.app.consent_for_api(&actor, id).await?;
     Ok(fhir_response(StatusCode::OK, consent_json(&k, current)))
 }
 
