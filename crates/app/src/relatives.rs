@@ -14,13 +14,13 @@ use relais_domain::access::{Category, Decision, PersonAction};
 use relais_domain::date::parse_date;
 use relais_domain::ids::*;
 use relais_domain::relative::{
-    ConsentPurpose, ConsentStatus, ContactRole, Measure, ProtectionScope, Relationship, Sharing, check_sharing,
+    ConsentPurpose, ConsentStatus, Measure, ProtectionScope, RelationKind, Relationship, Sharing, check_sharing,
     needs_review, parse_codes, parse_email, parse_phone,
 };
 use relais_domain::scope::Access;
 use relais_store::audit;
 use relais_store::persons::{Person, Stay};
-use relais_store::relatives::{self, Consent, Contact, Protection};
+use relais_store::relatives::{self, Consent, Protection, Relative};
 use relais_store::{Conn, StoreError};
 
 /// The FHIR resource types whose scopes cover these records.
@@ -29,7 +29,7 @@ pub const CONSENT: &str = "Consent";
 
 /// A contact as typed (form or FHIR RelatedPerson).
 #[derive(Debug, Clone, Default)]
-pub struct ContactInput {
+pub struct RelativeInput {
     pub family_name: String,
     pub given_name: String,
     pub relationship: String,
@@ -78,7 +78,7 @@ pub struct ConsentInput {
 #[derive(Debug, Clone)]
 pub struct RelativesFile {
     pub person: Person,
-    pub contacts: Vec<Contact>,
+    pub contacts: Vec<Relative>,
     pub protections: Vec<Protection>,
     /// Every decision, the latest first; `in_force` picks the latest per purpose.
     pub consents: Vec<Consent>,
@@ -91,7 +91,7 @@ pub struct RelativesFile {
 /// What the person's summary shows of relatives, protection and consents.
 #[derive(Debug, Clone, Default)]
 pub struct RelativesSummary {
-    pub trusted: Option<Contact>,
+    pub trusted: Option<Relative>,
     /// Measures in force, each with its protector's name.
     pub protections: Vec<(Protection, String)>,
     pub contacts: usize,
@@ -112,7 +112,7 @@ pub fn in_force(consents: &[Consent]) -> Vec<&Consent> {
 }
 
 /// The protector's name: the contact's, or the mandataire's with its organisation.
-pub fn protector_label(p: &Protection, contacts: &[Contact]) -> String {
+pub fn protector_label(p: &Protection, contacts: &[Relative]) -> String {
     if let Some(lineage) = p.protector_contact {
         return contacts
             .iter()
@@ -146,11 +146,11 @@ fn optional_date(v: &mut Validation, field: &'static str, input: &str) -> Option
 }
 
 /// A contact's fields, checked; every error reported at once.
-struct CheckedContact {
+struct CheckedRelative {
     family_name: String,
     given_name: String,
     relationship: Relationship,
-    roles: Vec<ContactRole>,
+    roles: Vec<RelationKind>,
     sharing: Vec<Sharing>,
     phone: String,
     phone2: String,
@@ -161,7 +161,7 @@ struct CheckedContact {
     comment: String,
 }
 
-fn check_contact(input: &ContactInput, today: Date) -> Result<CheckedContact> {
+fn check_contact(input: &RelativeInput, today: Date) -> Result<CheckedRelative> {
     let mut v = Validation::default();
     let family_name = text(&mut v, "family_name", &input.family_name, MAX_NAME);
     if family_name.is_empty() {
@@ -179,7 +179,7 @@ fn check_contact(input: &ContactInput, today: Date) -> Result<CheckedContact> {
         r
     };
     let roles: Vec<&str> = input.roles.iter().map(String::as_str).collect();
-    let roles = v.check(parse_codes("roles", &roles, ContactRole::from_code)).unwrap_or_default();
+    let roles = v.check(parse_codes("roles", &roles, RelationKind::from_code)).unwrap_or_default();
     if roles.is_empty() {
         v.push(DomainError::new("roles", "required", "choisissez au moins un rôle"));
     }
@@ -222,7 +222,7 @@ fn check_contact(input: &ContactInput, today: Date) -> Result<CheckedContact> {
         ));
     }
     let organisation_name = text(&mut v, "organisation_name", &input.organisation_name, MAX_LINE);
-    let trusted_since = if roles.contains(&ContactRole::Trusted) {
+    let trusted_since = if roles.contains(&RelationKind::Trusted) {
         let d = optional_date(&mut v, "trusted_since", &input.trusted_since).or(Some(today));
         if d.is_some_and(|d| d > today) {
             v.push(DomainError::new(
@@ -238,7 +238,7 @@ fn check_contact(input: &ContactInput, today: Date) -> Result<CheckedContact> {
     let comment = text(&mut v, "contact_comment", &input.comment, MAX_TEXT);
     v.finish()?;
     let relationship = relationship.ok_or_else(|| AppError::Internal("validation".into()))?;
-    Ok(CheckedContact {
+    Ok(CheckedRelative {
         family_name,
         given_name,
         relationship,
@@ -346,7 +346,7 @@ impl App {
                     (m, who)
                 })
                 .collect();
-            s.trusted = contacts.iter().find(|c| c.has_role(ContactRole::Trusted)).cloned();
+            s.trusted = contacts.iter().find(|c| c.has_role(RelationKind::Trusted)).cloned();
             s.contacts = contacts.len();
         }
         if may_read_consents {
@@ -357,13 +357,13 @@ impl App {
     }
 
     /// Records a new contact. A new personne de confiance ends the designation of the previous one.
-    pub async fn add_contact(&self, actor: &Actor, person: PersonId, input: &ContactInput) -> Result<ContactId> {
+    pub async fn add_contact(&self, actor: &Actor, person: PersonId, input: &RelativeInput) -> Result<RelativeId> {
         let today = self.today();
         let c = check_contact(input, today)?;
         let mut tx = self.store.begin_write().await?;
         self.load_for_contacts(&mut tx, actor, person, Access::Write).await?;
-        let id = ContactId::generate();
-        let contact = Contact {
+        let id = RelativeId::generate();
+        let contact = Relative {
             id,
             lineage_id: id,
             version: 1,
@@ -406,24 +406,24 @@ impl App {
         tx: &mut Conn,
         actor: &Actor,
         person: PersonId,
-        keep: ContactId,
+        keep: RelativeId,
         since: Date,
     ) -> Result<()> {
-        let previous: Vec<Contact> = relatives::current_contacts(tx, person)
+        let previous: Vec<Relative> = relatives::current_contacts(tx, person)
             .await?
             .into_iter()
-            .filter(|c| c.lineage_id != keep && c.has_role(ContactRole::Trusted))
+            .filter(|c| c.lineage_id != keep && c.has_role(RelationKind::Trusted))
             .collect();
         for old in previous {
             if !relatives::supersede_contact(tx, old.id).await? {
                 return Err(AppError::Conflict("la fiche du contact a changé entre-temps : recommencez".into()));
             }
             let mut next = old.clone();
-            next.id = ContactId::generate();
+            next.id = RelativeId::generate();
             next.version = old.version + 1;
-            next.roles.retain(|r| *r != ContactRole::Trusted);
+            next.roles.retain(|r| *r != RelationKind::Trusted);
             if next.roles.is_empty() {
-                next.roles.push(ContactRole::Other);
+                next.roles.push(RelationKind::Other);
             }
             next.trusted_until = Some(since);
             next.change_reason = "remplacé(e) comme personne de confiance".into();
@@ -444,9 +444,9 @@ impl App {
     pub async fn correct_contact(
         &self,
         actor: &Actor,
-        lineage: ContactId,
-        expected: ContactId,
-        input: &ContactInput,
+        lineage: RelativeId,
+        expected: RelativeId,
+        input: &RelativeInput,
     ) -> Result<PersonId> {
         let today = self.today();
         let c = check_contact(input, today)?;
@@ -460,8 +460,8 @@ impl App {
                 "ce contact a été modifié par quelqu'un d'autre entre-temps : rouvrez sa fiche".into(),
             ));
         }
-        let was_trusted = old.has_role(ContactRole::Trusted);
-        let is_trusted = c.roles.contains(&ContactRole::Trusted);
+        let was_trusted = old.has_role(RelationKind::Trusted);
+        let is_trusted = c.roles.contains(&RelationKind::Trusted);
         let trusted_since = match (was_trusted, is_trusted) {
             // A date typed wins; otherwise the designation keeps its date.
             (true, true) if input.trusted_since.trim().is_empty() => old.trusted_since,
@@ -472,8 +472,8 @@ impl App {
             (_, true) => None,
             (false, false) => old.trusted_until,
         };
-        let next = Contact {
-            id: ContactId::generate(),
+        let next = Relative {
+            id: RelativeId::generate(),
             lineage_id: lineage,
             version: old.version + 1,
             is_current: true,
@@ -509,7 +509,7 @@ impl App {
     }
 
     /// A contact with all its versions, newest first, and the person.
-    pub async fn contact_history(&self, actor: &Actor, lineage: ContactId) -> Result<(Person, Vec<Contact>, bool)> {
+    pub async fn contact_history(&self, actor: &Actor, lineage: RelativeId) -> Result<(Person, Vec<Relative>, bool)> {
         let mut conn = self.store.read().await?;
         let versions = relatives::contact_versions(&mut conn, actor.organisation_id, lineage).await?;
         let person = versions.first().map(|c| c.person_id).ok_or(AppError::NotFound)?;
@@ -526,7 +526,7 @@ impl App {
     }
 
     /// The current version of a contact, for the API (FHIR RelatedPerson read).
-    pub async fn contact_for_api(&self, actor: &Actor, lineage: ContactId) -> Result<Contact> {
+    pub async fn contact_for_api(&self, actor: &Actor, lineage: RelativeId) -> Result<Relative> {
         let mut conn = self.store.read().await?;
         let c =
             relatives::current_contact(&mut conn, actor.organisation_id, lineage).await?.ok_or(AppError::NotFound)?;
@@ -540,7 +540,7 @@ impl App {
     }
 
     /// A person's current contacts, for the API (FHIR RelatedPerson search).
-    pub async fn contacts_for_api(&self, actor: &Actor, person: PersonId) -> Result<Vec<Contact>> {
+    pub async fn contacts_for_api(&self, actor: &Actor, person: PersonId) -> Result<Vec<Relative>> {
         let mut conn = self.store.read().await?;
         self.load_for_contacts(&mut conn, actor, person, Access::Read).await?;
         let contacts = relatives::current_contacts(&mut conn, person).await?;
@@ -586,7 +586,7 @@ impl App {
         {
             v.push(DomainError::new("review_on", "date-order", "la révision précède le début"));
         }
-        let protector: Option<ContactId> = if input.protector.trim().is_empty() {
+        let protector: Option<RelativeId> = if input.protector.trim().is_empty() {
             None
         } else {
             let parsed = input.protector.trim().parse().ok();
@@ -625,7 +625,7 @@ impl App {
         if let Some(lineage) = protector {
             let c = relatives::current_contact(&mut tx, actor.organisation_id, lineage).await?;
             match c {
-                Some(c) if c.person_id == person && c.has_role(ContactRole::LegalRepresentative) => {}
+                Some(c) if c.person_id == person && c.has_role(RelationKind::LegalRepresentative) => {}
                 Some(c) if c.person_id == person => {
                     return Err(DomainError::new(
                         "protector",
@@ -700,7 +700,7 @@ impl App {
             v.push(DomainError::new("decided_on", "date-future", "une décision ne peut pas être datée dans le futur"));
         }
         let by = input.decided_by.trim();
-        let by_contact: Option<ContactId> = if by.is_empty() || by == "person" {
+        let by_contact: Option<RelativeId> = if by.is_empty() || by == "person" {
             None
         } else {
             let parsed = by.parse().ok();
@@ -738,7 +738,7 @@ impl App {
         }
         if let Some(lineage) = by_contact {
             match relatives::current_contact(&mut tx, actor.organisation_id, lineage).await? {
-                Some(c) if c.person_id == person && c.has_role(ContactRole::LegalRepresentative) => {}
+                Some(c) if c.person_id == person && c.has_role(RelationKind::LegalRepresentative) => {}
                 Some(c) if c.person_id == person => {
                     return Err(DomainError::new(
                         "decided_by",
@@ -828,6 +828,6 @@ impl App {
     }
 }
 
-fn roles_detail(roles: &[ContactRole]) -> String {
+fn roles_detail(roles: &[RelationKind]) -> String {
     roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(" ")
 }

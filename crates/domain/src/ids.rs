@@ -52,7 +52,7 @@ typed_id!(
     InsiCallId,
     AssessmentId,
     AdmissionRequestId,
-    ContactId,
+    RelativeId,
     ProtectionId,
     ConsentId,
 );

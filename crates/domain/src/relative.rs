@@ -5,7 +5,7 @@ use crate::DomainError;
 
 /// What a contact is to the person; a contact may hold several roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ContactRole {
+pub enum RelationKind {
     Family,
     /// Proche aidant.
     Carer,
@@ -24,8 +24,8 @@ pub const ROLE_CLASS_SYSTEM: &str = "https://mos.esante.gouv.fr/NOS/TRE_R260-HL7
 /// HL7 v3 RoleCode as the ANS publishes it (TRE_R216): the family link.
 pub const ROLE_CODE_SYSTEM: &str = "https://mos.esante.gouv.fr/NOS/TRE_R216-HL7RoleCode/FHIR/TRE-R216-HL7RoleCode";
 
-impl ContactRole {
-    pub const ALL: [ContactRole; 7] = [
+impl RelationKind {
+    pub const ALL: [RelationKind; 7] = [
         Self::Family,
         Self::Carer,
         Self::Trusted,
@@ -493,10 +493,10 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for r in ContactRole::ALL {
-            assert_eq!(ContactRole::from_code(r.code()), Some(r));
+        for r in RelationKind::ALL {
+            assert_eq!(RelationKind::from_code(r.code()), Some(r));
             if let Some((c, _)) = r.role_class() {
-                assert_eq!(ContactRole::from_role_class(c), Some(r));
+                assert_eq!(RelationKind::from_role_class(c), Some(r));
             }
         }
         for r in Relationship::ALL {
@@ -508,8 +508,8 @@ mod tests {
         for p in ConsentPurpose::ALL {
             assert_eq!(ConsentPurpose::from_code(p.code()), Some(p));
         }
-        assert_eq!(parse_codes("roles", &["trusted", "family", "trusted"], ContactRole::from_code).unwrap().len(), 2);
-        assert!(parse_codes("roles", &["cousin"], ContactRole::from_code).is_err());
+        assert_eq!(parse_codes("roles", &["trusted", "family", "trusted"], RelationKind::from_code).unwrap().len(), 2);
+        assert!(parse_codes("roles", &["cousin"], RelationKind::from_code).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ CREATE TABLE person_contact (
     family_name TEXT NOT NULL,
     given_name TEXT NOT NULL,
     relationship TEXT NOT NULL,
-    -- Role codes separated by spaces (domain::relative::ContactRole).
+    -- Role codes separated by spaces (domain::relative::RelationKind).
     roles TEXT NOT NULL,
     -- What the contact may be told, codes separated by spaces (domain::relative::Sharing).
     sharing TEXT NOT NULL,

@@ -6,23 +6,23 @@ use crate::{Conn, Micros, Result};
 use jiff::civil::Date;
 use relais_domain::ids::*;
 use relais_domain::relative::{
-    ConsentPurpose, ConsentStatus, ContactRole, Measure, ProtectionScope, Relationship, Sharing,
+    ConsentPurpose, ConsentStatus, Measure, ProtectionScope, RelationKind, Relationship, Sharing,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 /// One version of a contact.
 #[derive(Debug, Clone)]
-pub struct Contact {
-    pub id: ContactId,
-    pub lineage_id: ContactId,
+pub struct Relative {
+    pub id: RelativeId,
+    pub lineage_id: RelativeId,
     pub version: i32,
     pub is_current: bool,
     pub person_id: PersonId,
     pub family_name: String,
     pub given_name: String,
     pub relationship: Relationship,
-    pub roles: Vec<ContactRole>,
+    pub roles: Vec<RelationKind>,
     pub sharing: Vec<Sharing>,
     pub phone: String,
     pub phone2: String,
@@ -37,8 +37,8 @@ pub struct Contact {
     pub recorded_at: Micros,
 }
 
-impl Contact {
-    pub fn has_role(&self, role: ContactRole) -> bool {
+impl Relative {
+    pub fn has_role(&self, role: RelationKind) -> bool {
         self.roles.contains(&role)
     }
     pub fn display_name(&self) -> String {
@@ -66,8 +66,8 @@ const CONTACT_COLUMNS: &str = "c.id, c.lineage_id, c.version, c.is_current, c.pe
     c.relationship, c.roles, c.sharing, c.phone, c.phone2, c.email, c.address, c.organisation_name, c.trusted_since, \
     c.trusted_until, c.comment, c.change_reason, c.author_label, c.recorded_at";
 
-fn contact_from_row(r: &AnyRow) -> Result<Contact> {
-    Ok(Contact {
+fn contact_from_row(r: &AnyRow) -> Result<Relative> {
+    Ok(Relative {
         id: id(&r.try_get::<String, _>(0)?, "contact id")?,
         lineage_id: id(&r.try_get::<String, _>(1)?, "contact lineage")?,
         version: r.try_get(2)?,
@@ -76,7 +76,7 @@ fn contact_from_row(r: &AnyRow) -> Result<Contact> {
         family_name: r.try_get(5)?,
         given_name: r.try_get(6)?,
         relationship: Relationship::from_code(&r.try_get::<String, _>(7)?).ok_or_else(|| corrupt("relationship"))?,
-        roles: decode(&r.try_get::<String, _>(8)?, ContactRole::from_code, "contact role")?,
+        roles: decode(&r.try_get::<String, _>(8)?, RelationKind::from_code, "contact role")?,
         sharing: decode(&r.try_get::<String, _>(9)?, Sharing::from_code, "sharing")?,
         phone: r.try_get(10)?,
         phone2: r.try_get(11)?,
@@ -92,7 +92,7 @@ fn contact_from_row(r: &AnyRow) -> Result<Contact> {
     })
 }
 
-pub async fn insert_contact(conn: &mut Conn, org: OrganisationId, c: &Contact) -> Result<()> {
+pub async fn insert_contact(conn: &mut Conn, org: OrganisationId, c: &Relative) -> Result<()> {
     sqlx::query(
         "INSERT INTO person_contact (id, lineage_id, version, is_current, organisation_id, person_id, family_name, \
          given_name, relationship, roles, sharing, phone, phone2, email, address, organisation_name, trusted_since, \
@@ -108,7 +108,7 @@ pub async fn insert_contact(conn: &mut Conn, org: OrganisationId, c: &Contact) -
     .bind(c.family_name.clone())
     .bind(c.given_name.clone())
     .bind(c.relationship.code())
-    .bind(codes(&c.roles, ContactRole::code))
+    .bind(codes(&c.roles, RelationKind::code))
     .bind(codes(&c.sharing, Sharing::code))
     .bind(c.phone.clone())
     .bind(c.phone2.clone())
@@ -128,7 +128,7 @@ pub async fn insert_contact(conn: &mut Conn, org: OrganisationId, c: &Contact) -
 
 /// Marks the current version of a lineage as replaced; false when `expected` no longer is
 /// (someone else corrected it meanwhile).
-pub async fn supersede_contact(conn: &mut Conn, expected: ContactId) -> Result<bool> {
+pub async fn supersede_contact(conn: &mut Conn, expected: RelativeId) -> Result<bool> {
     let r = sqlx::query("UPDATE person_contact SET is_current = 0 WHERE id = $1 AND is_current = 1")
         .bind(expected.to_string())
         .execute(conn)
@@ -137,7 +137,7 @@ pub async fn supersede_contact(conn: &mut Conn, expected: ContactId) -> Result<b
 }
 
 /// A person's current contacts, in the order they were first recorded.
-pub async fn current_contacts(conn: &mut Conn, person: PersonId) -> Result<Vec<Contact>> {
+pub async fn current_contacts(conn: &mut Conn, person: PersonId) -> Result<Vec<Relative>> {
     let sql = format!(
         "SELECT {CONTACT_COLUMNS} FROM person_contact c WHERE c.person_id = $1 AND c.is_current = 1 \
          ORDER BY c.lineage_id"
@@ -147,7 +147,7 @@ pub async fn current_contacts(conn: &mut Conn, person: PersonId) -> Result<Vec<C
 }
 
 /// The current version of a contact, by lineage, within the organisation.
-pub async fn current_contact(conn: &mut Conn, org: OrganisationId, lineage: ContactId) -> Result<Option<Contact>> {
+pub async fn current_contact(conn: &mut Conn, org: OrganisationId, lineage: RelativeId) -> Result<Option<Relative>> {
     let sql = format!(
         "SELECT {CONTACT_COLUMNS} FROM person_contact c WHERE c.lineage_id = $1 AND c.organisation_id = $2 \
          AND c.is_current = 1"
@@ -158,7 +158,7 @@ pub async fn current_contact(conn: &mut Conn, org: OrganisationId, lineage: Cont
 }
 
 /// Every version of a contact, newest first.
-pub async fn contact_versions(conn: &mut Conn, org: OrganisationId, lineage: ContactId) -> Result<Vec<Contact>> {
+pub async fn contact_versions(conn: &mut Conn, org: OrganisationId, lineage: RelativeId) -> Result<Vec<Relative>> {
     let sql = format!(
         "SELECT {CONTACT_COLUMNS} FROM person_contact c WHERE c.lineage_id = $1 AND c.organisation_id = $2 \
          ORDER BY c.version DESC"
@@ -178,7 +178,7 @@ pub struct Protection {
     pub end_on: Option<Date>,
     pub review_on: Option<Date>,
     /// The protector when a contact of the person (its lineage).
-    pub protector_contact: Option<ContactId>,
+    pub protector_contact: Option<RelativeId>,
     pub mandatary_name: String,
     pub mandatary_organisation: String,
     pub court_reference: String,
@@ -259,7 +259,7 @@ pub struct Consent {
     pub status: ConsentStatus,
     pub decided_on: Date,
     /// The representative who decided (a contact's lineage); `None`: the person.
-    pub by_contact: Option<ContactId>,
+    pub by_contact: Option<RelativeId>,
     pub needs_review: bool,
     pub document_id: Option<DocumentId>,
     pub comment: String,

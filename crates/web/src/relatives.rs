@@ -14,12 +14,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_app::AppError;
 use relais_app::relatives::{
-    ConsentInput, ContactInput, ProtectionInput, RelativesFile, RelativesSummary, in_force, protector_label,
+    ConsentInput, ProtectionInput, RelativeInput, RelativesFile, RelativesSummary, in_force, protector_label,
 };
-use relais_app::store::relatives::{Consent, Contact, Protection};
+use relais_app::store::relatives::{Consent, Protection, Relative};
 use relais_domain::ids::*;
 use relais_domain::relative::{
-    ConsentPurpose, ConsentStatus, ContactRole, Measure, ProtectionScope, Relationship, Sharing, format_phone,
+    ConsentPurpose, ConsentStatus, Measure, ProtectionScope, RelationKind, Relationship, Sharing, format_phone,
 };
 use std::collections::HashMap;
 
@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A contact as listed.
-pub struct ContactView {
+pub struct RelativeView {
     pub lineage: String,
     pub name: String,
     pub relationship: &'static str,
@@ -52,14 +52,14 @@ pub struct ContactView {
     pub change: String,
 }
 
-impl ContactView {
-    fn of(c: &Contact, tz: &jiff::tz::TimeZone) -> Self {
+impl RelativeView {
+    fn of(c: &Relative, tz: &jiff::tz::TimeZone) -> Self {
         Self {
             lineage: c.lineage_id.to_string(),
             name: c.display_name(),
             relationship: c.relationship.label(),
             roles: c.roles.iter().map(|r| r.label()).collect(),
-            trusted: c.has_role(ContactRole::Trusted),
+            trusted: c.has_role(RelationKind::Trusted),
             trusted_since: c.trusted_since.map(french_date),
             former_trusted: c.trusted_until.map(|d| format!("Personne de confiance jusqu'au {}", french_date(d))),
             phones: [&c.phone, &c.phone2].into_iter().filter(|p| !p.is_empty()).map(|p| format_phone(p)).collect(),
@@ -86,7 +86,7 @@ pub struct ProtectionView {
 }
 
 impl ProtectionView {
-    fn of(p: &Protection, contacts: &[Contact], today: jiff::civil::Date) -> Self {
+    fn of(p: &Protection, contacts: &[Relative], today: jiff::civil::Date) -> Self {
         Self {
             measure: p.measure.label(),
             scope: p.scope.label(),
@@ -123,7 +123,7 @@ fn purpose_label(k: &Consent) -> String {
     }
 }
 
-fn decided_by(k: &Consent, contacts: &[Contact]) -> String {
+fn decided_by(k: &Consent, contacts: &[Relative]) -> String {
     match k.by_contact {
         None => "la personne elle-même".into(),
         Some(l) => contacts
@@ -135,7 +135,7 @@ fn decided_by(k: &Consent, contacts: &[Contact]) -> String {
 }
 
 impl ConsentView {
-    fn of(k: &Consent, contacts: &[Contact], tz: &jiff::tz::TimeZone) -> Self {
+    fn of(k: &Consent, contacts: &[Relative], tz: &jiff::tz::TimeZone) -> Self {
         Self {
             purpose: purpose_label(k),
             status: k.status.label(),
@@ -163,7 +163,7 @@ struct RelativesPage {
     may_read_contacts: bool,
     may_read_consents: bool,
     may_write: bool,
-    contacts: Vec<ContactView>,
+    contacts: Vec<RelativeView>,
     protections: Vec<ProtectionView>,
     consents_in_force: Vec<ConsentView>,
     consent_history: Vec<ConsentView>,
@@ -221,7 +221,7 @@ async fn render_page(
             may_read_contacts: file.may_read_contacts,
             may_read_consents: file.may_read_consents,
             may_write: file.may_write,
-            contacts: file.contacts.iter().map(|c| ContactView::of(c, tz)).collect(),
+            contacts: file.contacts.iter().map(|c| RelativeView::of(c, tz)).collect(),
             protections: file.protections.iter().map(|p| ProtectionView::of(p, &file.contacts, file.today)).collect(),
             consents_in_force: file
                 .consents
@@ -231,7 +231,7 @@ async fn render_page(
                 .collect(),
             consent_history: file.consents.iter().map(|k| ConsentView::of(k, &file.contacts, tz)).collect(),
             relationships: choices(&Relationship::ALL, Relationship::code, Relationship::label),
-            roles: choices(&ContactRole::ALL, ContactRole::code, ContactRole::label),
+            roles: choices(&RelationKind::ALL, RelationKind::code, RelationKind::label),
             sharings: choices(&Sharing::ALL, Sharing::code, Sharing::label),
             measures: choices(&Measure::ALL, Measure::code, Measure::label),
             scopes: choices(&ProtectionScope::ALL, ProtectionScope::code, ProtectionScope::label),
@@ -240,7 +240,7 @@ async fn render_page(
             representatives: file
                 .contacts
                 .iter()
-                .filter(|c| c.has_role(ContactRole::LegalRepresentative))
+                .filter(|c| c.has_role(RelationKind::LegalRepresentative))
                 .map(|c| (c.lineage_id.to_string(), c.display_name()))
                 .collect(),
             documents,
@@ -266,8 +266,8 @@ async fn relatives_page(
     render_page(&state, &staff, &file, FormView::default(), flash, StatusCode::OK).await
 }
 
-fn contact_input(f: &Fields) -> ContactInput {
-    ContactInput {
+fn contact_input(f: &Fields) -> RelativeInput {
+    RelativeInput {
         family_name: f.get("family_name").to_string(),
         given_name: f.get("given_name").to_string(),
         relationship: f.get("relationship").to_string(),
@@ -354,15 +354,15 @@ async fn add_consent(
 
 #[derive(Template)]
 #[template(path = "contact.html")]
-struct ContactPage {
+struct RelativePage {
     title: String,
     nav: Option<Nav>,
     banner: Banner,
     csrf: String,
     form: FormView,
-    current: ContactView,
+    current: RelativeView,
     current_id: String,
-    versions: Vec<ContactView>,
+    versions: Vec<RelativeView>,
     may_write: bool,
     relationships: Vec<(&'static str, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
@@ -370,7 +370,7 @@ struct ContactPage {
 }
 
 /// The form of a contact filled with its current values.
-fn form_of(c: &Contact) -> FormView {
+fn form_of(c: &Relative) -> FormView {
     let mut values: HashMap<String, String> = HashMap::new();
     let mut all = Vec::new();
     for (k, v) in [
@@ -400,7 +400,7 @@ fn render_contact(
     state: &AppState,
     staff: &Staff,
     person: &relais_app::store::persons::Person,
-    versions: &[Contact],
+    versions: &[Relative],
     may_write: bool,
     form: Option<FormView>,
     status: StatusCode,
@@ -408,18 +408,18 @@ fn render_contact(
     let tz = state.app.time_zone();
     let current = versions.iter().find(|c| c.is_current).or(versions.first()).ok_or(AppError::NotFound)?;
     render(
-        ContactPage {
+        RelativePage {
             title: format!("Contact : {}", current.display_name()),
             nav: nav(state, staff),
             banner: Banner::of(person),
             csrf: staff.csrf().to_string(),
             form: form.unwrap_or_else(|| form_of(current)),
-            current: ContactView::of(current, tz),
+            current: RelativeView::of(current, tz),
             current_id: current.id.to_string(),
-            versions: versions.iter().map(|c| ContactView::of(c, tz)).collect(),
+            versions: versions.iter().map(|c| RelativeView::of(c, tz)).collect(),
             may_write,
             relationships: choices(&Relationship::ALL, Relationship::code, Relationship::label),
-            roles: choices(&ContactRole::ALL, ContactRole::code, ContactRole::label),
+            roles: choices(&RelationKind::ALL, RelationKind::code, RelationKind::label),
             sharings: choices(&Sharing::ALL, Sharing::code, Sharing::label),
         },
         status,
@@ -427,7 +427,7 @@ fn render_contact(
 }
 
 async fn contact_page(State(state): State<AppState>, staff: Staff, Path(lineage): Path<String>) -> PageResult {
-    let lineage: ContactId = parse_id(&lineage)?;
+    let lineage: RelativeId = parse_id(&lineage)?;
     let (person, versions, may_write) = state.app.contact_history(staff.actor(), lineage).await?;
     render_contact(&state, &staff, &person, &versions, may_write, None, StatusCode::OK)
 }
@@ -437,8 +437,8 @@ async fn correct_contact(
     Path(lineage): Path<String>,
     CsrfForm(staff, f): CsrfForm,
 ) -> PageResult {
-    let lineage: ContactId = parse_id(&lineage)?;
-    let expected: ContactId = parse_id(f.get("expected"))?;
+    let lineage: RelativeId = parse_id(&lineage)?;
+    let expected: RelativeId = parse_id(f.get("expected"))?;
     match state.app.correct_contact(staff.actor(), lineage, expected, &contact_input(&f)).await {
         Ok(person) => Ok(see_other(&format!("/persons/{person}/relatives?ok=contact"))),
         Err(AppError::Invalid(errors)) => {

@@ -4,7 +4,7 @@
 
 use super::FhirError;
 use relais_domain::relative::{
-    ConsentPurpose, ConsentStatus, ContactRole, ROLE_CLASS_SYSTEM, ROLE_CODE_SYSTEM, Relationship, Sharing,
+    ConsentPurpose, ConsentStatus, ROLE_CLASS_SYSTEM, ROLE_CODE_SYSTEM, RelationKind, Relationship, Sharing,
     international_phone,
 };
 use serde::Deserialize;
@@ -189,7 +189,7 @@ pub fn parse_related_person(body: &[u8]) -> Result<RelatedPersonInput, FhirError
     for coding in r.relationship.iter().flat_map(|c| &c.coding) {
         let code = coding.code.as_deref().unwrap_or_default();
         let role = match coding.system.as_deref() {
-            Some(ROLE_CLASS_SYSTEM) => Some(ContactRole::from_role_class(code).map(|r| r.code()).unwrap_or(code)),
+            Some(ROLE_CLASS_SYSTEM) => Some(RelationKind::from_role_class(code).map(|r| r.code()).unwrap_or(code)),
             Some(ROLE_SYSTEM) => Some(code),
             Some(ROLE_CODE_SYSTEM) | Some(RELATIONSHIP_SYSTEM) => {
                 let link = Relationship::from_role_code(code).map(|r| r.code()).unwrap_or(code);
@@ -295,7 +295,7 @@ pub struct RelatedPersonView<'a> {
     pub family_name: &'a str,
     pub given_name: &'a str,
     pub relationship: Relationship,
-    pub roles: &'a [ContactRole],
+    pub roles: &'a [RelationKind],
     pub sharing: &'a [Sharing],
     pub phones: Vec<&'a str>,
     pub email: &'a str,
@@ -420,7 +420,7 @@ mod tests {
 
     #[test]
     fn a_trusted_person_round_trips() {
-        let roles = [ContactRole::Trusted, ContactRole::Family];
+        let roles = [RelationKind::Trusted, RelationKind::Family];
         let sharing = [Sharing::Health];
         let v = RelatedPersonView {
             id: "c1".into(),

@@ -6,13 +6,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use relais_app::AppError;
-use relais_app::relatives::{ContactInput, in_force};
-use relais_app::store::relatives::{Consent, Contact};
-use relais_domain::ids::{ConsentId, ContactId, PersonId};
+use relais_app::relatives::{RelativeInput, in_force};
+use relais_app::store::relatives::{Consent, Relative};
+use relais_domain::ids::{ConsentId, PersonId, RelativeId};
 use relais_interop::fhir::{self, relatives as fr};
 use serde_json::Value;
 
-fn related_person_json(c: &Contact) -> Value {
+fn related_person_json(c: &Relative) -> Value {
     fr::related_person_to_json(&fr::RelatedPersonView {
         id: c.lineage_id.to_string(),
         patient_id: c.person_id.to_string(),
@@ -91,7 +91,7 @@ pub(super) async fn create_related_person(
     };
     let person: PersonId = input.patient.parse().map_err(|_| patient_missing())?;
     let mut phones = input.phones.into_iter();
-    let contact = ContactInput {
+    let contact = RelativeInput {
         family_name: input.family_name,
         given_name: input.given_name,
         relationship: input.relationship,
@@ -139,7 +139,7 @@ pub(super) async fn read_related_person(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Response, Outcome> {
-    let id: ContactId = id.parse().map_err(|_| not_found())?;
+    let id: RelativeId = id.parse().map_err(|_| not_found())?;
     let c = state.app.contact_for_api(&actor, id).await?;
     Ok(fhir_response(StatusCode::OK, related_person_json(&c)))
 }
