@@ -17,6 +17,7 @@ pub mod identity;
 pub mod notes;
 pub mod observations;
 pub mod persons;
+pub mod relatives;
 pub mod secret;
 pub mod support_plans;
 pub mod thresholds;

@@ -58,4 +58,7 @@ typed_id!(
     AbsenceId,
     SupportPlanId,
     ObjectiveId,
+    RelativeId,
+    ProtectionId,
+    ConsentId,
 );

@@ -19,6 +19,7 @@ pub mod observation;
 pub mod organisation;
 pub mod password;
 pub mod recurrence;
+pub mod relative;
 pub mod scope;
 pub mod stay;
 pub mod support_plan;

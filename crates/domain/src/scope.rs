@@ -32,6 +32,8 @@ pub const RESOURCES: &[&str] = &[
     "Encounter",
     "CarePlan",
     "Goal",
+    "RelatedPerson",
+    "Consent",
 ];
 
 impl Scopes {

@@ -486,6 +486,7 @@ pub mod communication;
 pub mod document_reference;
 pub mod encounter;
 pub mod questionnaire_response;
+pub mod relatives;
 
 /// A CodeableConcept as read: its codings.
 #[derive(Deserialize)]

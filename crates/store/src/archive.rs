@@ -98,6 +98,9 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
             ("support_plan_status_change WHERE plan_id IN (SELECT id FROM support_plan WHERE person_id = $1)", None),
             ("support_plan_version WHERE person_id = $1", None),
             ("support_plan WHERE person_id = $1", Some(9)),
+            ("person_consent WHERE person_id = $1", None),
+            ("legal_protection WHERE person_id = $1", None),
+            ("person_contact WHERE person_id = $1", None),
         ] {
             let n = sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .bind(&person)

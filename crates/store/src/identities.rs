@@ -488,6 +488,9 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("support_plan_version", "id"),
     ("note_objective", "note_lineage_id"),
     ("support_plan_objective", "objective_id"),
+    ("person_contact", "lineage_id"),
+    ("legal_protection", "id"),
+    ("person_consent", "id"),
 ];
 
 /// A merge as recorded.

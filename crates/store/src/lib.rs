@@ -20,6 +20,7 @@ pub mod notes;
 pub mod observations;
 pub mod org;
 pub mod persons;
+pub mod relatives;
 pub mod security;
 pub mod support_plans;
 pub mod thresholds;

@@ -153,6 +153,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0021_admission_request.postgres.sql"),
     },
     Migration {
+        version: 22,
+        name: "relatives_consents",
+        portable: include_str!("../migrations/0022_relatives_consents.sql"),
+        sqlite: include_str!("../migrations/0022_relatives_consents.sqlite.sql"),
+        postgres: include_str!("../migrations/0022_relatives_consents.postgres.sql"),
+    },
+    Migration {
         version: 23,
         name: "support_plan",
         portable: include_str!("../migrations/0023_support_plan.sql"),

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 mod care_plan;
 mod encounter;
 mod record;
+mod relatives;
 
 const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
 
@@ -53,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/CarePlan/{id}", get(care_plan::read_care_plan))
         .route("/fhir/Goal", get(care_plan::search_goals))
         .route("/fhir/Goal/{id}", get(care_plan::read_goal))
+        .route("/fhir/RelatedPerson", get(relatives::search_related_persons).post(relatives::create_related_person))
+        .route("/fhir/RelatedPerson/{id}", get(relatives::read_related_person))
+        .route("/fhir/Consent", get(relatives::search_consents))
+        .route("/fhir/Consent/{id}", get(relatives::read_consent))
         .route("/oauth/token", post(token))
 }
 
@@ -286,6 +291,15 @@ async fn metadata() -> Response {
                         { "name": "subject", "type": "reference" },
                         { "name": "date", "type": "date" },
                     ],
+                }, {
+                    "type": "RelatedPerson",
+                    "supportedProfile": [relais_interop::fhir::relatives::RELATED_PERSON_PROFILE],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }],
+                }, {
+                    "type": "Consent",
+                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": [{ "name": "patient", "type": "reference" }],
                 }, {
                     "type": "Communication",
                     "interaction": [{ "code": "read" }, { "code": "search-type" }],

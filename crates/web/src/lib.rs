@@ -11,6 +11,7 @@ mod fhir;
 mod forms;
 mod identity;
 mod pages;
+mod relatives;
 mod session;
 mod support_plans;
 mod thresholds;
@@ -61,6 +62,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(admissions::routes())
         .merge(adminfile::routes())
         .merge(support_plans::routes())
+        .merge(relatives::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

@@ -859,6 +859,8 @@ struct PersonPage {
     /// « GIR 2 (évalué le 12/11/2026) »: the latest AGGIR evaluation.
     gir: Option<String>,
     may_read_aggir: bool,
+    /// Personne de confiance, protection measures and consents in force.
+    relatives: crate::relatives::SummaryView,
     vital_signs: Vec<(&'static str, &'static str, &'static str)>,
     measures: Vec<(String, &'static str, String, String)>,
     alerts: Vec<AlertView>,
@@ -1160,15 +1162,16 @@ pub(crate) async fn person_render(
     status: StatusCode,
 ) -> PageResult {
     // The page's reads run side by side, so that their audit events share one commit instead of
-    // waiting for six in turn (a care aide opens this page fifty times a shift).
+    // waiting for seven in turn (a care aide opens this page fifty times a shift).
     let actor = staff.actor();
-    let (file, appointments, documents, requests, adminfile, support_plan) = tokio::join!(
+    let (file, appointments, documents, requests, adminfile, support_plan, relatives) = tokio::join!(
         state.app.person_file(actor, id),
         state.app.person_appointments(actor, id),
         state.app.person_documents(actor, id),
         state.app.person_admissions(actor, id),
         state.app.administrative_summary(actor, id),
         state.app.person_support_plan(actor, id),
+        state.app.relatives_summary(actor, id),
     );
     let file = file?;
     if file.person.merged_into.is_some() {
@@ -1179,6 +1182,7 @@ pub(crate) async fn person_render(
     let (documents, requests) = (documents?, requests?);
     let adminfile = crate::adminfile::SummaryView::of(&adminfile?);
     let support_plan = support_plan?;
+    let relatives = crate::relatives::SummaryView::of(&relatives?);
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1262,6 +1266,7 @@ pub(crate) async fn person_render(
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
             gir: file.gir.map(|(g, on)| format!("GIR {g} (évalué le {})", french_date(on))),
             may_read_aggir: file.readable.contains(&relais_domain::access::Category::NursingCare),
+            relatives,
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit_label())).collect(),
             measures,
             alerts: file
@@ -1494,6 +1499,17 @@ fn action_label(code: &str) -> Option<&'static str> {
         "support_plan.update" => "Projet personnalisé modifié",
         "support_plan.status" => "Statut du projet personnalisé",
         "support_plan.evaluate" => "Évaluation d'un objectif du projet personnalisé",
+        "relatives.read" => "Consultation de l'entourage et des consentements",
+        "relatives.contact.create" => "Contact de l'entourage enregistré",
+        "relatives.contact.correct" => "Contact de l'entourage corrigé",
+        "relatives.contact.history" => "Historique d'un contact",
+        "relatives.contact.read" => "Lecture d'un contact",
+        "relatives.contact.search" => "Recherche des contacts",
+        "relatives.trusted.end" => "Fin de désignation d'une personne de confiance",
+        "relatives.protection.create" => "Mesure de protection enregistrée",
+        "consent.create" => "Consentement enregistré",
+        "consent.read" => "Lecture d'un consentement",
+        "consent.search" => "Recherche des consentements",
         "alert.pin" => "Alerte posée",
         "alert.resolve" => "Alerte levée",
         "record.archive" => "Dossier archivé (règle de conservation)",
@@ -1900,6 +1916,7 @@ mod tests {
             include_str!("../../app/src/admissions.rs"),
             include_str!("../../app/src/adminfile.rs"),
             include_str!("../../app/src/support_plans.rs"),
+            include_str!("../../app/src/relatives.rs"),
         ];
         let mut seen = 0;
         for src in sources {

@@ -14,6 +14,7 @@ mod logbook;
 mod observations;
 mod ops;
 mod persons;
+mod relatives;
 mod support_plan;
 
 use relais_testkit::{Browser, TestApp};
