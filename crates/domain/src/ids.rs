@@ -52,4 +52,5 @@ typed_id!(
     InsiCallId,
     AssessmentId,
     AdmissionRequestId,
+    ContractId,
 );
