@@ -480,6 +480,7 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("activity_participant", "activity_id"),
     ("assessment", "id"),
     ("admission_request", "id"),
+    ("contract", "id"),
 ];
 
 /// A merge as recorded.

@@ -216,6 +216,8 @@ pub fn field_label(field: &str) -> &'static str {
         "effective_at" => "Date de la mesure",
         "password" => "Mot de passe",
         "username" => "Identifiant",
+        "signature" => "Signature",
+        "signed_on" => "Date de signature",
         _ => "Champ",
     }
 }

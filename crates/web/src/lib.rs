@@ -5,6 +5,7 @@ mod activities;
 mod admissions;
 mod agenda;
 mod assessments;
+mod contracts;
 mod error;
 mod fhir;
 mod forms;
@@ -57,6 +58,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(thresholds::routes())
         .merge(assessments::routes())
         .merge(admissions::routes())
+        .merge(contracts::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

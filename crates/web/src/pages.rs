@@ -383,6 +383,8 @@ struct UnitPage {
     activities_path: String,
     /// The establishment's waiting list, for those who manage its admissions.
     admissions_path: Option<String>,
+    /// The establishment's contracts awaiting their signature, for those who read the administrative file.
+    contracts_path: Option<String>,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -461,6 +463,7 @@ async fn unit_page(
             thresholds_path: format!("/establishments/{}/thresholds", unit.establishment_id),
             activities_path: format!("/establishments/{}/activities", unit.establishment_id),
             admissions_path: None,
+            contracts_path: None,
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
@@ -646,6 +649,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
             activities_path: format!("/establishments/{est}/activities"),
             admissions_path: may_register_person(staff.actor().grants(), est, state.app.today())
                 .then(|| format!("/establishments/{est}/admissions")),
+            contracts_path: crate::contracts::unsigned_path(&staff, est, state.app.today()),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -869,6 +873,8 @@ struct PersonPage {
     request_targets: Vec<(String, String)>,
     admission_sources: &'static [(&'static str, &'static str)],
     priorities: Vec<(&'static str, &'static str)>,
+    /// The contracts' summary and whether one awaits its signature too long, for the administrative file.
+    contracts: Option<(String, bool)>,
 }
 
 /// An appointment as listed.
@@ -1158,6 +1164,7 @@ pub(crate) async fn person_render(
     let (appointments, may_plan) = state.app.person_appointments(staff.actor(), id).await?;
     let documents = state.app.person_documents(staff.actor(), id).await?;
     let requests = state.app.person_admissions(staff.actor(), id).await?;
+    let contracts = state.app.contract_summary(staff.actor(), id).await?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1266,6 +1273,7 @@ pub(crate) async fn person_render(
             request_targets: places.request_targets(staff, today),
             admission_sources: &relais_domain::admission::AdmissionSource::KINDS,
             priorities: relais_domain::admission::Priority::ALL.iter().map(|p| (p.code(), p.label())).collect(),
+            contracts: crate::contracts::summary(contracts),
             banner,
         },
         status,
@@ -1443,6 +1451,9 @@ fn action_label(code: &str) -> Option<&'static str> {
         "admission.create" => "Demande d'admission enregistrée",
         "admission.read" => "Consultation des demandes d'admission",
         "admission.status" => "Statut d'une demande d'admission",
+        "contract.create" => "Contrat de séjour ou DIPC établi",
+        "contract.read" => "Consultation des contrats",
+        "contract.sign" => "Signature d'un contrat enregistrée",
         "unit.residents" => "Liste des personnes de l'unité",
         "unit.logbook" => "Cahier de liaison de l'unité",
         "logbook.shift" => "Depuis mon dernier service",
@@ -1861,6 +1872,7 @@ mod tests {
             include_str!("../../app/src/identity.rs"),
             include_str!("../../app/src/assessments.rs"),
             include_str!("../../app/src/admissions.rs"),
+            include_str!("../../app/src/contracts.rs"),
         ];
         let mut seen = 0;
         for src in sources {
