@@ -12,6 +12,7 @@ pub mod archive;
 pub mod assessments;
 mod audit_queue;
 pub mod auth;
+pub mod contracts;
 pub mod documents;
 pub mod identity;
 pub mod notes;

@@ -61,4 +61,5 @@ typed_id!(
     RelativeId,
     ProtectionId,
     ConsentId,
+    ContractId,
 );

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod aggir;
 pub mod alert;
 pub mod appointment;
+pub mod contract;
 pub mod date;
 pub mod document;
 pub mod error;

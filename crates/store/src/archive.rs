@@ -74,6 +74,8 @@ pub async fn purge(conn: &mut Conn, persons: &[PersonId], at: Micros) -> Result<
         let mut purged = Purged::default();
         let person = p.to_string();
         for (table, counter) in [
+            // A contract row points at its document: it goes first, counted with the documents.
+            ("contract WHERE person_id = $1", None),
             ("note_read WHERE lineage_id IN (SELECT lineage_id FROM note WHERE person_id = $1)", None),
             ("note_mention WHERE note_lineage_id IN (SELECT lineage_id FROM note WHERE person_id = $1)", None),
             ("note WHERE person_id = $1", Some(0)),

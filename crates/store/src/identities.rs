@@ -491,6 +491,7 @@ const MERGED_TABLES: &[(&str, &str)] = &[
     ("person_contact", "lineage_id"),
     ("legal_protection", "id"),
     ("person_consent", "id"),
+    ("contract", "id"),
 ];
 
 /// A merge as recorded.

@@ -13,6 +13,7 @@ pub mod assessments;
 pub mod audit;
 pub mod bulk;
 mod codec;
+pub mod contracts;
 pub mod documents;
 pub mod identities;
 pub mod migrate;

@@ -173,6 +173,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0024_administrative_file.sqlite.sql"),
         postgres: include_str!("../migrations/0024_administrative_file.postgres.sql"),
     },
+    Migration {
+        version: 25,
+        name: "contract",
+        portable: include_str!("../migrations/0025_contract.sql"),
+        sqlite: include_str!("../migrations/0025_contract.sqlite.sql"),
+        postgres: include_str!("../migrations/0025_contract.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

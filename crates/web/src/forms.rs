@@ -292,6 +292,8 @@ pub fn field_label(field: &str) -> &'static str {
         "decided_on" => "Date de la décision",
         "decided_by" => "Décidé par",
         "document" => "Justificatif",
+        "signature" => "Signature",
+        "signed_on" => "Date de signature",
         _ => "Champ",
     }
 }

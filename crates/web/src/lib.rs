@@ -6,6 +6,7 @@ mod adminfile;
 mod admissions;
 mod agenda;
 mod assessments;
+mod contracts;
 mod error;
 mod fhir;
 mod forms;
@@ -63,6 +64,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(adminfile::routes())
         .merge(support_plans::routes())
         .merge(relatives::routes())
+        .merge(contracts::routes())
         .merge(identity::routes())
         .merge(activities::routes())
         .merge(agenda::routes())

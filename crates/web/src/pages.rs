@@ -385,6 +385,8 @@ struct UnitPage {
     admissions_path: Option<String>,
     /// The establishment's expiring rights and occupancy pages (prefix), for the same people.
     establishment_files_path: Option<String>,
+    /// The establishment's contracts awaiting their signature, for those who read the administrative file.
+    contracts_path: Option<String>,
     notes: Vec<NoteView>,
     /// The filter as chosen: hours, category code, author text.
     hours: String,
@@ -464,6 +466,7 @@ async fn unit_page(
             activities_path: format!("/establishments/{}/activities", unit.establishment_id),
             admissions_path: None,
             establishment_files_path: None,
+            contracts_path: None,
             notes: notes.iter().map(|(n, p)| NoteView::of(n, Some(p), tz, false)).collect(),
             hours,
             category,
@@ -651,6 +654,7 @@ async fn establishment_page(State(state): State<AppState>, staff: Staff, Path(id
                 .then(|| format!("/establishments/{est}/admissions")),
             establishment_files_path: may_register_person(staff.actor().grants(), est, state.app.today())
                 .then(|| format!("/establishments/{est}")),
+            contracts_path: crate::contracts::unsigned_path(&staff, est, state.app.today()),
             notes: vec![],
             hours: String::new(),
             category: String::new(),
@@ -880,6 +884,8 @@ struct PersonPage {
     adminfile: crate::adminfile::SummaryView,
     /// The projet personnalisé card, when the actor may read it.
     support_plan: Option<crate::support_plans::PlanCard>,
+    /// The contracts' summary and whether one awaits its signature too long, for the administrative file.
+    contracts: Option<(String, bool)>,
 }
 
 /// An appointment as listed.
@@ -1162,9 +1168,9 @@ pub(crate) async fn person_render(
     status: StatusCode,
 ) -> PageResult {
     // The page's reads run side by side, so that their audit events share one commit instead of
-    // waiting for seven in turn (a care aide opens this page fifty times a shift).
+    // waiting for eight in turn (a care aide opens this page fifty times a shift).
     let actor = staff.actor();
-    let (file, appointments, documents, requests, adminfile, support_plan, relatives) = tokio::join!(
+    let (file, appointments, documents, requests, adminfile, support_plan, relatives, contracts) = tokio::join!(
         state.app.person_file(actor, id),
         state.app.person_appointments(actor, id),
         state.app.person_documents(actor, id),
@@ -1172,6 +1178,7 @@ pub(crate) async fn person_render(
         state.app.administrative_summary(actor, id),
         state.app.person_support_plan(actor, id),
         state.app.relatives_summary(actor, id),
+        state.app.contract_summary(actor, id),
     );
     let file = file?;
     if file.person.merged_into.is_some() {
@@ -1183,6 +1190,7 @@ pub(crate) async fn person_render(
     let adminfile = crate::adminfile::SummaryView::of(&adminfile?);
     let support_plan = support_plan?;
     let relatives = crate::relatives::SummaryView::of(&relatives?);
+    let contracts = contracts?;
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1294,6 +1302,7 @@ pub(crate) async fn person_render(
             priorities: relais_domain::admission::Priority::ALL.iter().map(|p| (p.code(), p.label())).collect(),
             adminfile,
             support_plan: support_plan.map(crate::support_plans::PlanCard::of),
+            contracts: crate::contracts::summary(contracts),
             banner,
         },
         status,
@@ -1472,6 +1481,9 @@ fn action_label(code: &str) -> Option<&'static str> {
         "admission.create" => "Demande d'admission enregistrée",
         "admission.read" => "Consultation des demandes d'admission",
         "admission.status" => "Statut d'une demande d'admission",
+        "contract.create" => "Contrat de séjour ou DIPC établi",
+        "contract.read" => "Consultation des contrats",
+        "contract.sign" => "Signature d'un contrat enregistrée",
         "unit.residents" => "Liste des personnes de l'unité",
         "adminfile.read" => "Consultation du dossier administratif",
         "adminfile.coverage" => "Couverture sociale enregistrée",
@@ -1917,6 +1929,7 @@ mod tests {
             include_str!("../../app/src/adminfile.rs"),
             include_str!("../../app/src/support_plans.rs"),
             include_str!("../../app/src/relatives.rs"),
+            include_str!("../../app/src/contracts.rs"),
         ];
         let mut seen = 0;
         for src in sources {

@@ -7,6 +7,7 @@ mod agenda;
 mod assessments;
 mod audit;
 mod auth;
+mod contracts;
 mod fhir;
 mod fhir_record;
 mod identity;
