@@ -131,6 +131,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0017_appointment_api_author.sqlite.sql"),
         postgres: include_str!("../migrations/0017_appointment_api_author.postgres.sql"),
     },
+    Migration {
+        version: 19,
+        name: "note_search_pg",
+        portable: include_str!("../migrations/0019_note_search_pg.sql"),
+        sqlite: include_str!("../migrations/0019_note_search_pg.sqlite.sql"),
+        postgres: include_str!("../migrations/0019_note_search_pg.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -178,6 +185,9 @@ impl Store {
             }
             if m.version == 15 && self.engine == Engine::Sqlite {
                 crate::notes::backfill_search(&mut tx).await?;
+            }
+            if m.version == 19 && self.engine == Engine::Postgres {
+                crate::notes::backfill_search_pg(&mut tx).await?;
             }
             sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)
