@@ -6,7 +6,10 @@
 -- period as two more conditions on the same index, newest months first (store/src/notes.rs).
 -- The documents and vocabulary are written back by the migration code (`backfill_search_pg`),
 -- which then builds the index.
--- Cost on an existing database: every note is rewritten once, then the index built.
+-- Cost on an existing database: every note is rewritten once, then the index built. Measured on
+-- the group76 set (7.1 M notes, 9.3 GB, two cores shared with builds): 767 s, of which 39 s for
+-- the index; the table's former row versions (3.7 GB) become free space once VACUUM has run
+-- (2 min there), reused by later notes (VACUUM FULL gives it back to the system).
 DROP INDEX note_search;
 ALTER TABLE note DROP COLUMN search;
 DROP FUNCTION relais_note_document(text, text, text, text, text);
