@@ -407,6 +407,7 @@ impl App {
             categories,
             establishments,
             since,
+            now: self.now_micros(),
             // Some candidates fall outside the actor's scope (a unit grant, a former resident).
             limit: SEARCH_LIMIT as i64 * 4,
         };

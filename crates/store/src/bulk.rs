@@ -20,11 +20,25 @@ pub(crate) type AnyQuery<'q> = Query<'q, sqlx::Any, AnyArguments>;
 /// placeholders are anonymous `?`: sqlx looks each parameter's name up, and SQLite's lookup
 /// scans every name of the statement, which made thousands of `$N` quadratic (70 % of the time).
 pub(crate) fn multi_insert(engine: Engine, table: &str, columns: &[&str], rows: usize) -> String {
+    multi_insert_with(engine, table, columns, rows, |_, p| p)
+}
+
+/// `multi_insert` where `value(column, placeholder)` writes each value's SQL, for a column whose
+/// value is computed from its parameter (PostgreSQL's search document).
+pub(crate) fn multi_insert_with(
+    engine: Engine,
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+    value: impl Fn(usize, String) -> String,
+) -> String {
     let width = columns.len();
     let values = (0..rows)
         .map(|r| {
             let ps = (1..=width)
-                .map(|c| if engine == Engine::Sqlite { "?".to_string() } else { format!("${}", r * width + c) })
+                .map(|c| {
+                    value(c - 1, if engine == Engine::Sqlite { "?".to_string() } else { format!("${}", r * width + c) })
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
             format!("({ps})")
@@ -131,14 +145,11 @@ pub async fn stays(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &
 
 pub async fn notes(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Note]) -> Result<()> {
     for chunk in rows.chunks(200) {
-        let sql = multi_insert(engine, "note", crate::notes::INSERT_COLUMNS, chunk.len());
-        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, n| crate::notes::bind_note(q, org, n));
+        let sql = crate::notes::insert_sql(engine, chunk.len());
+        let q = chunk.iter().fold(sqlx::query(AssertSqlSafe(sql)), |q, n| crate::notes::bind_note(q, engine, org, n));
         q.execute(&mut *conn).await?;
     }
-    if engine == Engine::Sqlite {
-        crate::notes::index_for_search(conn, rows).await?;
-    }
-    Ok(())
+    crate::notes::index_for_search(conn, engine, rows).await
 }
 
 const OBSERVATION_COLUMNS: &[&str] = &[

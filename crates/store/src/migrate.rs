@@ -139,6 +139,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0018_appointment_series.postgres.sql"),
     },
     Migration {
+        version: 19,
+        name: "note_search_pg",
+        portable: include_str!("../migrations/0019_note_search_pg.sql"),
+        sqlite: include_str!("../migrations/0019_note_search_pg.sqlite.sql"),
+        postgres: include_str!("../migrations/0019_note_search_pg.postgres.sql"),
+    },
+    Migration {
         version: 20,
         name: "assessment",
         portable: include_str!("../migrations/0020_assessment.sql"),
@@ -227,6 +234,9 @@ impl Store {
             }
             if m.version == 15 && self.engine == Engine::Sqlite {
                 crate::notes::backfill_search(&mut tx).await?;
+            }
+            if m.version == 19 && self.engine == Engine::Postgres {
+                crate::notes::backfill_search_pg(&mut tx).await?;
             }
             sqlx::query("INSERT INTO schema_migration (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)

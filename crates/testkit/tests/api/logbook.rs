@@ -67,6 +67,50 @@ async fn note_search_is_accent_insensitive_scoped_and_audited(t: TestApp) {
     assert!(log.contains("note.search"), "{log}");
 }
 
+both_engines!(note_search_matches_words_as_typed_over_the_whole_period);
+
+/// Both engines find the same notes: each typed word begins a word of the note (no stemming, no
+/// stop words), however many words it begins, and the period is read whole, newest first.
+async fn note_search_matches_words_as_typed_over_the_whole_period(t: TestApp) {
+    use jiff::SignedDuration;
+    let id = resident(&t, "VERNIER").await;
+    let aide = t.login("aide.nord").await;
+    write_note(&aide, &id, "Genou gauche sans rougeur, marche lente.").await;
+    t.clock.advance(SignedDuration::from_hours(24 * 70));
+    // Ten weeks later: a new shift, a new session.
+    let aide = t.login("aide.nord").await;
+    write_note(&aide, &id, "Genou droit enflé, rougeur au coucher.").await;
+    let many: String = (0..45).map(|i| format!("zorbal{i:02}")).collect::<Vec<_>>().join(" ");
+    write_note(&aide, &id, &format!("Relevé des {many}.")).await;
+
+    // Every typed word counts, "sans" too (a stop word of French stemming).
+    let (_, page) = aide.text("/logbook/search?q=sans+rougeur&days=365").await;
+    assert!(page.contains("gauche") && !page.contains("droit"), "{page}");
+    // A word matches the words it begins, not its stem: "rougeurs" begins no word here.
+    let (_, page) = aide.text("/logbook/search?q=rougeurs&days=365").await;
+    assert!(page.contains("Aucune transmission trouvée"), "{page}");
+    // Both notes over the period, ten weeks apart, newest first; the older one outside a week.
+    let (_, page) = aide.text("/logbook/search?q=rouge+genou&days=365").await;
+    let (right, left) = (page.find("droit").unwrap_or(usize::MAX), page.find("gauche").unwrap_or(usize::MAX));
+    assert!(right < left && left < usize::MAX, "{page}");
+    let (_, page) = aide.text("/logbook/search?q=genou&days=7").await;
+    assert!(page.contains("droit") && !page.contains("gauche"), "{page}");
+    let (_, page) = aide.text("/logbook/search?q=genou&days=").await;
+    assert!(page.contains("droit") && page.contains("gauche"), "{page}");
+    // A beginning shared by more words than are expanded is searched as a prefix.
+    let (_, page) = aide.text("/logbook/search?q=zorbal+relev&days=365").await;
+    assert!(page.contains("zorbal44"), "{page}");
+    let (_, page) = aide.text("/logbook/search?q=zorbal4&days=365").await;
+    assert!(page.contains("zorbal44"), "{page}");
+    let (_, page) = aide.text("/logbook/search?q=zorbal+genou&days=365").await;
+    assert!(page.contains("Aucune transmission trouvée"), "{page}");
+}
+
+async fn write_note(b: &relais_testkit::Browser, person: &str, text: &str) {
+    let note = [("category", "nursing_care"), ("text", text)];
+    assert_eq!(b.post(&format!("/persons/{person}/notes"), &note).await.status(), 303);
+}
+
 async fn note_search_rejects_bad_input(t: TestApp) {
     let aide = t.login("aide.nord").await;
     let (status, page) = aide.text("/logbook/search?q=%2A%22%29%28").await;

@@ -1,0 +1,1 @@
+-- Full-text search, second form on PostgreSQL (PostgreSQL only, see the companion).

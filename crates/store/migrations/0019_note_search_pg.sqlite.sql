@@ -1,0 +1,1 @@
+-- Nothing: SQLite's index took this form in 0015.
