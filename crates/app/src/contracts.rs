@@ -98,6 +98,12 @@ fn allowed(app: &App, actor: &Actor, action: PersonAction, person: &Person, stay
 }
 
 impl App {
+    /// Sets how contracts are rendered to PDF (the binary passes `relais_pdf::contract`).
+    pub fn with_contract_renderer(mut self, render: crate::ContractRenderer) -> Self {
+        self.contract_renderer = Some(render);
+        self
+    }
+
     /// Generates the contract of a stay — a contrat de séjour for a residential stay, a DIPC
     /// otherwise — or, when the stay has one already, its next amendment; files the PDF as a
     /// document of the record (administrative category) with the contract to sign.
@@ -128,7 +134,10 @@ impl App {
         let amendment = i32::try_from(existing.len()).map_err(|e| AppError::Internal(e.to_string()))?;
         let kind = ContractKind::for_mode(s.mode);
         let data = contract_data(&p, &s, &establishment, unit.as_deref(), amendment, today, &actor.label());
-        let pdf = tokio::task::spawn_blocking(move || relais_pdf::contract(&data, today))
+        let render = self.contract_renderer.ok_or_else(|| {
+            AppError::Unavailable("la génération des contrats en PDF n'est pas disponible sur ce serveur".into())
+        })?;
+        let pdf = tokio::task::spawn_blocking(move || render(&data, today))
             .await
             .map_err(|e| AppError::Internal(format!("contract rendering: {e}")))?
             .map_err(|e| AppError::Internal(format!("contract rendering: {e}")))?;

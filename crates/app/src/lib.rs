@@ -143,7 +143,13 @@ pub struct App {
     places_cache: Arc<admin::DisplayCache<OrganisationId, admin::Places>>,
     colleagues_cache: Arc<admin::DisplayCache<EstablishmentId, Vec<relais_store::org::Colleague>>>,
     insi: Option<Arc<relais_interop::insi::InsiClient>>,
+    /// Renders a contract's data to PDF. Injected by the binary so that this crate, and all that
+    /// depends on it (the web layer, the fuzz targets), stays clear of the Typst build.
+    contract_renderer: Option<ContractRenderer>,
 }
+
+/// A contract's data (and the day it is dated) to PDF bytes, or why it could not be rendered.
+pub type ContractRenderer = fn(&serde_json::Value, jiff::civil::Date) -> std::result::Result<Vec<u8>, String>;
 
 impl App {
     /// Needs a Tokio runtime: it starts the audit writer.
@@ -160,6 +166,7 @@ impl App {
             places_cache: Default::default(),
             colleagues_cache: Default::default(),
             insi: None,
+            contract_renderer: None,
         }
     }
 

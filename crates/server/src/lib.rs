@@ -39,7 +39,12 @@ pub async fn open_store(config: &Config, create: bool) -> anyhow::Result<Store> 
 
 /// The application over a store.
 pub fn build_app(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> App {
-    App::new(store, settings, clock)
+    App::new(store, settings, clock).with_contract_renderer(render_contract)
+}
+
+/// Contracts are rendered by Typst, which only the binary links.
+fn render_contract(data: &serde_json::Value, today: jiff::civil::Date) -> Result<Vec<u8>, String> {
+    relais_pdf::contract(data, today).map_err(|e| e.to_string())
 }
 
 /// The router with every route.
