@@ -5,10 +5,17 @@
 // c. validates the plan (version 1) and puts it in progress,
 // d. starts a review (version 2): validating before both objectives are evaluated is refused,
 //    then each is evaluated and the review validated,
-// e. version 1 stays readable, unchanged, without the evaluations.
+// e. prints the reviewed plan: the PDF (read back with pdftotext) carries version 2, both
+//    objectives with their evaluations, and no INS (the demo identity is not qualified); the
+//    easy-to-read form speaks plainly,
+// f. version 1 stays readable, unchanged, without the evaluations.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkPage, launchBrowser, startServer, withPage } from '../lib/relais.js';
 
 /** A date `days` from today, as typed in forms (JJ/MM/AAAA). */
@@ -16,6 +23,20 @@ function inDays(days) {
   const d = new Date(Date.now() + days * 86_400_000);
   const pad = (n) => String(n).padStart(2, '0');
   return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+/** The text of a PDF as Debian's pdftotext (poppler-utils) reads it, whitespace collapsed. */
+function pdfText(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'relais-plan-'));
+  try {
+    const file = join(dir, 'plan.pdf');
+    writeFileSync(file, bytes);
+    const out = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    assert.equal(out.status, 0, `pdftotext: ${out.error ?? out.stderr}`);
+    return out.stdout.split(/\s+/).join(' ');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('Projet personnalisé', () => {
@@ -130,6 +151,32 @@ describe('Projet personnalisé', () => {
       assert.match(text, /Marcher jusqu.au jardin\s+Atteint\s+Sort au jardin chaque jour/);
       assert.match(text, /Reprendre du poids\s+Partiellement atteint\s+Poids stable/);
       await checkPage(page);
+
+      // Printed: the link opens the PDF of the current version.
+      const print = page.getByRole('link', { name: 'Imprimer le projet (PDF)' });
+      const href = await print.getAttribute('href');
+      assert.equal(href, `${planPath}/print`);
+      const res = await page.request.get(href);
+      assert.equal(res.status(), 200);
+      assert.equal(res.headers()['content-type'], 'application/pdf');
+      const printed = pdfText(await res.body());
+      for (const expected of [
+        'Projet personnalisé d\'accompagnement',
+        'Version 2 — Validé',
+        'Je veux continuer à aller au jardin',
+        'Marcher jusqu\'au jardin',
+        'Reprendre du poids',
+        'Atteint — Sort au jardin chaque jour',
+        'Partiellement atteint — Poids stable',
+        'Accompagner au jardin',
+      ]) {
+        assert.ok(printed.includes(expected), `« ${expected} » missing from the printed plan: ${printed}`);
+      }
+      assert.ok(!printed.includes('INS :'), 'no INS for an identity that is not qualified');
+      const easyHref = await page.getByRole('link', { name: 'Version facile à lire (PDF)' }).getAttribute('href');
+      const easy = pdfText(await (await page.request.get(easyHref)).body());
+      assert.ok(easy.includes('Mon projet') && easy.includes('Marcher jusqu'), easy);
+      assert.ok(!easy.includes('Échéance'), 'no jargon in the easy-to-read form');
 
       await Promise.all([
         page.waitForURL((u) => u.pathname === planPath && u.searchParams.get('version') === '1'),

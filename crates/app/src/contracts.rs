@@ -98,9 +98,9 @@ fn allowed(app: &App, actor: &Actor, action: PersonAction, person: &Person, stay
 }
 
 impl App {
-    /// Sets how contracts are rendered to PDF (the binary passes `relais_pdf::contract`).
-    pub fn with_contract_renderer(mut self, render: crate::ContractRenderer) -> Self {
-        self.contract_renderer = Some(render);
+    /// Sets how documents are rendered to PDF (the binary passes `relais_pdf`'s functions).
+    pub fn with_pdf_renderer(mut self, renderer: crate::PdfRenderer) -> Self {
+        self.pdf = Some(renderer);
         self
     }
 
@@ -134,7 +134,7 @@ impl App {
         let amendment = i32::try_from(existing.len()).map_err(|e| AppError::Internal(e.to_string()))?;
         let kind = ContractKind::for_mode(s.mode);
         let data = contract_data(&p, &s, &establishment, unit.as_deref(), amendment, today, &actor.label());
-        let render = self.contract_renderer.ok_or_else(|| {
+        let render = self.pdf.map(|r| r.contract).ok_or_else(|| {
             AppError::Unavailable("la génération des contrats en PDF n'est pas disponible sur ce serveur".into())
         })?;
         let pdf = tokio::task::spawn_blocking(move || render(&data, today))

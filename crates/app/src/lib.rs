@@ -143,13 +143,19 @@ pub struct App {
     places_cache: Arc<admin::DisplayCache<OrganisationId, admin::Places>>,
     colleagues_cache: Arc<admin::DisplayCache<EstablishmentId, Vec<relais_store::org::Colleague>>>,
     insi: Option<Arc<relais_interop::insi::InsiClient>>,
-    /// Renders a contract's data to PDF. Injected by the binary so that this crate, and all that
+    /// Renders documents to PDF. Injected by the binary so that this crate, and all that
     /// depends on it (the web layer, the fuzz targets), stays clear of the Typst build.
-    contract_renderer: Option<ContractRenderer>,
+    pdf: Option<PdfRenderer>,
 }
 
-/// A contract's data (and the day it is dated) to PDF bytes, or why it could not be rendered.
-pub type ContractRenderer = fn(&serde_json::Value, jiff::civil::Date) -> std::result::Result<Vec<u8>, String>;
+/// How documents' data become PDF bytes (or why they could not): the binary passes Typst's.
+#[derive(Debug, Clone, Copy)]
+pub struct PdfRenderer {
+    /// A contract's data and the day it is dated.
+    pub contract: fn(&serde_json::Value, jiff::civil::Date) -> std::result::Result<Vec<u8>, String>,
+    /// A projet personnalisé's data, in its usual (`false`) or easy-to-read (`true`) form.
+    pub support_plan: fn(&serde_json::Value, bool) -> std::result::Result<Vec<u8>, String>,
+}
 
 impl App {
     /// Needs a Tokio runtime: it starts the audit writer.
@@ -166,7 +172,7 @@ impl App {
             places_cache: Default::default(),
             colleagues_cache: Default::default(),
             insi: None,
-            contract_renderer: None,
+            pdf: None,
         }
     }
 

@@ -83,6 +83,120 @@ pub struct PlanSummary {
     pub objectives: Vec<(ObjectiveId, String)>,
 }
 
+/// A printed plan.
+#[derive(Debug, Clone)]
+pub struct PlanPrint {
+    pub pdf: Vec<u8>,
+    /// ASCII only: it goes into a Content-Disposition header.
+    pub file_name: String,
+}
+
+fn french(d: jiff::civil::Date) -> String {
+    d.strftime("%d/%m/%Y").to_string()
+}
+
+/// The data the plan's template receives (`crates/pdf/templates/support_plan.typ`), every value
+/// already in French. An objective's evaluation is its latest, from whichever review made it.
+/// `validated_on` is the day the current version was validated, if it was.
+pub fn print_data(
+    file: &PlanFile,
+    establishment: Option<&str>,
+    validated_on: Option<jiff::civil::Date>,
+    today: jiff::civil::Date,
+    printed_by: &str,
+) -> serde_json::Value {
+    use serde_json::json;
+    let person = &file.person;
+    let t = &person.traits;
+    let ins = person
+        .ins
+        .as_ref()
+        .filter(|_| person.status.may_emit_ins())
+        .map(|i| format!("{} ({})", i.matricule.as_str(), i.authority.type_code()));
+    let name = format!("{} {}", t.birth_name.to_uppercase(), t.first_first_name());
+    let used_name = person.used.used_name.as_ref().filter(|u| **u != t.birth_name).map(|u| u.to_uppercase());
+    let current = file.current();
+    let content = &current.content;
+    let mut expectations = vec![];
+    if !content.person_expectations.trim().is_empty() {
+        expectations.push(json!({ "from": "La personne", "easy_from": null, "text": content.person_expectations }));
+    }
+    if !content.relatives_expectations.trim().is_empty() {
+        expectations
+            .push(json!({ "from": "Ses proches", "easy_from": "Mes proches", "text": content.relatives_expectations }));
+    }
+    let objectives: Vec<serde_json::Value> = content
+        .objectives
+        .iter()
+        .map(|o| {
+            let evaluation = file.versions.iter().rev().find_map(|v| v.content.evaluation(o.id)).map(|e| {
+                if e.comment.trim().is_empty() {
+                    e.outcome.label().to_string()
+                } else {
+                    format!("{} — {}", e.outcome.label(), e.comment)
+                }
+            });
+            json!({
+                "title": o.title,
+                "referent": o.referent.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "à désigner".into()),
+                "deadline": o.deadline.map(french).unwrap_or_else(|| "non fixée".into()),
+                "indicators": (!o.indicators.trim().is_empty()).then(|| o.indicators.clone()),
+                "actions": o.actions.iter().map(|a| {
+                    let mut line = format!("{} : {}", a.performer.label(), a.what);
+                    if !a.frequency.trim().is_empty() {
+                        line.push_str(&format!(" ({})", a.frequency));
+                    }
+                    line
+                }).collect::<Vec<_>>(),
+                "evaluation": evaluation,
+            })
+        })
+        .collect();
+    let meetings: Vec<serde_json::Value> = content
+        .meetings
+        .iter()
+        .map(|m| {
+            let mut participants: Vec<String> = vec![];
+            if m.person_present {
+                participants.push("la personne".into());
+            }
+            participants.extend(
+                [&m.professionals, &m.relatives].iter().filter(|x| !x.trim().is_empty()).map(|x| x.to_string()),
+            );
+            json!({ "date": french(m.held_on), "participants": participants, "summary": m.notes })
+        })
+        .collect();
+    let agreement = match &content.agreement {
+        Some(a) => json!({
+            "status": a.kind.label(),
+            "date": french(a.given_on),
+            "by": a.recorded_by,
+            "comment": (!a.comment.trim().is_empty()).then(|| a.comment.clone()),
+        }),
+        None => json!({ "status": "Accord non encore recueilli", "date": null, "by": null, "comment": null }),
+    };
+    json!({
+        "person": {
+            "name": name,
+            "used_name": used_name,
+            "birth_date": t.birth_date.to_string(),
+            "sex": t.sex.label(),
+            "ins": ins,
+        },
+        "establishment": establishment.unwrap_or(""),
+        "status": file.plan.status.label(),
+        "version": current.version,
+        "period": { "start": validated_on.map(french), "end": content.review_due.map(french) },
+        "expectations": expectations,
+        "needs": (!content.needs.trim().is_empty()).then(|| content.needs.clone()),
+        "objectives": objectives,
+        "meetings": meetings,
+        "agreement": agreement,
+        "printed_on": french(today),
+        "printed_by": printed_by,
+    })
+}
+
 /// An objective with what the record says of it.
 #[derive(Debug, Clone)]
 pub struct ObjectiveFile {
@@ -306,10 +420,40 @@ impl App {
         Ok(PlanFile { plan, person, versions, shown, history, may_write: writer, next, overdue, colleagues })
     }
 
-    /// Everything a printout of the plan needs: the person, the plan, its current version with
-    /// objectives, actions, meetings, agreement and evaluations, and the status history.
-    pub async fn support_plan_for_print(&self, actor: &Actor, id: SupportPlanId) -> Result<PlanFile> {
-        self.support_plan(actor, id, None).await
+    /// The plan's current version as a PDF, in its usual or easy-to-read form (`easy`), with
+    /// the identity banner's rule: the INS only for a qualified identity. Audited as a print.
+    pub async fn print_support_plan(&self, actor: &Actor, id: SupportPlanId, easy: bool) -> Result<PlanPrint> {
+        let render = self.pdf.map(|r| r.support_plan).ok_or_else(|| {
+            AppError::Unavailable("l'impression du projet personnalisé n'est pas disponible sur ce serveur".into())
+        })?;
+        let file = self.support_plan(actor, id, None).await?;
+        let establishment = match file.plan.establishment_id {
+            Some(e) => self
+                .places(actor.organisation_id)
+                .await?
+                .establishments
+                .iter()
+                .find(|x| x.id == e)
+                .map(|x| x.name.clone()),
+            None => None,
+        };
+        let validated_on =
+            file.current().validated.as_ref().and_then(|(_, at)| {
+                jiff::Timestamp::from_microsecond(*at).ok().map(|ts| self.tz.to_datetime(ts).date())
+            });
+        let data = print_data(&file, establishment.as_deref(), validated_on, self.today(), &actor.label());
+        let pdf = tokio::task::spawn_blocking(move || render(&data, easy))
+            .await
+            .map_err(|e| AppError::Internal(format!("support plan rendering: {e}")))?
+            .map_err(|e| AppError::Internal(format!("support plan rendering: {e}")))?;
+        let version = file.current().version;
+        let mut ev = actor.event("support_plan.print", "ok");
+        ev.person_id = Some(file.plan.person_id);
+        ev.resource = Some(format!("support-plan/{id}"));
+        ev.detail = Some(format!("version {version}{}", if easy { ", easy-to-read" } else { "" }));
+        self.audit(ev).await?;
+        let name = file.person.traits.birth_name.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        Ok(PlanPrint { pdf, file_name: format!("projet-personnalise-{name}-v{version}.pdf") })
     }
 
     /// The summary of the person page: `None` when the actor may not read plans.

@@ -252,7 +252,7 @@ mod tests {
             "period": { "start": "01/12/2026", "end": "30/11/2027" },
             "expectations": [
                 { "from": "La personne", "text": expectation },
-                { "from": "Sa fille", "text": "Qu'elle garde le lien avec sa famille" },
+                { "from": "Sa fille", "easy_from": "Ma fille", "text": "Qu'elle garde le lien avec sa famille" },
             ],
             "objectives": [
                 {
@@ -298,9 +298,14 @@ mod tests {
         }
         let easy_pdf = support_plan(&data, true).expect("rendered");
         let easy = text_of(&easy_pdf);
-        for expected in
-            ["Mon projet", "Ce que je souhaite", "Continuer à jardiner", "Qui m’aide : Paul Kiné", "Mon accord"]
-        {
+        for expected in [
+            "Mon projet",
+            "Ce que je souhaite",
+            "Continuer à jardiner",
+            "Ma fille : Qu'elle garde",
+            "Qui m’aide : Paul Kiné",
+            "Mon accord",
+        ] {
             assert!(easy.contains(expected), "« {expected} » missing from the easy form: {easy}");
         }
         for jargon in ["Référent", "Échéance", "Projet personnalisé d'accompagnement"] {
@@ -309,6 +314,44 @@ mod tests {
         // Larger type and more space: the same plan takes more pages.
         let usual_pdf = support_plan(&data, false).expect("rendered");
         assert!(pages(&easy_pdf) > pages(&usual_pdf), "the easy form is set larger");
+    }
+
+    #[test]
+    fn a_support_plan_carries_the_identity_banner_and_the_ins_only_when_given() {
+        let mut data = plan_sample("Continuer à jardiner");
+        data["person"] = json!({
+            "name": "DUPONT Jeanne",
+            "used_name": "MARTIN",
+            "birth_date": "03/04/1938",
+            "sex": "Féminin",
+            "ins": "238047512345678 (NIR)",
+        });
+        data["needs"] = json!("Aide à la marche (Braden 14)");
+        data["objectives"][0]["indicators"] = json!("Distance parcourue sans pause");
+        data["version"] = json!(2);
+        data["status"] = json!("En cours");
+        data["printed_on"] = json!("26/11/2026");
+        data["printed_by"] = json!("Claire Infirmière");
+        let text = text_of(&support_plan(&data, false).expect("rendered"));
+        for expected in [
+            "DUPONT Jeanne (nom utilisé : MARTIN) — né(e) le 03/04/1938 — Féminin — INS : 238047512345678 (NIR)",
+            "Besoins évalués",
+            "Aide à la marche (Braden 14)",
+            "Indicateurs",
+            "Distance parcourue sans pause",
+            "Version 2 — En cours",
+            "Imprimé le 26/11/2026 par Claire Infirmière",
+        ] {
+            assert!(text.contains(expected), "« {expected} » missing: {text}");
+        }
+        // The banner is on every page of the easy form too, which runs to several pages.
+        let easy_pdf = support_plan(&data, true).expect("rendered");
+        let easy = text_of(&easy_pdf);
+        assert_eq!(easy.matches("INS : 238047512345678").count(), pages(&easy_pdf), "{easy}");
+        data["person"]["ins"] = serde_json::Value::Null;
+        let text = text_of(&support_plan(&data, false).expect("rendered"));
+        assert!(!text.contains("INS") && !text.contains("238047512345678"), "{text}");
+        assert!(text.contains("DUPONT Jeanne"), "{text}");
     }
 
     fn pages(pdf: &[u8]) -> usize {

@@ -7,7 +7,7 @@ pub mod demo;
 
 use anyhow::Context;
 use axum::Router;
-use relais_app::{App, Clock, Settings};
+use relais_app::{App, Clock, PdfRenderer, Settings};
 use relais_store::Store;
 use relais_web::WebConfig;
 use std::future::Future;
@@ -39,12 +39,17 @@ pub async fn open_store(config: &Config, create: bool) -> anyhow::Result<Store> 
 
 /// The application over a store.
 pub fn build_app(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> App {
-    App::new(store, settings, clock).with_contract_renderer(render_contract)
+    App::new(store, settings, clock)
+        .with_pdf_renderer(PdfRenderer { contract: render_contract, support_plan: render_support_plan })
 }
 
-/// Contracts are rendered by Typst, which only the binary links.
+// Documents are rendered by Typst, which only the binary links.
 fn render_contract(data: &serde_json::Value, today: jiff::civil::Date) -> Result<Vec<u8>, String> {
     relais_pdf::contract(data, today).map_err(|e| e.to_string())
+}
+
+fn render_support_plan(data: &serde_json::Value, easy: bool) -> Result<Vec<u8>, String> {
+    relais_pdf::support_plan(data, easy).map_err(|e| e.to_string())
 }
 
 /// The router with every route.

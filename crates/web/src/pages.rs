@@ -1508,6 +1508,7 @@ fn action_label(code: &str) -> Option<&'static str> {
         "assessment.read" => "Consultation des évaluations AGGIR",
         "support_plan.create" => "Projet personnalisé commencé",
         "support_plan.read" => "Consultation du projet personnalisé",
+        "support_plan.print" => "Impression du projet personnalisé",
         "support_plan.update" => "Projet personnalisé modifié",
         "support_plan.status" => "Statut du projet personnalisé",
         "support_plan.evaluate" => "Évaluation d'un objectif du projet personnalisé",

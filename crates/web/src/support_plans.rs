@@ -9,7 +9,8 @@ use crate::views::{Banner, Nav, NoteView, french_date, when};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use relais_app::AppError;
 use relais_app::support_plans::{ActionInput, MeetingInput, ObjectiveInput, PlanDetailsInput, PlanFile, PlanSummary};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/persons/{id}/support-plans", post(create))
         .route("/support-plans/{id}", get(plan_page))
+        .route("/support-plans/{id}/print", get(print))
         .route("/support-plans/{id}/details", post(details))
         .route("/support-plans/{id}/objectives", post(add_objective))
         .route("/support-plans/{id}/objectives/{objective}", get(objective_page))
@@ -322,6 +324,34 @@ async fn plan_page(
         _ => None,
     };
     plan_render(&state, &staff, id, version, FormView::default(), flash, StatusCode::OK).await
+}
+
+/// The plan's current version as a PDF: `?form=easy` for the easy-to-read form.
+async fn print(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let id: SupportPlanId = parse_id(&id)?;
+    let easy = match q.get("form").map(String::as_str) {
+        None | Some("usual") => false,
+        Some("easy") => true,
+        Some(_) => return Err(WebError::NotFound),
+    };
+    let printed = state.app.print_support_plan(staff.actor(), id, easy).await?;
+    let mut res = printed.pdf.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    let disposition = format!("inline; filename=\"{}\"", printed.file_name);
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(|_| WebError::Internal)?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Shown alone and sandboxed, as a filed document is.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; object-src 'self'; frame-ancestors 'self'"),
+    );
+    Ok(res)
 }
 
 /// Answers a plan form: back to the plan on success, the plan with the errors and what was

@@ -9,7 +9,7 @@ use std::io::Write;
 both_engines!(a_residents_contract_is_generated_signed_and_followed, the_ins_is_printed_only_when_qualified);
 
 /// The text of a PDF as Debian's `pdftotext` (poppler-utils) reads it, whitespace collapsed.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
     let mut file = tempfile::NamedTempFile::new().unwrap();
     file.write_all(pdf).unwrap();
@@ -18,7 +18,7 @@ fn pdf_text(pdf: &[u8]) -> String {
         .arg(file.path())
         .arg("-")
         .output()
-        .unwrap_or_else(|e| panic!("pdftotext is needed to read contracts back ({e}): install poppler-utils"));
+        .unwrap_or_else(|e| panic!("pdftotext is needed to read PDFs back ({e}): install poppler-utils"));
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,6 +1,6 @@
 //! The projet personnalisé through the UI: drafted, validated, carried out, reviewed into a new
 //! version with each objective evaluated; frozen versions, invalid moves, overdue reviews, notes
-//! tied to objectives, access and audit, FHIR CarePlan and Goal.
+//! tied to objectives, access and audit, FHIR CarePlan and Goal, the printout.
 
 use crate::{both_engines, resident};
 use relais_testkit::{Browser, TestApp};
@@ -129,7 +129,8 @@ both_engines!(
     overdue_plans_are_flagged_and_listed,
     notes_tied_to_an_objective_show_on_it,
     access_and_audit_of_plans,
-    fhir_care_plan_and_goals
+    fhir_care_plan_and_goals,
+    a_reviewed_plan_is_printed
 );
 
 async fn a_plan_is_reviewed_into_a_new_version(t: TestApp) {
@@ -459,4 +460,94 @@ async fn fhir_care_plan_and_goals(t: TestApp) {
         meta["rest"][0]["resource"].as_array().unwrap().iter().filter_map(|r| r["type"].as_str()).collect();
     assert!(types.contains(&"CarePlan") && types.contains(&"Goal"), "{types:?}");
     assert!(t.audit_actions(&id).await.iter().filter(|a| *a == "support_plan.read").count() >= 3);
+}
+
+/// The plan's printout as `b` gets it: (status, text read back from the PDF, or the body).
+async fn printed(b: &Browser, path: &str) -> (u16, String) {
+    let res = b.get(path).await;
+    let status = res.status().as_u16();
+    if status != 200 {
+        return (status, res.text().await.unwrap_or_default());
+    }
+    let h = res.headers();
+    assert_eq!(h.get("content-type").unwrap(), "application/pdf");
+    assert_eq!(h.get("cache-control").unwrap(), "no-store");
+    let disposition = h.get("content-disposition").unwrap().to_str().unwrap().to_string();
+    assert!(disposition.starts_with("inline; filename=\"projet-personnalise-"), "{disposition}");
+    (status, crate::contracts::pdf_text(&res.bytes().await.unwrap()))
+}
+
+async fn a_reviewed_plan_is_printed(t: TestApp) {
+    let id = resident(&t, "IMPRESSION").await;
+    let nurse = t.login("infirmier").await;
+    let (plan, ids) = two_objective_plan(&t, &nurse, &id).await;
+    let p = format!("/support-plans/{plan}");
+
+    // A draft prints as it stands.
+    let (status, text) = printed(&nurse, &format!("{p}/print")).await;
+    assert_eq!(status, 200, "{text}");
+    for s in [
+        "IMPRESSION Jeanne — né(e) le",
+        "Version 1 — Brouillon",
+        "La personne : Je veux continuer à aller au jardin",
+        "Ses proches : Sa fille souhaite qu'elle mange mieux",
+        "Besoins évalués Aide à la marche Surveillance de l'alimentation",
+        "Marcher jusqu'au jardin",
+        "Trois sorties par semaine",
+        "Reprendre du poids",
+        "Accompagner au jardin (lundi, mercredi, vendredi)",
+        "Aide-soignant : Proposer une collation (chaque après-midi)",
+        "Accord oral le",
+        "Référent",
+    ] {
+        assert!(text.contains(s), "« {s} » missing: {text}");
+    }
+    assert!(!text.contains("INS :"), "no INS for an identity that is not qualified: {text}");
+
+    // Reviewed: version 2 carries each objective's evaluation.
+    ok(&nurse, &format!("{p}/status"), &[("to", "validated")]).await;
+    ok(&nurse, &format!("{p}/status"), &[("to", "in_progress")]).await;
+    ok(&nurse, &format!("{p}/status"), &[("to", "under_review")]).await;
+    ok(
+        &nurse,
+        &format!("{p}/objectives/{}/evaluation", ids[0]),
+        &[("outcome", "achieved"), ("evaluation_comment", "Sort au jardin chaque jour")],
+    )
+    .await;
+    ok(&nurse, &format!("{p}/objectives/{}/evaluation", ids[1]), &[("outcome", "not_achieved")]).await;
+    ok(&nurse, &format!("{p}/status"), &[("to", "validated")]).await;
+    let (_, text) = printed(&nurse, &format!("{p}/print")).await;
+    for s in [
+        "Version 2 — Validé",
+        &format!("Validé le {}", crate::today()),
+        "Atteint — Sort au jardin chaque jour",
+        "Non atteint",
+    ] {
+        assert!(text.contains(s), "« {s} » missing: {text}");
+    }
+    let (status, easy) = printed(&nurse, &format!("{p}/print?form=easy")).await;
+    assert_eq!(status, 200);
+    assert!(easy.contains("Mon projet") && easy.contains("Marcher jusqu'au jardin"), "{easy}");
+    assert!(easy.contains("Mes proches : Sa fille souhaite"), "relatives' words are theirs: {easy}");
+    assert!(!easy.contains("Référent") && !easy.contains("Échéance"), "no jargon: {easy}");
+    assert_eq!(nurse.get(&format!("{p}/print?form=large")).await.status(), 404);
+
+    // Printing is reading: the same rules, and it is audited as a print.
+    let sec = t.login("secretariat").await;
+    assert_eq!(printed(&sec, &format!("{p}/print")).await.0, 403);
+    let educ = t.login("educateur").await;
+    assert_eq!(printed(&educ, &format!("{p}/print")).await.0, 404);
+    let mut conn = t.app.store.read().await.unwrap();
+    let rows = sqlx::query("SELECT detail FROM audit_event WHERE person_id = $1 AND action = $2 ORDER BY seq")
+        .bind(&id)
+        .bind("support_plan.print")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let details: Vec<String> = rows.iter().map(|r| sqlx::Row::try_get(r, 0).unwrap()).collect();
+    assert_eq!(details, ["version 1", "version 2", "version 2, easy-to-read"]);
+    let dir = t.login("directrice").await;
+    let (_, log) = dir.text(&format!("/persons/{id}/access-log")).await;
+    assert!(log.contains("Impression du projet personnalisé"), "{log}");
 }
