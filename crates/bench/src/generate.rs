@@ -1022,6 +1022,7 @@ fn aggir_at_admission(
         answers: grid.encode(),
         score: ranking.map(|r| i64::from(r.rank.get())),
         result: ranking.map(|r| i64::from(r.gir.get())),
+        definition_version: None,
         comment: String::new(),
         author_id,
         author_label,
