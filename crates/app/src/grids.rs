@@ -81,12 +81,20 @@ fn definition(code: &str) -> Result<&'static Definition> {
 
 /// Reads a stored evaluation with the definition it was made with.
 fn evaluation_of(record: Assessment) -> Result<GridEvaluation> {
-    let definition = definition(&record.instrument).map_err(|_| StoreError::Corrupt("unknown grid".into()))?;
-    if record.definition_version != Some(i64::from(definition.version)) {
-        return Err(StoreError::Corrupt(format!("{} evaluation of an unshipped version", record.instrument)).into());
-    }
+    let version = record
+        .definition_version
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("{} evaluation without a grid version", record.instrument)))?;
+    let definition =
+        instrument::find_version(&record.instrument, version).map_err(|e| AppError::Internal(e.message))?.ok_or_else(
+            || StoreError::Corrupt(format!("{} evaluation of an unshipped version {version}", record.instrument)),
+        )?;
     let answers = definition.decode(&record.answers).map_err(|e| StoreError::Corrupt(e.message))?;
     Ok(GridEvaluation { record, definition, answers })
+}
+
+fn offered() -> Result<Vec<&'static Definition>> {
+    instrument::current().map_err(|e| AppError::Internal(e.message))
 }
 
 impl App {
@@ -188,9 +196,9 @@ impl App {
                 PersonAction::Read(Category::NursingCare),
             )
             .await?;
-        let shipped = instrument::shipped().map_err(|e| AppError::Internal(e.message))?;
-        let mut latest = Vec::with_capacity(shipped.len());
-        for d in shipped {
+        let offered = offered()?;
+        let mut latest = Vec::with_capacity(offered.len());
+        for d in offered {
             let last = assessments::latest(&mut conn, person, &d.code).await?.map(evaluation_of).transpose()?;
             latest.push((d, last));
         }
@@ -211,9 +219,8 @@ impl App {
         if !self.may_person(actor, PersonAction::Read(Category::NursingCare), &p, &stays) {
             return Ok(vec![]);
         }
-        let shipped = instrument::shipped().map_err(|e| AppError::Internal(e.message))?;
         let mut latest = Vec::new();
-        for d in shipped {
+        for d in offered()? {
             if let Some(r) = assessments::latest(&mut conn, person, &d.code).await? {
                 latest.push(evaluation_of(r)?);
             }
@@ -319,9 +326,8 @@ impl App {
             PersonAction::Read(Category::NursingCare),
         )
         .await?;
-        let shipped = instrument::shipped().map_err(|e| AppError::Internal(e.message))?;
         let mut all = Vec::new();
-        for d in shipped {
+        for d in offered()? {
             for r in assessments::for_person(&mut conn, person, &d.code, 200).await? {
                 all.push(evaluation_of(r)?);
             }

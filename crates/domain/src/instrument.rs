@@ -26,7 +26,8 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-/// The shipped definitions, in the order the grids are offered.
+/// The shipped definitions, in the order the grids are offered. When a grid changes, its new
+/// version is added here beside the old one, which stays to read the evaluations made with it.
 const SHIPPED: [&str; 4] = [
     include_str!("../instruments/mna.json"),
     include_str!("../instruments/braden.json"),
@@ -34,17 +35,44 @@ const SHIPPED: [&str; 4] = [
     include_str!("../instruments/free.json"),
 ];
 
-static DEFINITIONS: LazyLock<Result<Vec<Definition>, DomainError>> =
-    LazyLock::new(|| SHIPPED.iter().map(|text| Definition::parse(text)).collect());
+static DEFINITIONS: LazyLock<Result<Vec<Definition>, DomainError>> = LazyLock::new(|| {
+    let all = SHIPPED.iter().map(|text| Definition::parse(text)).collect::<Result<Vec<_>, _>>()?;
+    let mut seen = BTreeSet::new();
+    for d in &all {
+        if !seen.insert((d.code.as_str(), d.version)) {
+            return Err(invalid(format!("{} version {} livrée deux fois", d.code, d.version)));
+        }
+    }
+    Ok(all)
+});
 
-/// Every shipped grid, parsed and checked once.
+/// Every shipped definition, every version, parsed and checked once.
 pub fn shipped() -> Result<&'static [Definition], DomainError> {
     DEFINITIONS.as_ref().map(Vec::as_slice).map_err(Clone::clone)
 }
 
-/// The shipped grid with this code, if any.
+/// The grids offered: the latest version of each, in the shipped order.
+pub fn current() -> Result<Vec<&'static Definition>, DomainError> {
+    let all = shipped()?;
+    let mut out: Vec<&'static Definition> = Vec::new();
+    for d in all {
+        match out.iter_mut().find(|o| o.code == d.code) {
+            Some(o) if o.version < d.version => *o = d,
+            Some(_) => {}
+            None => out.push(d),
+        }
+    }
+    Ok(out)
+}
+
+/// The latest version of the grid with this code, if any.
 pub fn find(code: &str) -> Result<Option<&'static Definition>, DomainError> {
-    Ok(shipped()?.iter().find(|d| d.code == code))
+    Ok(current()?.into_iter().find(|d| d.code == code))
+}
+
+/// One version of a grid: the one an evaluation was made with.
+pub fn find_version(code: &str, version: u32) -> Result<Option<&'static Definition>, DomainError> {
+    Ok(shipped()?.iter().find(|d| d.code == code && d.version == version))
 }
 
 /// A grid as data.
@@ -625,7 +653,10 @@ mod tests {
 
     #[test]
     fn every_shipped_definition_is_valid() {
-        let all = shipped().expect("valid");
+        let all = current().expect("valid");
+        assert_eq!(shipped().expect("valid").len(), all.len(), "one version of each grid so far");
+        assert_eq!(find_version("braden", 1).expect("valid").map(|d| d.version), Some(1));
+        assert!(find_version("braden", 2).expect("valid").is_none());
         let codes: Vec<&str> = all.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(codes, ["mna", "braden", "morse", "free"]);
         assert_eq!(def("braden").max_total(), 230);
