@@ -73,6 +73,8 @@ pub struct GridHistory {
     /// The working plan an evaluation may be added to, with its objectives (id, title); none
     /// when there is no plan open to changes or the actor may not write it.
     pub plan: Option<(SupportPlanId, Vec<(ObjectiveId, String)>)>,
+    /// The person's plan is frozen (validated, in progress): a review must start first.
+    pub plan_frozen: bool,
 }
 
 fn definition(code: &str) -> Result<&'static Definition> {
@@ -250,11 +252,12 @@ impl App {
         let definition = definition(code)?;
         let records = assessments::for_person(&mut conn, person, &definition.code, 200).await?;
         let evaluations = records.into_iter().map(evaluation_of).collect::<Result<Vec<_>>>()?;
+        let mut plan_frozen = false;
         let plan = match self.plan_writer(&mut conn, actor, person).await {
             Ok(_) => {
                 let plans = support_plans::for_person(&mut conn, person).await?;
-                match plans.into_iter().next().filter(|pl| pl.status.is_editable()) {
-                    Some(pl) => {
+                match plans.into_iter().next() {
+                    Some(pl) if pl.status.is_editable() => {
                         let versions = support_plans::versions(&mut conn, pl.id).await?;
                         let objectives = versions
                             .iter()
@@ -262,6 +265,10 @@ impl App {
                             .map(|v| v.content.objectives.iter().map(|o| (o.id, o.title.clone())).collect())
                             .unwrap_or_default();
                         Some((pl.id, objectives))
+                    }
+                    Some(pl) => {
+                        plan_frozen = pl.status.is_running();
+                        None
                     }
                     None => None,
                 }
@@ -275,7 +282,7 @@ impl App {
         ev.person_id = Some(person);
         ev.detail = Some(format!("{}, {} evaluation(s)", definition.code, evaluations.len()));
         self.audit(ev).await?;
-        Ok(GridHistory { person: p, definition, evaluations, may_evaluate, plan })
+        Ok(GridHistory { person: p, definition, evaluations, may_evaluate, plan, plan_frozen })
     }
 
     /// The person and the grid, to draw an empty form: only for those who may evaluate.

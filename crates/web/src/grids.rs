@@ -315,6 +315,7 @@ struct HistoryPage {
     may_evaluate: bool,
     /// The working plan's objectives (id, title), when the evaluation may be added to a plan.
     plan: Option<Vec<(String, String)>>,
+    plan_frozen: bool,
 }
 
 async fn render_history(
@@ -346,6 +347,7 @@ async fn render_history(
             grid_title: h.definition.title.clone(),
             evaluations: h.evaluations.iter().map(|e| evaluation_view(e, tz, saved)).collect(),
             may_evaluate: h.may_evaluate,
+            plan_frozen: h.plan_frozen,
             plan: h.plan.map(|(_, objectives)| objectives.iter().map(|(i, t)| (i.to_string(), t.clone())).collect()),
         },
         status,

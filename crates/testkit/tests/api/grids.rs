@@ -295,6 +295,13 @@ async fn an_evaluation_is_added_to_the_plan_and_follows_its_review(t: TestApp) {
     for to in ["validated", "under_review"] {
         let res = nurse.post(&format!("/support-plans/{plan}/status"), &[("to", to)]).await;
         assert_eq!(res.status(), 303, "{to}: {}", res.text().await.unwrap_or_default());
+        if to == "validated" {
+            let (_, history) = nurse.text(&format!("/persons/{id}/grids/braden")).await;
+            assert!(history.contains("lancez sa révision"), "a frozen plan takes no evaluation");
+            assert!(!history.contains("Ajouter au projet personnalisé</button>"));
+            let res = nurse.post(&format!("/persons/{id}/grids/braden/{aid}/plan"), &[("target", "need")]).await;
+            assert_eq!(res.status(), 422, "refused by the plan's state");
+        }
     }
     let mut conn = t.app.store.read().await.unwrap();
     let rows = sqlx::query("SELECT version, content FROM support_plan_version WHERE plan_id = $1 ORDER BY version")
