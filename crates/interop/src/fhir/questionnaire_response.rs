@@ -81,8 +81,24 @@ pub fn questionnaire_of(code: &str) -> String {
 /// The grid code a canonical names, if it is one of Relais' questionnaires.
 pub fn instrument_of(canonical: &str) -> Option<&str> {
     let code = canonical.strip_prefix("urn:relais:questionnaire:")?;
-    // A versioned canonical (`…|1`) names the same questionnaire; the version is checked by the app.
+    // A versioned canonical (`…|1`) names the same questionnaire; on create the version is read
+    // apart (`version_of`) and must be the one offered.
     Some(code.split('|').next().unwrap_or(code))
+}
+
+/// The version a canonical names (`urn:relais:questionnaire:braden|1` → 1); `Err` when it is
+/// not a version number.
+pub fn version_of(canonical: &str) -> Result<Option<u32>, FhirError> {
+    match canonical.split_once('|') {
+        None => Ok(None),
+        Some((_, v)) => v.parse::<u32>().map(Some).map_err(|_| {
+            FhirError::invalid(
+                "value",
+                "the questionnaire's version (after |) must be a number",
+                "QuestionnaireResponse.questionnaire",
+            )
+        }),
+    }
 }
 
 /// An evaluation with a configurable grid as exposed.
@@ -219,6 +235,8 @@ struct CodingJson {
 pub struct ResponseInput {
     /// The instrument code (`aggir`, `braden`…).
     pub instrument: String,
+    /// The grid version the canonical names, if it names one.
+    pub version: Option<u32>,
     pub patient: String,
     /// `YYYY-MM-DD`.
     pub authored: String,
@@ -288,6 +306,7 @@ pub fn parse_questionnaire_response(body: &[u8]) -> Result<ResponseInput, FhirEr
     let canonical = r.questionnaire.ok_or_else(|| {
         FhirError::invalid("required", "questionnaire is required", "QuestionnaireResponse.questionnaire")
     })?;
+    let version = version_of(&canonical)?;
     let instrument = instrument_of(&canonical)
         .filter(|c| !c.is_empty())
         .ok_or_else(|| {
@@ -316,7 +335,7 @@ pub fn parse_questionnaire_response(body: &[u8]) -> Result<ResponseInput, FhirEr
     let mut answers = Vec::new();
     let mut comment = String::new();
     flatten(r.item, "QuestionnaireResponse", &mut answers, &mut comment)?;
-    Ok(ResponseInput { instrument, patient, authored, answers, comment })
+    Ok(ResponseInput { instrument, version, patient, authored, answers, comment })
 }
 
 #[cfg(test)]
@@ -396,6 +415,7 @@ mod grid_tests {
             {"linkId":"comment","answer":[{"valueString":"RAS"}]}]}"#;
         let r = parse_questionnaire_response(body).unwrap();
         assert_eq!((r.instrument.as_str(), r.patient.as_str(), r.authored.as_str()), ("mna", "abc", "2026-11-26"));
+        assert_eq!(r.version, Some(1));
         assert_eq!(
             r.answers,
             vec![("a_appetite".into(), "2".into()), ("d_acute".into(), "no".into()), ("weight_kg".into(), "61".into())]

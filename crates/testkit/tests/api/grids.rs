@@ -343,7 +343,7 @@ async fn questionnaire_responses_are_created_through_fhir(t: TestApp) {
         json!({
             "resourceType": "QuestionnaireResponse",
             "status": "completed",
-            "questionnaire": "urn:relais:questionnaire:morse",
+            "questionnaire": "urn:relais:questionnaire:morse|1",
             "subject": { "reference": format!("Patient/{id}") },
             "authored": date,
             "item": [{ "linkId": "items", "item": [
@@ -371,6 +371,11 @@ async fn questionnaire_responses_are_created_through_fhir(t: TestApp) {
     let mut other = morse("normal");
     other["questionnaire"] = json!("urn:relais:questionnaire:katz");
     assert_eq!(post(other, token.clone()).await.status(), 422);
+    let mut old_version = morse("normal");
+    old_version["questionnaire"] = json!("urn:relais:questionnaire:morse|7");
+    let r = post(old_version, token.clone()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("is at version 1"));
 
     let r = post(morse("normal"), token.clone()).await;
     assert_eq!(r.status(), 201);

@@ -187,8 +187,21 @@ pub(super) async fn create_questionnaire_response(
         let back = state.app.aggir_evaluation(&actor, id).await.map(|e| aggir_json(&e));
         (id, back)
     } else {
-        // An unknown grid is the questionnaire's fault, not the patient's.
-        if relais_domain::instrument::find(&input.instrument).ok().flatten().is_none() {
+        // An unknown grid, or a version no longer offered, is the questionnaire's fault.
+        let offered = relais_domain::instrument::find(&input.instrument).ok().flatten();
+        if let (Some(d), Some(v)) = (offered, input.version)
+            && d.version != v
+        {
+            return Err(Outcome {
+                expression: Some("QuestionnaireResponse.questionnaire".into()),
+                ..Outcome::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "not-supported",
+                    format!("{} is at version {}: answer that version", qr::questionnaire_of(&d.code), d.version),
+                )
+            });
+        }
+        if offered.is_none() {
             return Err(Outcome {
                 expression: Some("QuestionnaireResponse.questionnaire".into()),
                 ..Outcome::new(
