@@ -6,7 +6,7 @@ use crate::{Actor, App, AppError, Result, Validation};
 use jiff::civil::Date;
 use relais_domain::DomainError;
 use relais_domain::access::{Category, Decision, PersonAction};
-use relais_domain::aggir::{Adverbs, Answer, Grid, Item, Ranking};
+use relais_domain::aggir::{Adverbs, Answer, Grid, Item, Modality, Ranking};
 use relais_domain::date::parse_date;
 use relais_domain::ids::*;
 use relais_domain::scope::Access;
@@ -25,6 +25,8 @@ pub struct ItemInput {
     pub adverbs: [bool; 4],
     /// The evaluator chose « fait » (adverbs apply, even if none is ticked).
     pub does: bool,
+    /// The modality coded directly (A, B or C), as an API client sends it.
+    pub coded: Option<String>,
 }
 
 /// An AGGIR grid as typed.
@@ -60,10 +62,42 @@ pub fn grid_of(items: &[ItemInput]) -> Result<Grid> {
     let mut v = Validation::default();
     for input in items {
         let Some(item) = Item::from_code(&input.item) else {
-            v.push(DomainError::new("aggir", "aggir-item", "élément de la grille inconnu"));
+            v.push(DomainError::new(
+                "aggir",
+                "aggir-item",
+                format!("élément « {} » inconnu dans la grille AGGIR", input.item.chars().take(60).collect::<String>()),
+            ));
             continue;
         };
         let ticked = input.adverbs.iter().any(|a| *a);
+        if let Some(code) = &input.coded {
+            let mut letters = code.chars();
+            match (
+                letters.next().and_then(Modality::from_letter),
+                letters.next(),
+                input.does_not || input.does || ticked,
+            ) {
+                (Some(m), None, false) => grid.set(item, Answer::Coded(m)),
+                (_, _, true) => v.push(DomainError::new(
+                    "aggir",
+                    "aggir-conflict",
+                    format!(
+                        "{} : une modalité codée et des réponses détaillées ensemble ; gardez l'une des deux",
+                        item.label()
+                    ),
+                )),
+                _ => v.push(DomainError::new(
+                    "aggir",
+                    "aggir-modality",
+                    format!(
+                        "{} : modalité « {} » inconnue (A, B ou C)",
+                        item.label(),
+                        code.chars().take(10).collect::<String>()
+                    ),
+                )),
+            }
+            continue;
+        }
         match (input.does_not, input.does || ticked) {
             (true, true) => v.push(DomainError::new(
                 "aggir",
@@ -90,6 +124,18 @@ impl App {
     /// Records an AGGIR evaluation: the eight variables that give the GIR must be complete; the
     /// others may be left out. The GIR is computed here, never typed.
     pub async fn record_aggir(&self, actor: &Actor, person: PersonId, input: &AggirInput) -> Result<AssessmentId> {
+        // Who may evaluate this person is settled before the grid is read: a stranger learns
+        // nothing from the validation messages.
+        let mut tx = self.store.begin_write().await?;
+        let (p, stays) = self
+            .load_for_resource(
+                &mut tx,
+                actor,
+                person,
+                ("QuestionnaireResponse", Access::Write),
+                PersonAction::Write(Category::NursingCare),
+            )
+            .await?;
         let mut v = Validation::default();
         let assessed_on = v.check(parse_date("assessed_on", &input.assessed_on));
         if let Some(d) = assessed_on
@@ -121,16 +167,6 @@ impl App {
         let (Some(assessed_on), Some(grid), Some(ranking)) = (assessed_on, grid, ranking) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        let (p, stays) = self
-            .load_for_resource(
-                &mut tx,
-                actor,
-                person,
-                ("QuestionnaireResponse", Access::Write),
-                PersonAction::Write(Category::NursingCare),
-            )
-            .await?;
         if assessed_on < p.traits.birth_date.earliest() {
             return Err(
                 DomainError::new("assessed_on", "date-invalid", "la date d'évaluation précède la naissance").into()
@@ -146,6 +182,7 @@ impl App {
             answers: grid.encode(),
             score: Some(i64::from(ranking.rank.get())),
             result: Some(i64::from(ranking.gir.get())),
+            definition_version: None,
             comment: input.comment.trim().to_string(),
             author_id: actor.account_id(),
             author_label: actor.label(),

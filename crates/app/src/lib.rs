@@ -14,6 +14,7 @@ mod audit_queue;
 pub mod auth;
 pub mod contracts;
 pub mod documents;
+pub mod grids;
 pub mod identity;
 pub mod notes;
 pub mod observations;

@@ -274,7 +274,12 @@ impl App {
     }
 
     /// Loads a person for writing their plan; staff only.
-    async fn plan_writer(&self, conn: &mut Conn, actor: &Actor, person: PersonId) -> Result<(Person, Vec<Stay>)> {
+    pub(crate) async fn plan_writer(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        person: PersonId,
+    ) -> Result<(Person, Vec<Stay>)> {
         if !matches!(actor.principal, Principal::Staff { .. }) {
             return Err(AppError::Forbidden);
         }
@@ -287,7 +292,12 @@ impl App {
     }
 
     /// The plan with its current version, for a writer, when the working version may change.
-    async fn working(&self, conn: &mut Conn, actor: &Actor, id: SupportPlanId) -> Result<(SupportPlan, PlanContent)> {
+    pub(crate) async fn working(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        id: SupportPlanId,
+    ) -> Result<(SupportPlan, PlanContent)> {
         let plan = support_plans::get(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         self.plan_writer(conn, actor, plan.person_id).await?;
         if !plan.status.is_editable() {
@@ -310,7 +320,7 @@ impl App {
     }
 
     /// Saves the working version and audits the change.
-    async fn save_working(
+    pub(crate) async fn save_working(
         &self,
         mut tx: relais_store::Tx,
         actor: &Actor,

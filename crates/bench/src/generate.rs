@@ -420,7 +420,10 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             }
             if current && kind.sector == "elderly" {
                 let author = accounts.writers[i].first().cloned();
-                batch.assessments.push(aggir_at_admission(person.id, *e, &stay, author, created));
+                batch.assessments.push(aggir_at_admission(person.id, *e, &stay, author.clone(), created));
+                for (n, code) in ["braden", "mna"].into_iter().enumerate() {
+                    batch.assessments.push(grid_at_admission(person.id, *e, &stay, author.clone(), created, code, n)?);
+                }
             }
             active.push((person.id, stay.clone(), i));
             batch.persons.push(person);
@@ -997,6 +1000,54 @@ async fn database_size(store: &Store, url: &str) -> anyhow::Result<u64> {
     })
 }
 
+/// A Braden or MNA evaluation of a nursing-home resident at admission: each item's answer drawn
+/// from the person id's random bits (as for AGGIR), scored by the grid's definition.
+fn grid_at_admission(
+    person: PersonId,
+    establishment: EstablishmentId,
+    stay: &Stay,
+    author: Option<(AccountId, String)>,
+    created: i64,
+    code: &str,
+    n: usize,
+) -> anyhow::Result<relais_store::assessments::Assessment> {
+    use relais_domain::instrument::{self, AnswerType};
+    let d = instrument::find(code)?.ok_or_else(|| anyhow::anyhow!("grid {code} not shipped"))?;
+    let mut bits = person.0.as_u128().rotate_right(17 + 11 * n as u32);
+    let mut typed = Vec::new();
+    for (_, item) in d.items() {
+        let answer = match &item.answer {
+            AnswerType::Choice { options } => options[(bits % options.len() as u128) as usize].code.clone(),
+            AnswerType::YesNo { .. } => if bits.is_multiple_of(2) { "yes" } else { "no" }.to_string(),
+            AnswerType::Integer { .. } | AnswerType::Text { .. } => continue,
+        };
+        bits = bits.rotate_right(3);
+        typed.push((item.code.clone(), answer));
+    }
+    let answers = d.read(&typed).map_err(|e| anyhow::anyhow!("generated {code} answers refused: {e:?}"))?;
+    let outcome = d.outcome(&answers);
+    let headline = outcome.headline();
+    let (author_id, author_label) = match author {
+        Some((id, label)) => (Some(id), label),
+        None => (None, "Import".to_string()),
+    };
+    Ok(relais_store::assessments::Assessment {
+        id: AssessmentId(uuid::Uuid::from_u128(person.0.as_u128() ^ (3 + n as u128))),
+        person_id: person,
+        establishment_id: Some(establishment),
+        instrument: d.code.clone(),
+        assessed_on: stay.start,
+        answers: d.encode(&answers),
+        score: headline.map(|r| r.score),
+        result: headline.and_then(|r| i64::try_from(r.band_index).ok()),
+        definition_version: Some(i64::from(d.version)),
+        comment: String::new(),
+        author_id,
+        author_label,
+        recorded_at: created,
+    })
+}
+
 /// The AGGIR evaluation of a nursing-home resident at admission (or when the records were
 /// imported): modalities drawn from the person id's random bits, not from the generator's
 /// stream, so the rest of the data set is unchanged. Residents lean to dependence, as in EHPAD.
@@ -1022,6 +1073,7 @@ fn aggir_at_admission(
         answers: grid.encode(),
         score: ranking.map(|r| i64::from(r.rank.get())),
         result: ranking.map(|r| i64::from(r.gir.get())),
+        definition_version: None,
         comment: String::new(),
         author_id,
         author_label,

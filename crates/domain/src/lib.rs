@@ -14,6 +14,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod ins;
+pub mod instrument;
 pub mod matching;
 pub mod note;
 pub mod observation;

@@ -13,7 +13,7 @@
 use crate::DomainError;
 use crate::access::{Category, PersonAction, Profile};
 use crate::appointment::text;
-use crate::ids::{AccountId, ObjectiveId};
+use crate::ids::{AccountId, AssessmentId, ObjectiveId};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -318,6 +318,28 @@ pub struct PlanContent {
     pub agreement: Option<Agreement>,
     /// At review: how each objective of the previous version was met.
     pub evaluations: Vec<Evaluation>,
+    /// Evaluations with a grid added to the plan: as an assessed need, or under an objective.
+    /// Part of the version's content, so a review carries them into the new version and a
+    /// frozen version keeps those it had.
+    #[serde(default)]
+    pub assessments: Vec<AssessmentLink>,
+}
+
+/// An evaluation added to the plan, with what it said (an evaluation is never changed, so the
+/// summary stays true).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessmentLink {
+    pub assessment: AssessmentId,
+    /// None: an assessed need of the person.
+    pub objective: Option<ObjectiveId>,
+    /// The grid's code (`braden`).
+    pub instrument: String,
+    /// « Braden 12/23 — risque élevé ».
+    pub summary: String,
+    #[serde(with = "iso_date")]
+    pub assessed_on: Date,
+    pub linked_by: String,
+    pub linked_at: i64,
 }
 
 impl PlanContent {
@@ -326,6 +348,10 @@ impl PlanContent {
     }
     pub fn evaluation(&self, id: ObjectiveId) -> Option<&Evaluation> {
         self.evaluations.iter().find(|e| e.objective == id)
+    }
+    /// The evaluations added as needs (`None`) or under an objective.
+    pub fn assessments_of(&self, objective: Option<ObjectiveId>) -> impl Iterator<Item = &AssessmentLink> {
+        self.assessments.iter().filter(move |l| l.objective == objective)
     }
     /// Is the review date passed on `today`?
     pub fn is_overdue(&self, status: PlanStatus, today: Date) -> bool {

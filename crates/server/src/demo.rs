@@ -316,6 +316,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                         answers: grid.encode(),
                         score: ranking.map(|r| i64::from(r.rank.get())),
                         result: ranking.map(|r| i64::from(r.gir.get())),
+                        definition_version: None,
                         comment: String::new(),
                         author_id: Some(author),
                         author_label: label,

@@ -1,4 +1,5 @@
-//! Assessments of a person (AGGIR evaluations), newest first; never overwritten.
+//! Assessments of a person (AGGIR evaluations and the configurable grids), newest first; never
+//! overwritten.
 
 use crate::codec::{corrupt, date, id, opt_id};
 use crate::{Conn, Micros, Result};
@@ -19,15 +20,19 @@ pub struct Assessment {
     pub assessed_on: Date,
     /// Encoded by the instrument's domain type.
     pub answers: String,
+    /// AGGIR: the rank; a grid: the total (or the subtotal it stopped at) in tenths of a point.
     pub score: Option<i64>,
+    /// AGGIR: the GIR; a grid: the position of the interpretation band.
     pub result: Option<i64>,
+    /// The version of the grid's definition used; none for AGGIR.
+    pub definition_version: Option<i64>,
     pub comment: String,
     pub author_id: Option<AccountId>,
     pub author_label: String,
     pub recorded_at: Micros,
 }
 
-const COLUMNS: &str = "a.id, a.person_id, a.establishment_id, a.instrument, a.assessed_on, a.answers, a.score, a.result, a.comment, a.author_id, a.author_label, a.recorded_at";
+const COLUMNS: &str = "a.id, a.person_id, a.establishment_id, a.instrument, a.assessed_on, a.answers, a.score, a.result, a.comment, a.author_id, a.author_label, a.recorded_at, a.definition_version";
 
 fn from_row(r: &AnyRow) -> Result<Assessment> {
     Ok(Assessment {
@@ -43,6 +48,7 @@ fn from_row(r: &AnyRow) -> Result<Assessment> {
         author_id: opt_id(r.try_get(9)?, "account id")?,
         author_label: r.try_get(10)?,
         recorded_at: r.try_get(11)?,
+        definition_version: r.try_get(12)?,
     })
 }
 
@@ -59,11 +65,12 @@ pub async fn insert(conn: &mut Conn, org: OrganisationId, a: &Assessment) -> Res
         "author_label",
         "recorded_at",
     ];
-    let optional: [(&str, Option<String>, Option<i64>); 4] = [
+    let optional: [(&str, Option<String>, Option<i64>); 5] = [
         ("establishment_id", a.establishment_id.map(|e| e.to_string()), None),
         ("author_id", a.author_id.map(|x| x.to_string()), None),
         ("score", None, a.score),
         ("result", None, a.result),
+        ("definition_version", None, a.definition_version),
     ];
     columns.extend(optional.iter().filter(|(_, t, n)| t.is_some() || n.is_some()).map(|(c, _, _)| *c));
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
@@ -132,4 +139,9 @@ pub async fn latest_gir(conn: &mut Conn, person: PersonId) -> Result<Option<(i64
         }
         None => Ok(None),
     }
+}
+
+/// The latest assessment of a person with one instrument, if any.
+pub async fn latest(conn: &mut Conn, person: PersonId, instrument: &str) -> Result<Option<Assessment>> {
+    Ok(for_person(conn, person, instrument, 1).await?.into_iter().next())
 }

@@ -209,8 +209,9 @@ pub async fn observations(conn: &mut Conn, engine: Engine, org: OrganisationId, 
     Ok(())
 }
 
-/// Assessments. Those with every optional column set go in multi-row statements; the others
-/// one by one, since `Any` cannot bind a typed NULL.
+/// Assessments. Those with every optional column set go in multi-row statements (AGGIR rows,
+/// which have no definition version, apart from grid rows, which have one); the others one by
+/// one, since `Any` cannot bind a typed NULL.
 pub async fn assessments(
     conn: &mut Conn,
     engine: Engine,
@@ -231,6 +232,7 @@ pub async fn assessments(
         "author_id",
         "author_label",
         "recorded_at",
+        "definition_version",
     ];
     let (complete, partial): (Vec<_>, Vec<_>) = rows.iter().partition(|a| {
         a.establishment_id.is_some() && a.author_id.is_some() && a.score.is_some() && a.result.is_some()
@@ -238,26 +240,32 @@ pub async fn assessments(
     for a in partial {
         crate::assessments::insert(conn, org, a).await?;
     }
-    for chunk in complete.chunks(200) {
-        let sql = multi_insert(engine, "assessment", COLUMNS, chunk.len());
-        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
-        for a in chunk {
-            q = q
-                .bind(a.id.to_string())
-                .bind(org.to_string())
-                .bind(a.person_id.to_string())
-                .bind(a.establishment_id.map(|e| e.to_string()))
-                .bind(a.instrument.clone())
-                .bind(a.assessed_on.to_string())
-                .bind(a.answers.clone())
-                .bind(a.score)
-                .bind(a.result)
-                .bind(a.comment.clone())
-                .bind(a.author_id.map(|x| x.to_string()))
-                .bind(a.author_label.clone())
-                .bind(a.recorded_at);
+    let (versioned, aggir): (Vec<_>, Vec<_>) = complete.into_iter().partition(|a| a.definition_version.is_some());
+    for (group, columns) in [(aggir, &COLUMNS[..COLUMNS.len() - 1]), (versioned, COLUMNS)] {
+        for chunk in group.chunks(200) {
+            let sql = multi_insert(engine, "assessment", columns, chunk.len());
+            let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+            for a in chunk {
+                q = q
+                    .bind(a.id.to_string())
+                    .bind(org.to_string())
+                    .bind(a.person_id.to_string())
+                    .bind(a.establishment_id.map(|e| e.to_string()))
+                    .bind(a.instrument.clone())
+                    .bind(a.assessed_on.to_string())
+                    .bind(a.answers.clone())
+                    .bind(a.score)
+                    .bind(a.result)
+                    .bind(a.comment.clone())
+                    .bind(a.author_id.map(|x| x.to_string()))
+                    .bind(a.author_label.clone())
+                    .bind(a.recorded_at);
+                if let Some(v) = a.definition_version {
+                    q = q.bind(v);
+                }
+            }
+            q.execute(&mut *conn).await?;
         }
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

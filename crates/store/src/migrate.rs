@@ -187,6 +187,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0025_contract.sqlite.sql"),
         postgres: include_str!("../migrations/0025_contract.postgres.sql"),
     },
+    Migration {
+        version: 26,
+        name: "assessment_grids",
+        portable: include_str!("../migrations/0026_assessment_grids.sql"),
+        sqlite: include_str!("../migrations/0026_assessment_grids.sqlite.sql"),
+        postgres: include_str!("../migrations/0026_assessment_grids.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

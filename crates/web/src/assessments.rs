@@ -132,6 +132,7 @@ fn input(f: &Fields) -> AggirInput {
                 does_not: choice == "does_not",
                 does: choice == "does",
                 adverbs: ticked,
+                coded: None,
             }
         })
         .collect();

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 mod care_plan;
 mod encounter;
+mod questionnaire;
 mod record;
 mod relatives;
 
@@ -48,8 +49,11 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Communication/{id}", get(record::read_communication))
         .route("/fhir/Encounter", get(encounter::search_encounters))
         .route("/fhir/Encounter/{id}", get(encounter::read_encounter))
-        .route("/fhir/QuestionnaireResponse", get(search_questionnaire_responses))
-        .route("/fhir/QuestionnaireResponse/{id}", get(read_questionnaire_response))
+        .route(
+            "/fhir/QuestionnaireResponse",
+            get(questionnaire::search_questionnaire_responses).post(questionnaire::create_questionnaire_response),
+        )
+        .route("/fhir/QuestionnaireResponse/{id}", get(questionnaire::read_questionnaire_response))
         .route("/fhir/CarePlan", get(care_plan::search_care_plans))
         .route("/fhir/CarePlan/{id}", get(care_plan::read_care_plan))
         .route("/fhir/Goal", get(care_plan::search_goals))
@@ -277,7 +281,7 @@ async fn metadata() -> Response {
                     "interaction": [{ "code": "read" }],
                 }, {
                     "type": "QuestionnaireResponse",
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": [
                         { "name": "patient", "type": "reference" },
                         { "name": "subject", "type": "reference" },
@@ -721,71 +725,6 @@ async fn search_observations(
     let entries = match patient.parse::<PersonId>() {
         Ok(person) => match state.app.observations(&actor, person, &query).await {
             Ok(list) => list.iter().map(observation_json).collect(),
-            Err(AppError::NotFound) => vec![],
-            Err(e) => return Err(e.into()),
-        },
-        Err(_) => vec![],
-    };
-    Ok(fhir_response(StatusCode::OK, fhir::searchset("/fhir", &uri.to_string(), entries)))
-}
-
-fn aggir_json(e: &relais_app::assessments::AggirEvaluation) -> serde_json::Value {
-    let r = &e.record;
-    fhir::questionnaire_response::aggir_to_json(&fhir::questionnaire_response::AggirView {
-        id: r.id.to_string(),
-        patient_id: r.person_id.to_string(),
-        authored: r.assessed_on.to_string(),
-        author: &r.author_label,
-        last_updated: fhir::instant(r.recorded_at),
-        grid: &e.grid,
-        ranking: e.ranking,
-        comment: &r.comment,
-    })
-}
-
-async fn read_questionnaire_response(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    Path(id): Path<String>,
-) -> Result<Response, Outcome> {
-    let id: relais_domain::ids::AssessmentId = id.parse().map_err(|_| Outcome::from(AppError::NotFound))?;
-    let e = state.app.aggir_evaluation(&actor, id).await?;
-    Ok(fhir_response(StatusCode::OK, aggir_json(&e)))
-}
-
-/// AGGIR evaluations of a patient, newest first.
-async fn search_questionnaire_responses(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    uri: axum::http::Uri,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
-) -> Result<Response, Outcome> {
-    let mut patient: Option<String> = None;
-    for (k, v) in form_pairs(raw.as_deref().unwrap_or(""))? {
-        match k.as_str() {
-            "patient" | "subject" => patient = Some(v.trim_start_matches("Patient/").to_string()),
-            "questionnaire" if v == fhir::questionnaire_response::AGGIR_QUESTIONNAIRE => {}
-            "questionnaire" => {
-                return Err(Outcome::new(
-                    StatusCode::BAD_REQUEST,
-                    "not-supported",
-                    format!("questionnaire must be {}", fhir::questionnaire_response::AGGIR_QUESTIONNAIRE),
-                ));
-            }
-            other => {
-                return Err(Outcome::new(
-                    StatusCode::BAD_REQUEST,
-                    "not-supported",
-                    format!("search parameter not supported: {}", other.chars().take(60).collect::<String>()),
-                ));
-            }
-        }
-    }
-    let patient =
-        patient.ok_or_else(|| Outcome::new(StatusCode::BAD_REQUEST, "required", "patient (or subject) is required"))?;
-    let entries = match patient.parse::<PersonId>() {
-        Ok(person) => match state.app.aggir_history(&actor, person).await {
-            Ok(h) => h.evaluations.iter().map(aggir_json).collect(),
             Err(AppError::NotFound) => vec![],
             Err(e) => return Err(e.into()),
         },

@@ -10,6 +10,7 @@ mod contracts;
 mod error;
 mod fhir;
 mod forms;
+mod grids;
 mod identity;
 mod pages;
 mod relatives;
@@ -60,6 +61,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(pages::routes())
         .merge(thresholds::routes())
         .merge(assessments::routes())
+        .merge(grids::routes())
         .merge(admissions::routes())
         .merge(adminfile::routes())
         .merge(support_plans::routes())

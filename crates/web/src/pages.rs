@@ -863,6 +863,8 @@ struct PersonPage {
     /// « GIR 2 (évalué le 12/11/2026) »: the latest AGGIR evaluation.
     gir: Option<String>,
     may_read_aggir: bool,
+    /// The latest result of each grid: « Braden 12/23 — risque élevé, le 26/11/2026 ».
+    grids: Vec<String>,
     /// Personne de confiance, protection measures and consents in force.
     relatives: crate::relatives::SummaryView,
     vital_signs: Vec<(&'static str, &'static str, &'static str)>,
@@ -1170,7 +1172,7 @@ pub(crate) async fn person_render(
     // The page's reads run side by side, so that their audit events share one commit instead of
     // waiting for eight in turn (a care aide opens this page fifty times a shift).
     let actor = staff.actor();
-    let (file, appointments, documents, requests, adminfile, support_plan, relatives, contracts) = tokio::join!(
+    let (file, appointments, documents, requests, adminfile, support_plan, relatives, contracts, grids) = tokio::join!(
         state.app.person_file(actor, id),
         state.app.person_appointments(actor, id),
         state.app.person_documents(actor, id),
@@ -1179,6 +1181,7 @@ pub(crate) async fn person_render(
         state.app.person_support_plan(actor, id),
         state.app.relatives_summary(actor, id),
         state.app.contract_summary(actor, id),
+        state.app.latest_grids(actor, id),
     );
     let file = file?;
     if file.person.merged_into.is_some() {
@@ -1191,6 +1194,7 @@ pub(crate) async fn person_render(
     let support_plan = support_plan?;
     let relatives = crate::relatives::SummaryView::of(&relatives?);
     let contracts = contracts?;
+    let grids: Vec<String> = grids?.iter().map(crate::grids::dated_summary).collect();
     let places = Places::load(state, staff.actor().organisation_id).await?;
     let tz = state.app.time_zone();
     let today = state.app.today();
@@ -1274,6 +1278,7 @@ pub(crate) async fn person_render(
             may_measure: file.writable.contains(&relais_domain::access::Category::NursingCare),
             gir: file.gir.map(|(g, on)| format!("GIR {g} (évalué le {})", french_date(on))),
             may_read_aggir: file.readable.contains(&relais_domain::access::Category::NursingCare),
+            grids,
             relatives,
             vital_signs: VitalSign::ALL.iter().map(|k| (k.code(), k.label(), k.unit_label())).collect(),
             measures,

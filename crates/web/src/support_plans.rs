@@ -75,6 +75,8 @@ pub(crate) struct ObjectiveView {
     pub(crate) deadline: String,
     pub(crate) indicators: String,
     pub(crate) actions: Vec<ActionView>,
+    /// Evaluations tied to the objective: (link, date, summary).
+    pub(crate) assessments: Vec<(String, String, String)>,
 }
 
 impl ObjectiveView {
@@ -90,8 +92,26 @@ impl ObjectiveView {
                 .iter()
                 .map(|a| ActionView { who: a.performer.label(), what: a.what.clone(), frequency: a.frequency.clone() })
                 .collect(),
+            assessments: vec![],
         }
     }
+}
+
+/// The evaluations of a version added as needs (`None`) or under an objective, as listed.
+fn assessment_links(
+    c: &PlanContent,
+    person: PersonId,
+    objective: Option<ObjectiveId>,
+) -> Vec<(String, String, String)> {
+    c.assessments_of(objective)
+        .map(|l| {
+            (
+                format!("/persons/{person}/grids/{}#a-{}", l.instrument, l.assessment),
+                french_date(l.assessed_on),
+                l.summary.clone(),
+            )
+        })
+        .collect()
 }
 
 /// An evaluation as shown: (objective title, outcome, comment, by and when).
@@ -129,6 +149,8 @@ struct PlanPage {
     person_expectations: String,
     relatives_expectations: String,
     needs: String,
+    /// Evaluations added as assessed needs: (link, date, summary).
+    assessed_needs: Vec<(String, String, String)>,
     objectives: Vec<ObjectiveView>,
     evaluations: Vec<EvaluationView>,
     review: Vec<ReviewRow>,
@@ -243,7 +265,15 @@ async fn plan_render(
             person_expectations: c.person_expectations.clone(),
             relatives_expectations: c.relatives_expectations.clone(),
             needs: c.needs.clone(),
-            objectives: c.objectives.iter().map(ObjectiveView::of).collect(),
+            assessed_needs: assessment_links(c, file.person.id, None),
+            objectives: c
+                .objectives
+                .iter()
+                .map(|o| ObjectiveView {
+                    assessments: assessment_links(c, file.person.id, Some(o.id)),
+                    ..ObjectiveView::of(o)
+                })
+                .collect(),
             evaluations: evaluations(&file, c, tz),
             reviewed_version: file.reviewed().map(|v| v.version).unwrap_or(0),
             review,
@@ -321,6 +351,7 @@ async fn plan_page(
         Some("saved") => Some("Projet personnalisé enregistré."),
         Some("moved") => Some("Statut du projet mis à jour."),
         Some("evaluated") => Some("Évaluation enregistrée."),
+        Some("assessment") => Some("Évaluation ajoutée au projet personnalisé."),
         _ => None,
     };
     plan_render(&state, &staff, id, version, FormView::default(), flash, StatusCode::OK).await

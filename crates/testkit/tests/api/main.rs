@@ -10,6 +10,7 @@ mod auth;
 mod contracts;
 mod fhir;
 mod fhir_record;
+mod grids;
 mod identity;
 mod logbook;
 mod observations;
