@@ -95,6 +95,14 @@ fn french(d: jiff::civil::Date) -> String {
     d.strftime("%d/%m/%Y").to_string()
 }
 
+/// The grid evaluations added to the plan as needs (`None`) or under an objective, as printed.
+fn grid_results(content: &PlanContent, objective: Option<ObjectiveId>) -> Vec<String> {
+    content
+        .assessments_of(objective)
+        .map(|l| format!("{} (évaluation du {})", l.summary, french(l.assessed_on)))
+        .collect()
+}
+
 /// The data the plan's template receives (`crates/pdf/templates/support_plan.typ`), every value
 /// already in French. An objective's evaluation is its latest, from whichever review made it.
 /// `validated_on` is the day the current version was validated, if it was.
@@ -149,6 +157,7 @@ pub fn print_data(
                     line
                 }).collect::<Vec<_>>(),
                 "evaluation": evaluation,
+                "assessments": grid_results(content, Some(o.id)),
             })
         })
         .collect();
@@ -189,6 +198,7 @@ pub fn print_data(
         "period": { "start": validated_on.map(french), "end": content.review_due.map(french) },
         "expectations": expectations,
         "needs": (!content.needs.trim().is_empty()).then(|| content.needs.clone()),
+        "assessed_needs": grid_results(content, None),
         "objectives": objectives,
         "meetings": meetings,
         "agreement": agreement,

@@ -327,6 +327,8 @@ mod tests {
             "ins": "238047512345678 (NIR)",
         });
         data["needs"] = json!("Aide à la marche (Braden 14)");
+        data["assessed_needs"] = json!(["MNA 21/30 — risque de dénutrition (évaluation du 20/11/2026)"]);
+        data["objectives"][1]["assessments"] = json!(["Morse 45/125 — risque élevé (évaluation du 21/11/2026)"]);
         data["objectives"][0]["indicators"] = json!("Distance parcourue sans pause");
         data["version"] = json!(2);
         data["status"] = json!("En cours");
@@ -339,6 +341,9 @@ mod tests {
             "Aide à la marche (Braden 14)",
             "Indicateurs",
             "Distance parcourue sans pause",
+            "MNA 21/30 — risque de dénutrition (évaluation du 20/11/2026)",
+            "Grilles",
+            "Morse 45/125 — risque élevé (évaluation du 21/11/2026)",
             "Version 2 — En cours",
             "Imprimé le 26/11/2026 par Claire Infirmière",
         ] {

@@ -319,6 +319,12 @@ async fn an_evaluation_is_added_to_the_plan_and_follows_its_review(t: TestApp) {
     }
     let (_, page) = nurse.text(&format!("/support-plans/{plan}")).await;
     assert_eq!(page.matches("Braden 12/23 — risque élevé").count(), 2, "the review's version shows them");
+    // The printout lists it with the needs and under the objective.
+    let res = nurse.get(&format!("/support-plans/{plan}/print")).await;
+    assert_eq!(res.status(), 200);
+    let text = crate::contracts::pdf_text(&res.bytes().await.unwrap());
+    let line = format!("Braden 12/23 — risque élevé (évaluation du {})", crate::today());
+    assert_eq!(text.matches(&line).count(), 2, "as a need and under the objective: {text}");
 }
 
 async fn questionnaire_responses_are_created_through_fhir(t: TestApp) {
