@@ -504,9 +504,12 @@ pub struct PlanRow {
     pub version_id: uuid::Uuid,
     /// Who validated the version, and when.
     pub validated: Option<(String, i64)>,
-    /// (id, from, to, at) of each change, the creation first.
-    pub changes: Vec<(uuid::Uuid, Option<PlanStatus>, PlanStatus, i64)>,
+    /// Each change, the creation first.
+    pub changes: Vec<PlanChange>,
 }
+
+/// One change of a plan's status: (id, from, to, at).
+pub type PlanChange = (uuid::Uuid, Option<PlanStatus>, PlanStatus, i64);
 
 pub async fn support_plans(conn: &mut Conn, engine: Engine, rows: &[PlanRow]) -> Result<()> {
     insert_rows(conn, engine, "support_plan", support_plans::PLAN_INSERT_COLUMNS, rows, |q, r| {
@@ -542,7 +545,7 @@ pub async fn support_plans(conn: &mut Conn, engine: Engine, rows: &[PlanRow]) ->
             .bind(r.validated.as_ref().map(|(_, at)| *at))
     })
     .await?;
-    let changes: Vec<(&PlanRow, &(uuid::Uuid, Option<PlanStatus>, PlanStatus, i64))> =
+    let changes: Vec<(&PlanRow, &PlanChange)> =
         rows.iter().flat_map(|r| r.changes.iter().map(move |c| (r, c))).collect();
     let columns = &["id", "plan_id", "version", "from_status", "to_status", "author_label", "changed_at"];
     insert_rows(conn, engine, "support_plan_status_change", columns, &changes, |q, (r, (id, from, to, at))| {

@@ -358,6 +358,8 @@ async fn fhir_care_plan_and_goal_create_read_back(t: TestApp) {
     assert_eq!(count(&actions, "support_plan.update"), 1, "{actions:?}");
 }
 
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 /// A person of the EHPAD and a secretary of the IME: whatever the IME secretary posts about
 /// that person, valid or not, answers as for a valid form (the person is out of their scope),
 /// never with the validation errors of what they typed; nothing is written.
@@ -369,7 +371,7 @@ async fn forms_check_access_before_validating(t: TestApp) {
     let stranger = t.login("secretariat.ime").await;
     let today = crate::today();
     let ime = format!("{}:", t.fixture.ime);
-    let forms: Vec<(String, Vec<(&str, &str)>, Vec<(&str, &str)>)> = vec![
+    let forms: Vec<(String, Form, Form)> = vec![
         (
             format!("/persons/{id}/relatives/consents"),
             vec![("purpose", "dmp"), ("consent_status", "given"), ("decided_on", &today), ("decided_by", "person")],
