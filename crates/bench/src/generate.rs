@@ -1075,7 +1075,69 @@ fn aggir_at_admission(
 
 #[cfg(test)]
 mod tests {
-    use super::run;
+    use super::*;
+
+    /// The records of a person in a disability establishment: an MDPH orientation, and for a
+    /// child a parent as legal representative who decides the consents; the same for a seed.
+    #[test]
+    fn a_child_of_an_ime_has_its_mdph_notification_and_a_representative() {
+        let kinds = group76();
+        let ime = kinds.iter().find(|k| k.label == "IME").expect("IME");
+        let today = jiff::civil::date(2026, 11, 26);
+        let org = OrganisationId::generate();
+        let e = EstablishmentId::generate();
+        let author = (AccountId::generate(), "Claire Secrétaire".to_string());
+        let make = |seed: u64| {
+            let mut rng = Rng::new(seed);
+            let mut out = Records::default();
+            let (person, _, nss) = make_person(&mut rng, org, e, ime, 0, today).expect("person");
+            let stay = Stay {
+                id: StayId(rng.uuid_at(0)),
+                person_id: person.id,
+                establishment_id: e,
+                unit_id: None,
+                mode: ime.mode,
+                start: jiff::civil::date(2025, 9, 1),
+                end: None,
+                discharge_reason: None,
+                transferred_from: None,
+            };
+            let subject = Subject {
+                person: &person,
+                stay: &stay,
+                sector: ime.sector,
+                nss: &nss,
+                current: true,
+                author: Some(&author),
+                referent: Some(&author),
+                created: 0,
+                today,
+            };
+            records::person_records(&mut rng, &mut out, org, &subject);
+            (person, out)
+        };
+        let (seed, (person, out)) = (1..50)
+            .map(|seed| (seed, make(seed)))
+            .find(|(_, (p, _))| p.traits.birth_date.year() > today.year() - 18)
+            .expect("a minor among the first seeds");
+        assert!(person.traits.birth_date.year() >= 2006, "an IME supports children and young adults");
+        assert_eq!(out.mdph.len(), 1);
+        assert_eq!(out.coverages.len(), 1);
+        assert!(out.coverages[0].nss.is_some(), "the NSS is the person's NIR");
+        assert_eq!(out.consents.len(), 2);
+        assert_eq!(out.plans.len(), 1, "a day-care pupil has a projet personnalisé");
+        let objectives = out.plans[0].content.objectives.len();
+        assert!((2..=3).contains(&objectives));
+        let representative =
+            out.contacts.iter().find(|c| c.roles.contains(&relais_domain::relative::RelationKind::LegalRepresentative));
+        let representative = representative.expect("a minor has a legal representative");
+        assert!(out.consents.iter().all(|k| k.by_contact == Some(representative.lineage_id)));
+        let (_, again) = make(seed);
+        assert_eq!(
+            again.contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+            out.contacts.iter().map(|c| c.id).collect::<Vec<_>>()
+        );
+    }
 
     async fn count(store: &relais_store::Store, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
