@@ -360,6 +360,18 @@ async fn fhir_care_plan_and_goal_create_read_back(t: TestApp) {
 
 type Form<'a> = Vec<(&'a str, &'a str)>;
 
+/// Posts a valid then an invalid form as `b`: both refused alike (403 or 404), without the
+/// validation's messages.
+async fn refused_alike(b: &relais_testkit::Browser, path: &str, valid: &Form<'_>, invalid: &Form<'_>) {
+    let answer = b.post(path, valid).await.status().as_u16();
+    assert!(answer == 403 || answer == 404, "{path}: a valid form is refused ({answer})");
+    let res = b.post(path, invalid).await;
+    let status = res.status().as_u16();
+    assert_eq!(status, answer, "{path}: an invalid form answers as a valid one, not with its errors");
+    let body = res.text().await.unwrap_or_default();
+    assert!(!body.contains("obligatoire") && !body.contains("invalide"), "{path}: {body}");
+}
+
 /// A person of the EHPAD and a secretary of the IME: whatever the IME secretary posts about
 /// that person, valid or not, answers as for a valid form (the person is out of their scope),
 /// never with the validation errors of what they typed; nothing is written.
@@ -409,15 +421,20 @@ async fn forms_check_access_before_validating(t: TestApp) {
             vec![("request_target", &ime), ("request_mode", ""), ("received_on", "hier")],
         ),
     ];
-    for (path, valid, invalid) in forms {
-        let answer = stranger.post(&path, &valid).await.status().as_u16();
-        assert!(answer == 403 || answer == 404, "{path}: a valid form is refused ({answer})");
-        let res = stranger.post(&path, &invalid).await;
-        let status = res.status().as_u16();
-        assert_eq!(status, answer, "{path}: an invalid form answers as a valid one, not with its errors");
-        let body = res.text().await.unwrap_or_default();
-        assert!(!body.contains("obligatoire") && !body.contains("invalide"), "{path}: {body}");
+    for (path, valid, invalid) in &forms {
+        refused_alike(&stranger, path, valid, invalid).await;
     }
+    // A care aide of the unit reads the person's consents but writes none of the administrative
+    // forms (she records absences and takes part in the plan): refused, and not shown the errors
+    // of the form as if she might correct them.
+    let aide = t.login("aide.nord").await;
+    for (path, valid, invalid) in
+        forms.iter().filter(|f| !f.0.ends_with("/absences") && !f.0.ends_with("/support-plans"))
+    {
+        refused_alike(&aide, path, valid, invalid).await;
+    }
+    let (_, page) = aide.text(&format!("/persons/{id}/relatives")).await;
+    assert!(page.contains("Consentements"), "the care aide reads the consents: {page}");
     let actions = t.audit_actions(&id).await;
     for written in
         ["consent.create", "relatives.protection.create", "adminfile.benefit", "absence.create", "support_plan.create"]
