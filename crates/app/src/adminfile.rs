@@ -210,6 +210,9 @@ impl App {
 
     /// Records a new version of the person's cover (the previous one stays in the history).
     pub async fn record_coverage(&self, actor: &Actor, person: PersonId, input: &CoverageInput) -> Result<()> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for_file_write(&mut tx, actor, person).await?;
         let mut v = Validation::default();
         let nss = if input.nss.trim().is_empty() { None } else { v.check(Nss::parse(&input.nss)) };
         let insured = if input.beneficiary {
@@ -259,8 +262,6 @@ impl App {
         }
         v.finish()?;
         let Some(state_cover) = state_cover else { return Err(AppError::Internal("validation".into())) };
-        let mut tx = self.store.begin_write().await?;
-        self.load_for_file_write(&mut tx, actor, person).await?;
         let coverage = Coverage {
             id: CoverageId::generate(),
             organisation_id: actor.organisation_id,
@@ -288,6 +289,9 @@ impl App {
     }
 
     pub async fn record_benefit(&self, actor: &Actor, person: PersonId, input: &BenefitInput) -> Result<BenefitId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for_file_write(&mut tx, actor, person).await?;
         let mut v = Validation::default();
         let kind = v.check(BenefitKind::from_code(&input.kind));
         let label = text(&mut v, "benefit_label", &input.label, 200, kind == Some(BenefitKind::Other));
@@ -310,8 +314,6 @@ impl App {
         let (Some(kind), Some(amount), Some(periodicity), Some(start)) = (kind, amount, periodicity, start) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        self.load_for_file_write(&mut tx, actor, person).await?;
         let benefit = Benefit {
             id: BenefitId::generate(),
             organisation_id: actor.organisation_id,
@@ -336,6 +338,9 @@ impl App {
     }
 
     pub async fn record_mdph(&self, actor: &Actor, person: PersonId, input: &MdphInput) -> Result<MdphNotificationId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for_file_write(&mut tx, actor, person).await?;
         let mut v = Validation::default();
         let decision = v.check(MdphDecision::from_code(&input.decision));
         let number = text(&mut v, "mdph_number", &input.number, 100, true);
@@ -351,8 +356,6 @@ impl App {
         let (Some(decision), Some(valid_from)) = (decision, valid_from) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        self.load_for_file_write(&mut tx, actor, person).await?;
         let n = MdphNotification {
             id: MdphNotificationId::generate(),
             organisation_id: actor.organisation_id,
@@ -373,11 +376,16 @@ impl App {
         Ok(n.id)
     }
 
-    /// Loads a person and checks the actor may record their absences.
+    /// Loads a person and checks the actor may record their absences: staff by their grants,
+    /// API clients by the Encounter write scope.
     async fn load_for_absence(&self, conn: &mut Conn, actor: &Actor, person: PersonId) -> Result<(Person, Vec<Stay>)> {
-        let (p, stays) = self.load_for(conn, actor, person, PersonAction::ViewIdentity).await?;
+        let (p, stays) = self
+            .load_for_resource(conn, actor, person, ("Encounter", Access::Write), PersonAction::ViewIdentity)
+            .await?;
         refuse_writes_to_alias(&p, PersonAction::ManageStays)?;
-        if !may_record_absence(actor.grants(), &scope_of(&p, &stays), self.today()) {
+        if matches!(actor.principal, crate::Principal::Staff { .. })
+            && !may_record_absence(actor.grants(), &scope_of(&p, &stays), self.today())
+        {
             return Err(AppError::Forbidden);
         }
         Ok((p, stays))
@@ -391,6 +399,34 @@ impl App {
         stay: StayId,
         input: &AbsenceInput,
     ) -> Result<AbsenceId> {
+        self.insert_absence(actor, person, stay, input, None).await
+    }
+
+    /// Records an absence sent through the API (FHIR Encounter `partOf` the stay): a stay that is
+    /// not the person's is a fault of the request (`stay`), and the stay's mode must be one of
+    /// `modes` (the Encounter class the client sent).
+    pub async fn record_absence_for_api(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        stay: StayId,
+        input: &AbsenceInput,
+        modes: &[StayMode],
+    ) -> Result<AbsenceId> {
+        self.insert_absence(actor, person, stay, input, Some(modes)).await
+    }
+
+    async fn insert_absence(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        stay: StayId,
+        input: &AbsenceInput,
+        api_modes: Option<&[StayMode]>,
+    ) -> Result<AbsenceId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (_, stays) = self.load_for_absence(&mut tx, actor, person).await?;
         let mut v = Validation::default();
         let kind = v.check(AbsenceKind::from_code(&input.kind));
         let start = if input.start.trim().is_empty() {
@@ -401,11 +437,27 @@ impl App {
         };
         let end = opt_date(&mut v, "absence_end", &input.end);
         let reason = text(&mut v, "absence_reason", &input.reason, 2000, false);
+        let s = match (stays.iter().find(|s| s.id == stay), api_modes) {
+            (Some(s), _) => Some(s),
+            (None, None) => return Err(AppError::NotFound),
+            (None, Some(_)) => {
+                v.push(DomainError::new("stay", "not-found", "séjour introuvable parmi ceux de la personne"));
+                None
+            }
+        };
+        if let (Some(s), Some(modes)) = (s, api_modes)
+            && !modes.contains(&s.mode)
+        {
+            v.push(DomainError::new(
+                "absence_class",
+                "class-mismatch",
+                format!("la classe ne correspond pas au mode du séjour ({})", s.mode.label()),
+            ));
+        }
         v.finish()?;
-        let (Some(kind), Some(start)) = (kind, start) else { return Err(AppError::Internal("validation".into())) };
-        let mut tx = self.store.begin_write().await?;
-        let (_, stays) = self.load_for_absence(&mut tx, actor, person).await?;
-        let s = stays.iter().find(|s| s.id == stay).ok_or(AppError::NotFound)?;
+        let (Some(kind), Some(start), Some(s)) = (kind, start, s) else {
+            return Err(AppError::Internal("validation".into()));
+        };
         let others: Vec<AbsencePeriod> = store::absences_of_person(&mut tx, person)
             .await?
             .iter()
@@ -438,14 +490,14 @@ impl App {
 
     /// Records the return of an open absence.
     pub async fn record_return(&self, actor: &Actor, absence: AbsenceId, end: &str) -> Result<PersonId> {
+        let mut tx = self.store.begin_write().await?;
+        let a = store::absence(&mut tx, actor.organisation_id, absence).await?.ok_or(AppError::NotFound)?;
+        let (_, stays) = self.load_for_absence(&mut tx, actor, a.person_id).await?;
         let end = if end.trim().is_empty() {
             return Err(DomainError::new("absence_end", "required", "la date de retour est obligatoire").into());
         } else {
             parse_date("absence_end", end)?
         };
-        let mut tx = self.store.begin_write().await?;
-        let a = store::absence(&mut tx, actor.organisation_id, absence).await?.ok_or(AppError::NotFound)?;
-        let (_, stays) = self.load_for_absence(&mut tx, actor, a.person_id).await?;
         if a.end.is_some() {
             return Err(AppError::Conflict("le retour de cette absence est déjà enregistré".into()));
         }

@@ -92,6 +92,12 @@ impl App {
         person: PersonId,
         input: &AdmissionInput,
     ) -> Result<AdmissionRequestId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for(&mut tx, actor, person, PersonAction::ManageStays).await?;
+        if input.establishment.is_some_and(|e| !may_register_person(actor.grants(), e, self.today())) {
+            return Err(AppError::Forbidden);
+        }
         let form = AdmissionForm {
             mode: &input.mode,
             source: &input.source,
@@ -112,11 +118,6 @@ impl App {
         let (Some(establishment), Ok(details)) = (input.establishment, details) else {
             return Err(AppError::Invalid(errors));
         };
-        let mut tx = self.store.begin_write().await?;
-        self.load_for(&mut tx, actor, person, PersonAction::ManageStays).await?;
-        if !may_register_person(actor.grants(), establishment, self.today()) {
-            return Err(AppError::Forbidden);
-        }
         self.check_unit(&mut tx, actor, establishment, input.unit).await?;
         let already = admissions::for_person(&mut tx, person).await?;
         if already.iter().any(|r| r.establishment_id == establishment && r.status.is_open()) {
@@ -203,9 +204,9 @@ impl App {
         to: &str,
         comment: &str,
     ) -> Result<PersonId> {
-        let to = AdmissionStatus::from_code(to)?;
         let mut tx = self.store.begin_write().await?;
         let (request, _, _) = self.load_request(&mut tx, actor, id, true).await?;
+        let to = AdmissionStatus::from_code(to)?;
         let comment = check_transition(request.status, to, comment)?;
         if to == AdmissionStatus::Admitted {
             return Err(DomainError::new(
@@ -243,9 +244,9 @@ impl App {
         start: &str,
         comment: &str,
     ) -> Result<(PersonId, StayId)> {
-        let start = parse_date("start", start)?;
         let mut tx = self.store.begin_write().await?;
         let (request, _, _) = self.load_request(&mut tx, actor, id, true).await?;
+        let start = parse_date("start", start)?;
         let comment = check_transition(request.status, AdmissionStatus::Admitted, comment)?;
         let stay = self
             .admit_in(

@@ -246,13 +246,6 @@ impl App {
 
     /// Records that a contract was signed by the person or their representative, or refused, on a day.
     pub async fn sign_contract(&self, actor: &Actor, id: ContractId, input: &SignatureInput) -> Result<PersonId> {
-        let mut v = crate::Validation::default();
-        let status = v.check(SignatureStatus::from_code(input.status.trim()));
-        let on = v.check(parse_date("signed_on", &input.signed_on));
-        v.finish()?;
-        let (Some(status), Some(on)) = (status, on) else {
-            return Err(AppError::Internal("validation".into()));
-        };
         let mut tx = self.store.begin_write().await?;
         let c = contracts::get(&mut tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         let (p, stays) = self
@@ -265,6 +258,14 @@ impl App {
             )
             .await?;
         enforce(decision(self, actor, PersonAction::Write(Category::Administrative), &p, &stays))?;
+        // Validated once access is settled: a stranger learns nothing from it.
+        let mut v = crate::Validation::default();
+        let status = v.check(SignatureStatus::from_code(input.status.trim()));
+        let on = v.check(parse_date("signed_on", &input.signed_on));
+        v.finish()?;
+        let (Some(status), Some(on)) = (status, on) else {
+            return Err(AppError::Internal("validation".into()));
+        };
         let signature = check_signature(c.status, status, on, c.generated_on, self.today())?;
         let recorded = contracts::set_status(
             &mut tx,

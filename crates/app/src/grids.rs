@@ -253,7 +253,7 @@ impl App {
         let records = assessments::for_person(&mut conn, person, &definition.code, 200).await?;
         let evaluations = records.into_iter().map(evaluation_of).collect::<Result<Vec<_>>>()?;
         let mut plan_frozen = false;
-        let plan = match self.plan_writer(&mut conn, actor, person).await {
+        let plan = match self.plan_writer(&mut conn, actor, person, None).await {
             Ok(_) => {
                 let plans = support_plans::for_person(&mut conn, person).await?;
                 match plans.into_iter().next() {
@@ -382,7 +382,7 @@ impl App {
             )
             .into());
         };
-        let (plan, mut content) = self.working(&mut tx, actor, plan.id).await?;
+        let (plan, mut content) = self.working(&mut tx, actor, plan.id, None).await?;
         if let Some(o) = objective
             && content.objective(o).is_none()
         {

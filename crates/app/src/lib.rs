@@ -229,6 +229,16 @@ impl Actor {
         }
     }
 
+    /// Refuses an API client whose token does not cover `access` to `resource`, before anything
+    /// it sent is looked at: a client without the scope learns nothing from validation errors.
+    /// Staff are judged later, on the person.
+    pub fn require_scope(&self, resource: &str, access: relais_domain::scope::Access) -> Result<()> {
+        match &self.principal {
+            Principal::ApiClient { scopes, .. } if !scopes.allows(resource, access) => Err(AppError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
     /// The open stay a record about the person is filed under: one in an establishment where the
     /// actor works, so that it shows in that unit's logbook and agenda.
     pub fn filing_stay<'s>(

@@ -453,6 +453,9 @@ impl App {
         mode: &str,
         start: &str,
     ) -> Result<StayId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
         let mut v = Validation::default();
         let mode = v.check(StayMode::from_code(mode));
         let start = v.check(parse_date("start", start));
@@ -460,7 +463,6 @@ impl App {
         let (Some(mode), Some(start)) = (mode, start) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
         let stay = self.admit_in(&mut tx, actor, id, (establishment, unit), mode, start).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(stay)
@@ -531,6 +533,8 @@ impl App {
 
     /// Ends a stay.
     pub async fn discharge(&self, actor: &Actor, id: PersonId, stay: StayId, end: &str, reason: &str) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
         let mut v = Validation::default();
         let end = v.check(parse_date("end", end));
         let reason = v.check(DischargeReason::from_code(reason));
@@ -538,8 +542,6 @@ impl App {
         let (Some(end), Some(reason)) = (end, reason) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
         let s = stays.iter().find(|s| s.id == stay && s.is_open()).ok_or(AppError::NotFound)?;
         if !may_register_person(actor.grants(), s.establishment_id, self.today()) {
             return Err(AppError::Forbidden);
@@ -566,7 +568,6 @@ impl App {
         to_unit: Option<UnitId>,
         date: &str,
     ) -> Result<StayId> {
-        let date = parse_date("date", date)?;
         let today = self.today();
         if !may_register_person(actor.grants(), to_establishment, today) {
             return Err(AppError::Forbidden);
@@ -574,6 +575,7 @@ impl App {
         let mut tx = self.store.begin_write().await?;
         self.check_unit(&mut tx, actor, to_establishment, to_unit).await?;
         let (_, stays) = self.load_for(&mut tx, actor, id, PersonAction::ManageStays).await?;
+        let date = parse_date("date", date)?;
         let from = stays.iter().find(|s| s.id == stay && s.is_open()).ok_or(AppError::NotFound)?;
         if !may_register_person(actor.grants(), from.establishment_id, today) {
             return Err(AppError::Forbidden);

@@ -359,9 +359,9 @@ impl App {
     /// Records a new contact. A new personne de confiance ends the designation of the previous one.
     pub async fn add_contact(&self, actor: &Actor, person: PersonId, input: &RelativeInput) -> Result<RelativeId> {
         let today = self.today();
-        let c = check_contact(input, today)?;
         let mut tx = self.store.begin_write().await?;
         self.load_for_contacts(&mut tx, actor, person, Access::Write).await?;
+        let c = check_contact(input, today)?;
         let id = RelativeId::generate();
         let contact = Relative {
             id,
@@ -449,12 +449,12 @@ impl App {
         input: &RelativeInput,
     ) -> Result<PersonId> {
         let today = self.today();
-        let c = check_contact(input, today)?;
         let mut tx = self.store.begin_write().await?;
         let old =
             relatives::current_contact(&mut tx, actor.organisation_id, lineage).await?.ok_or(AppError::NotFound)?;
         let person = old.person_id;
         self.load_for_contacts(&mut tx, actor, person, Access::Write).await?;
+        let c = check_contact(input, today)?;
         if old.id != expected || !relatives::supersede_contact(&mut tx, old.id).await? {
             return Err(AppError::Conflict(
                 "ce contact a été modifié par quelqu'un d'autre entre-temps : rouvrez sa fiche".into(),
@@ -559,6 +559,9 @@ impl App {
         person: PersonId,
         input: &ProtectionInput,
     ) -> Result<ProtectionId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        self.load_for_contacts(&mut tx, actor, person, Access::Write).await?;
         let mut v = Validation::default();
         let measure = Measure::from_code(input.measure.trim());
         if measure.is_none() {
@@ -620,8 +623,6 @@ impl App {
         let (Some(measure), Some(scope), Some(start_on)) = (measure, scope, start_on) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        self.load_for_contacts(&mut tx, actor, person, Access::Write).await?;
         if let Some(lineage) = protector {
             let c = relatives::current_contact(&mut tx, actor.organisation_id, lineage).await?;
             match c {
@@ -673,6 +674,17 @@ impl App {
     /// Records a consent decision. By the person alone while a measure covering the person is in
     /// force, it is kept and flagged for review.
     pub async fn record_consent(&self, actor: &Actor, person: PersonId, input: &ConsentInput) -> Result<ConsentId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (p, _) = self
+            .load_for_resource(
+                &mut tx,
+                actor,
+                person,
+                (CONSENT, Access::Write),
+                PersonAction::Write(Category::Administrative),
+            )
+            .await?;
         let mut v = Validation::default();
         let purpose = ConsentPurpose::from_code(input.purpose.trim());
         if purpose.is_none() {
@@ -723,16 +735,6 @@ impl App {
         let (Some(purpose), Some(status), Some(decided_on)) = (purpose, status, decided_on) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        let (p, _) = self
-            .load_for_resource(
-                &mut tx,
-                actor,
-                person,
-                (CONSENT, Access::Write),
-                PersonAction::Write(Category::Administrative),
-            )
-            .await?;
         if decided_on < p.traits.birth_date.earliest() {
             return Err(DomainError::new("decided_on", "date-invalid", "la date précède la naissance").into());
         }

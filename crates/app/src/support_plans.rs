@@ -283,19 +283,31 @@ impl App {
         self.load_for_resource(conn, actor, person, (resource, Access::Read), rules::READ).await
     }
 
-    /// Loads a person for writing their plan; staff only.
+    /// Loads a person for writing their plan: staff by their grants; API clients only through
+    /// the interactions the API offers (`api` names the FHIR resource whose write scope they
+    /// need), never through the others.
     pub(crate) async fn plan_writer(
         &self,
         conn: &mut Conn,
         actor: &Actor,
         person: PersonId,
+        api: Option<&'static str>,
     ) -> Result<(Person, Vec<Stay>)> {
-        if !matches!(actor.principal, Principal::Staff { .. }) {
-            return Err(AppError::Forbidden);
+        let educational = PersonAction::Write(relais_domain::access::Category::Educational);
+        match (&actor.principal, api) {
+            (Principal::Staff { .. }, _) => {}
+            (Principal::ApiClient { .. }, Some(resource)) => {
+                let (p, stays) = self
+                    .load_for_resource(conn, actor, person, (resource, Access::Write), PersonAction::ViewIdentity)
+                    .await?;
+                refuse_writes_to_alias(&p, educational)?;
+                return Ok((p, stays));
+            }
+            (Principal::ApiClient { .. }, None) => return Err(AppError::Forbidden),
         }
         let (p, stays) = self.load_for(conn, actor, person, PersonAction::ViewIdentity).await?;
         if !may_write(self, actor, &p, &stays) {
-            refuse_writes_to_alias(&p, PersonAction::Write(relais_domain::access::Category::Educational))?;
+            refuse_writes_to_alias(&p, educational)?;
             return Err(AppError::Forbidden);
         }
         Ok((p, stays))
@@ -307,9 +319,10 @@ impl App {
         conn: &mut Conn,
         actor: &Actor,
         id: SupportPlanId,
+        api: Option<&'static str>,
     ) -> Result<(SupportPlan, PlanContent)> {
         let plan = support_plans::get(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        self.plan_writer(conn, actor, plan.person_id).await?;
+        self.plan_writer(conn, actor, plan.person_id, api).await?;
         if !plan.status.is_editable() {
             return Err(DomainError::new(
                 "plan_status",
@@ -356,6 +369,29 @@ impl App {
         person: PersonId,
         input: &PlanDetailsInput,
     ) -> Result<SupportPlanId> {
+        self.insert_support_plan(actor, person, input, None).await
+    }
+
+    /// Starts a plan sent through the API (FHIR CarePlan create), with the CarePlan write scope.
+    pub async fn create_support_plan_for_api(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        input: &PlanDetailsInput,
+    ) -> Result<SupportPlanId> {
+        self.insert_support_plan(actor, person, input, Some(FHIR_RESOURCE)).await
+    }
+
+    async fn insert_support_plan(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        input: &PlanDetailsInput,
+        api: Option<&'static str>,
+    ) -> Result<SupportPlanId> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (_, stays) = self.plan_writer(&mut tx, actor, person, api).await?;
         let (person_exp, relatives_exp, needs, review_due) = rules::check_details(
             &input.person_expectations,
             &input.relatives_expectations,
@@ -364,8 +400,6 @@ impl App {
             self.today(),
         )
         .map_err(AppError::Invalid)?;
-        let mut tx = self.store.begin_write().await?;
-        let (_, stays) = self.plan_writer(&mut tx, actor, person).await?;
         let existing = support_plans::for_person(&mut tx, person).await?;
         if existing.iter().any(|p| p.status != PlanStatus::Closed) {
             return Err(DomainError::new(
@@ -380,7 +414,13 @@ impl App {
             id: SupportPlanId::generate(),
             organisation_id: actor.organisation_id,
             person_id: person,
-            establishment_id: actor.filing_stay(&stays, self.today()).map(|s| s.establishment_id),
+            // An API client works nowhere: its plan belongs to the establishment of the open stay.
+            establishment_id: match api {
+                Some(_) if matches!(actor.principal, Principal::ApiClient { .. }) => {
+                    stays.iter().find(|s| s.is_open() && s.person_id == person).map(|s| s.establishment_id)
+                }
+                _ => actor.filing_stay(&stays, self.today()).map(|s| s.establishment_id),
+            },
             status: PlanStatus::Draft,
             current_version: 1,
             review_due,
@@ -507,6 +547,9 @@ impl App {
 
     /// Changes the expectations, needs and review date of the working version.
     pub async fn update_support_plan(&self, actor: &Actor, id: SupportPlanId, input: &PlanDetailsInput) -> Result<()> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, None).await?;
         let (person_exp, relatives_exp, needs, review_due) = rules::check_details(
             &input.person_expectations,
             &input.relatives_expectations,
@@ -515,8 +558,6 @@ impl App {
             self.today(),
         )
         .map_err(AppError::Invalid)?;
-        let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
         content.person_expectations = person_exp;
         content.relatives_expectations = relatives_exp;
         content.needs = needs;
@@ -542,8 +583,38 @@ impl App {
 
     /// Adds an objective to the working version.
     pub async fn add_objective(&self, actor: &Actor, id: SupportPlanId, input: &ObjectiveInput) -> Result<ObjectiveId> {
+        self.insert_objective(actor, id, input, None).await
+    }
+
+    /// Adds an objective sent through the API (FHIR Goal create), with the Goal write scope;
+    /// `subject` is the person the client says the Goal is about: it must be the plan's.
+    pub async fn add_objective_for_api(
+        &self,
+        actor: &Actor,
+        id: SupportPlanId,
+        subject: PersonId,
+        input: &ObjectiveInput,
+    ) -> Result<ObjectiveId> {
+        self.insert_objective(actor, id, input, Some(subject)).await
+    }
+
+    async fn insert_objective(
+        &self,
+        actor: &Actor,
+        id: SupportPlanId,
+        input: &ObjectiveInput,
+        api_subject: Option<PersonId>,
+    ) -> Result<ObjectiveId> {
         let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, api_subject.map(|_| "Goal")).await?;
+        if api_subject.is_some_and(|s| s != plan.person_id) {
+            return Err(DomainError::new(
+                "subject",
+                "subject-mismatch",
+                "le projet désigné n'est pas celui de cette personne",
+            )
+            .into());
+        }
         let referent = if input.referent.trim().is_empty() {
             Ok(None)
         } else {
@@ -579,7 +650,7 @@ impl App {
         input: &ActionInput,
     ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, None).await?;
         let performer = match input.performer.split_once(':') {
             Some(("profile", code)) => Profile::from_code(code)
                 .filter(|p| !matches!(p, Profile::Administrator | Profile::Dpo | Profile::IdentityReferent))
@@ -612,6 +683,9 @@ impl App {
 
     /// Records a meeting of co-construction on the working version.
     pub async fn record_plan_meeting(&self, actor: &Actor, id: SupportPlanId, input: &MeetingInput) -> Result<()> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, None).await?;
         let (held_on, professionals, relatives, notes) = rules::check_meeting(
             &input.held_on,
             &input.professionals,
@@ -621,8 +695,6 @@ impl App {
             self.today(),
         )
         .map_err(AppError::Invalid)?;
-        let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
         content.meetings.push(Meeting {
             id: uuid::Uuid::now_v7(),
             held_on,
@@ -644,10 +716,11 @@ impl App {
         given_on: &str,
         comment: &str,
     ) -> Result<()> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, None).await?;
         let (kind, given_on, comment) =
             rules::check_agreement(kind, given_on, comment, self.today()).map_err(AppError::Invalid)?;
-        let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
         content.agreement =
             Some(Agreement { kind, given_on, comment, recorded_by: actor.label(), recorded_at: self.now_micros() });
         self.save_working(tx, actor, &plan, &content, "support_plan.update", format!("agreement {}", kind.code())).await
@@ -662,14 +735,15 @@ impl App {
         outcome: &str,
         comment: &str,
     ) -> Result<()> {
+        // Access first: a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (plan, mut content) = self.working(&mut tx, actor, id, None).await?;
         let outcome = Outcome::from_code(outcome);
         let comment = rules::long_text("evaluation_comment", comment);
         let (outcome, comment) = match (outcome, comment) {
             (Ok(o), Ok(c)) => (o, c),
             (o, c) => return Err(AppError::Invalid(o.err().into_iter().chain(c.err()).collect())),
         };
-        let mut tx = self.store.begin_write().await?;
-        let (plan, mut content) = self.working(&mut tx, actor, id).await?;
         if plan.status != PlanStatus::UnderReview {
             return Err(DomainError::new(
                 "plan_status",
@@ -709,10 +783,10 @@ impl App {
     /// review copies the current version into a new working one; validating a review needs
     /// every objective of the reviewed version evaluated.
     pub async fn move_support_plan(&self, actor: &Actor, id: SupportPlanId, to: &str) -> Result<()> {
-        let to = PlanStatus::from_code(to)?;
         let mut tx = self.store.begin_write().await?;
         let plan = support_plans::get(&mut tx, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
-        self.plan_writer(&mut tx, actor, plan.person_id).await?;
+        self.plan_writer(&mut tx, actor, plan.person_id, None).await?;
+        let to = PlanStatus::from_code(to)?;
         rules::check_transition(plan.status, to)?;
         let versions = support_plans::versions(&mut tx, id).await?;
         let current = versions

@@ -1,7 +1,9 @@
 //! The reference data set: an organisation, its establishments and units, ~600 accounts,
-//! persons with stays, logbook notes and vital signs over N years. Deterministic for a seed.
+//! persons with stays, logbook notes and vital signs over N years, and the administrative and
+//! social records of current persons (see `records`). Deterministic for a seed.
 
 use crate::names::*;
+use crate::records::{self, Records, Subject};
 use anyhow::{Context, bail};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -264,6 +266,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     store.begin_bulk_load().await?;
     let app = App::new(store.clone(), Settings::default(), Arc::new(SystemClock));
     let mut rng = Rng::new(seed);
+    let mut records_rng = Rng::new(seed ^ 0x5EC0_4D5E_7A11_0C8D);
     let tz = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
     let now = Timestamp::now();
     let today = tz.to_datetime(now).date();
@@ -380,7 +383,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             let unit = units[p % units.len()];
             // Every record, archives included, was imported the day before the window opened.
             let created = window_start.as_microsecond() - 86_400_000_000;
-            let (person, ins) = make_person(&mut rng, org, *e, kind, created, today)?;
+            let (person, ins, nss) = make_person(&mut rng, org, *e, kind, created, today)?;
             let stay_days =
                 if current { 30 + rng.below(365 * (years as u64 + 3)) as i64 } else { 10 + rng.below(300) as i64 };
             let (start, end) = if current {
@@ -425,12 +428,48 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
                     batch.assessments.push(grid_at_admission(person.id, *e, &stay, author.clone(), created, code, n)?);
                 }
             }
+            if current {
+                let subject = Subject {
+                    person: &person,
+                    stay: &stay,
+                    sector: kind.sector,
+                    nss: &nss,
+                    current,
+                    author: accounts.writers[i].get(1),
+                    referent: accounts.writers[i].get(2),
+                    created,
+                    today,
+                };
+                records::person_records(&mut records_rng, &mut batch.records, org, &subject);
+            }
             active.push((person.id, stay.clone(), i));
             batch.persons.push(person);
             batch.stays.push(stay);
             if batch.rows() > 20_000 {
                 batch.flush(&store, org).await?;
             }
+        }
+    }
+    // A few persons per establishment wait for a place: registered, with an admission request.
+    let mut n_waiting = 0usize;
+    for (i, (e, units, kind)) in establishments.iter().enumerate() {
+        let created = window_start.as_microsecond() - 86_400_000_000;
+        for w in 0..3 + records_rng.below(6) as usize {
+            let (person, _, _) = make_person(&mut records_rng, org, *e, kind, created, today)?;
+            let target = (*e, Some(units[w % units.len()]), kind.mode);
+            let author = accounts.writers[i].get(1);
+            let row = records::admission_request(
+                &mut records_rng,
+                org,
+                &person,
+                target,
+                kind.sector,
+                author,
+                (created, today),
+            );
+            batch.records.admissions.push(row);
+            batch.persons.push(person);
+            n_waiting += 1;
         }
     }
     batch.flush(&store, org).await?;
@@ -457,6 +496,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
     let (notes, observations, appointments) = (batch.notes_total, batch.observations_total, batch.appointments_total);
     let (mentions, activities, registrations) =
         (batch.mentions_total, batch.activities_total, batch.registrations_total);
+    let record_totals = batch.records.totals;
     store.end_bulk_load().await?;
     // The planner needs statistics over the loaded data, as a server that has run for a year has.
     store.analyze().await?;
@@ -493,6 +533,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
             "establishments": establishments.len(), "accounts": n_accounts, "persons_current": n_current,
             "persons_discharged": n_discharged, "notes": notes, "observations": observations, "appointments": appointments,
             "mentions": mentions, "activity_sessions": activities, "activity_registrations": registrations, "thresholds": n_thresholds,
+            "persons_waiting": n_waiting, "records": record_totals,
         },
         "generation_seconds": started.elapsed().as_secs_f64(),
         "database_bytes": size,
@@ -501,7 +542,7 @@ pub async fn run(profile_name: &str, years: u32, seed: u64, url: &str, manifest:
         .with_context(|| format!("write {}", manifest.display()))?;
     store.close().await;
     println!(
-        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes ({mentions} mentions), {observations} observations, {appointments} appointments, {activities} activity sessions ({registrations} registrations), {n_thresholds} alert thresholds in {:.1} s; database {:.1} MiB",
+        "{profile_name} ({years} y) on {}: {} establishments, {n_accounts} accounts, {n_current} current + {n_discharged} discharged persons, {notes} notes ({mentions} mentions), {observations} observations, {appointments} appointments, {activities} activity sessions ({registrations} registrations), {n_thresholds} alert thresholds, {n_waiting} persons waiting, records {record_totals:?} in {:.1} s; database {:.1} MiB",
         engine.name(),
         establishments.len(),
         started.elapsed().as_secs_f64(),
@@ -517,7 +558,7 @@ fn make_person(
     kind: &Kind,
     created: i64,
     today: Date,
-) -> anyhow::Result<(Person, Option<String>)> {
+) -> anyhow::Result<(Person, Option<String>, String)> {
     let female = rng.chance(if kind.sector == "elderly" { 70 } else { 50 });
     let sex = if female { Sex::Female } else { Sex::Male };
     let (y0, y1) = kind.birth_years;
@@ -564,7 +605,7 @@ fn make_person(
         created_at: created,
         updated_at: created,
     };
-    Ok((person, qualified.then_some(matricule)))
+    Ok((person, qualified.then_some(matricule.clone()), matricule))
 }
 
 /// Notes and measures of one person on one day.
@@ -906,6 +947,7 @@ struct Batch {
     activities: Vec<Activity>,
     registrations: Vec<bulk::Registration>,
     assessments: Vec<relais_store::assessments::Assessment>,
+    records: Records,
     notes_total: usize,
     observations_total: usize,
     appointments_total: usize,
@@ -925,6 +967,7 @@ impl Batch {
             + self.activities.len()
             + self.registrations.len()
             + self.assessments.len()
+            + self.records.rows()
     }
 
     async fn flush(&mut self, store: &Store, org: OrganisationId) -> anyhow::Result<()> {
@@ -933,6 +976,7 @@ impl Batch {
         store.tune_for_bulk_load(&mut tx).await?;
         bulk::persons(&mut tx, engine, &self.persons).await?;
         bulk::stays(&mut tx, engine, org, &self.stays, jiff::Timestamp::now().as_microsecond()).await?;
+        self.records.flush(&mut tx, engine, org).await?;
         bulk::notes(&mut tx, engine, org, &self.notes).await?;
         bulk::observations(&mut tx, engine, org, &self.observations).await?;
         bulk::appointments(&mut tx, engine, org, &self.appointments).await?;
@@ -1078,5 +1122,119 @@ fn aggir_at_admission(
         author_id,
         author_label,
         recorded_at: created,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The records of a person in a disability establishment: an MDPH orientation, and for a
+    /// child a parent as legal representative who decides the consents; the same for a seed.
+    #[test]
+    fn a_child_of_an_ime_has_its_mdph_notification_and_a_representative() {
+        let kinds = group76();
+        let ime = kinds.iter().find(|k| k.label == "IME").expect("IME");
+        let today = jiff::civil::date(2026, 11, 26);
+        let org = OrganisationId::generate();
+        let e = EstablishmentId::generate();
+        let author = (AccountId::generate(), "Claire Secrétaire".to_string());
+        let make = |seed: u64| {
+            let mut rng = Rng::new(seed);
+            let mut out = Records::default();
+            let (person, _, nss) = make_person(&mut rng, org, e, ime, 0, today).expect("person");
+            let stay = Stay {
+                id: StayId(rng.uuid_at(0)),
+                person_id: person.id,
+                establishment_id: e,
+                unit_id: None,
+                mode: ime.mode,
+                start: jiff::civil::date(2025, 9, 1),
+                end: None,
+                discharge_reason: None,
+                transferred_from: None,
+            };
+            let subject = Subject {
+                person: &person,
+                stay: &stay,
+                sector: ime.sector,
+                nss: &nss,
+                current: true,
+                author: Some(&author),
+                referent: Some(&author),
+                created: 0,
+                today,
+            };
+            records::person_records(&mut rng, &mut out, org, &subject);
+            (person, out)
+        };
+        let (seed, (person, out)) = (1..50)
+            .map(|seed| (seed, make(seed)))
+            .find(|(_, (p, _))| p.traits.birth_date.year() > today.year() - 18)
+            .expect("a minor among the first seeds");
+        assert!(person.traits.birth_date.year() >= 2006, "an IME supports children and young adults");
+        assert_eq!(out.mdph.len(), 1);
+        assert_eq!(out.coverages.len(), 1);
+        assert!(out.coverages[0].nss.is_some(), "the NSS is the person's NIR");
+        assert_eq!(out.consents.len(), 2);
+        assert_eq!(out.plans.len(), 1, "a day-care pupil has a projet personnalisé");
+        let objectives = out.plans[0].content.objectives.len();
+        assert!((2..=3).contains(&objectives));
+        let representative =
+            out.contacts.iter().find(|c| c.roles.contains(&relais_domain::relative::RelationKind::LegalRepresentative));
+        let representative = representative.expect("a minor has a legal representative");
+        assert!(out.consents.iter().all(|k| k.by_contact == Some(representative.lineage_id)));
+        let (_, again) = make(seed);
+        assert_eq!(
+            again.contacts.iter().map(|c| c.id).collect::<Vec<_>>(),
+            out.contacts.iter().map(|c| c.id).collect::<Vec<_>>()
+        );
+    }
+
+    async fn count(store: &relais_store::Store, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(store.pool()).await.expect("count");
+        sqlx::Row::try_get::<i64, _>(&row, 0).expect("count")
+    }
+
+    /// The small data set holds every kind of record, the same for the same seed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_small_data_set_has_every_kind_of_record() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut counts = Vec::new();
+        for name in ["a", "b"] {
+            let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+            let manifest = dir.path().join(format!("{name}.json"));
+            run("small", 1, 42, &url, &manifest).await.expect("generate");
+            let store = relais_store::Store::connect(&url, false, 1).await.expect("open");
+            let mut these = Vec::new();
+            for table in [
+                "social_coverage",
+                "social_benefit",
+                "person_contact",
+                "legal_protection",
+                "person_consent",
+                "support_plan",
+                "support_plan_version",
+                "support_plan_objective",
+                "admission_request",
+                "admission_status_change",
+            ] {
+                let n = count(&store, table).await;
+                assert!(n > 0, "{table} is filled");
+                these.push((table, n));
+            }
+            let current = count(&store, "stay WHERE end_date IS NULL").await;
+            assert_eq!(these[0].1, current, "one cover per current person");
+            assert!(these[2].1 >= current && these[2].1 <= 3 * current, "one to three relatives per person");
+            assert_eq!(these[4].1, 2 * current, "data sharing and DMP consents");
+            let objectives = these[7].1;
+            assert!(objectives >= 2 * these[5].1 && objectives <= 3 * these[5].1, "two or three objectives a plan");
+            let trusted = count(&store, "person_contact WHERE trusted_since IS NOT NULL AND trusted_since <> ''").await;
+            assert!(trusted > 0 && trusted <= current, "a personne de confiance for some, one at most each");
+            counts.push(these);
+            store.close().await;
+        }
+        assert_eq!(counts[0], counts[1], "the same records for the same seed");
     }
 }

@@ -6,6 +6,7 @@ mod instance;
 mod match_http;
 mod matching;
 mod names;
+mod records;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

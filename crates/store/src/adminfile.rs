@@ -113,32 +113,57 @@ fn coverage_from_row(r: &AnyRow) -> Result<Coverage> {
     })
 }
 
+pub(crate) const COVERAGE_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "nss",
+    "insured_name",
+    "beneficiary_rank",
+    "fund_name",
+    "fund_code",
+    "complementary_name",
+    "complementary_contract",
+    "complementary_from",
+    "complementary_until",
+    "state_cover",
+    "state_cover_from",
+    "state_cover_until",
+    "recorded_by",
+    "recorded_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `social_coverage`, in the order of `COVERAGE_INSERT_COLUMNS`.
+pub(crate) fn bind_coverage<'q>(q: crate::bulk::AnyQuery<'q>, c: &Coverage) -> crate::bulk::AnyQuery<'q> {
+    q.bind(c.id.to_string())
+        .bind(c.organisation_id.to_string())
+        .bind(c.person_id.to_string())
+        .bind(c.nss.as_ref().map(|n| n.as_str().to_string()))
+        .bind(c.insured.as_ref().map(|(n, _)| n.clone()))
+        .bind(c.insured.as_ref().map(|(_, r)| *r))
+        .bind(c.fund_name.clone())
+        .bind(c.fund_code.clone())
+        .bind(c.complementary_name.clone())
+        .bind(c.complementary_contract.clone())
+        .bind(opt_text(c.complementary_from))
+        .bind(opt_text(c.complementary_until))
+        .bind(c.state_cover.code())
+        .bind(opt_text(c.state_cover_from))
+        .bind(opt_text(c.state_cover_until))
+        .bind(c.recorded.by.map(|a| a.to_string()))
+        .bind(c.recorded.label.clone())
+        .bind(c.recorded.at)
+}
+
 /// Records a new version of a person's cover; the previous ones stay.
 pub async fn insert_coverage(conn: &mut Conn, c: &Coverage) -> Result<()> {
-    sqlx::query(
+    bind_coverage(sqlx::query(
         "INSERT INTO social_coverage (id, organisation_id, person_id, nss, insured_name, beneficiary_rank, fund_name, \
          fund_code, complementary_name, complementary_contract, complementary_from, complementary_until, state_cover, \
          state_cover_from, state_cover_until, recorded_by, recorded_label, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(c.id.to_string())
-    .bind(c.organisation_id.to_string())
-    .bind(c.person_id.to_string())
-    .bind(c.nss.as_ref().map(|n| n.as_str().to_string()))
-    .bind(c.insured.as_ref().map(|(n, _)| n.clone()))
-    .bind(c.insured.as_ref().map(|(_, r)| *r))
-    .bind(c.fund_name.clone())
-    .bind(c.fund_code.clone())
-    .bind(c.complementary_name.clone())
-    .bind(c.complementary_contract.clone())
-    .bind(opt_text(c.complementary_from))
-    .bind(opt_text(c.complementary_until))
-    .bind(c.state_cover.code())
-    .bind(opt_text(c.state_cover_from))
-    .bind(opt_text(c.state_cover_until))
-    .bind(c.recorded.by.map(|a| a.to_string()))
-    .bind(c.recorded.label.clone())
-    .bind(c.recorded.at)
+    ), c)
     .execute(conn)
     .await?;
     Ok(())
@@ -172,25 +197,48 @@ fn benefit_from_row(r: &AnyRow) -> Result<Benefit> {
     })
 }
 
+pub(crate) const BENEFIT_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "kind",
+    "label",
+    "decision_date",
+    "amount_cents",
+    "periodicity",
+    "start_on",
+    "expires_on",
+    "recorded_by",
+    "recorded_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `social_benefit`, in the order of `BENEFIT_INSERT_COLUMNS`.
+pub(crate) fn bind_benefit<'q>(q: crate::bulk::AnyQuery<'q>, b: &Benefit) -> crate::bulk::AnyQuery<'q> {
+    q.bind(b.id.to_string())
+        .bind(b.organisation_id.to_string())
+        .bind(b.person_id.to_string())
+        .bind(b.kind.code())
+        .bind(b.label.clone())
+        .bind(opt_text(b.decision_date))
+        .bind(b.amount.0)
+        .bind(b.periodicity.code())
+        .bind(b.start.to_string())
+        .bind(opt_text(b.expires))
+        .bind(b.recorded.by.map(|a| a.to_string()))
+        .bind(b.recorded.label.clone())
+        .bind(b.recorded.at)
+}
+
 pub async fn insert_benefit(conn: &mut Conn, b: &Benefit) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO social_benefit (id, organisation_id, person_id, kind, label, decision_date, amount_cents, \
+    bind_benefit(
+        sqlx::query(
+            "INSERT INTO social_benefit (id, organisation_id, person_id, kind, label, decision_date, amount_cents, \
          periodicity, start_on, expires_on, recorded_by, recorded_label, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        ),
+        b,
     )
-    .bind(b.id.to_string())
-    .bind(b.organisation_id.to_string())
-    .bind(b.person_id.to_string())
-    .bind(b.kind.code())
-    .bind(b.label.clone())
-    .bind(opt_text(b.decision_date))
-    .bind(b.amount.0)
-    .bind(b.periodicity.code())
-    .bind(b.start.to_string())
-    .bind(opt_text(b.expires))
-    .bind(b.recorded.by.map(|a| a.to_string()))
-    .bind(b.recorded.label.clone())
-    .bind(b.recorded.at)
     .execute(conn)
     .await?;
     Ok(())
@@ -220,21 +268,41 @@ fn mdph_from_row(r: &AnyRow) -> Result<MdphNotification> {
     })
 }
 
+pub(crate) const MDPH_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "decision",
+    "decision_number",
+    "valid_from",
+    "valid_until",
+    "recorded_by",
+    "recorded_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `mdph_notification`, in the order of `MDPH_INSERT_COLUMNS`.
+pub(crate) fn bind_mdph<'q>(q: crate::bulk::AnyQuery<'q>, n: &MdphNotification) -> crate::bulk::AnyQuery<'q> {
+    q.bind(n.id.to_string())
+        .bind(n.organisation_id.to_string())
+        .bind(n.person_id.to_string())
+        .bind(n.decision.code())
+        .bind(n.number.clone())
+        .bind(n.valid_from.to_string())
+        .bind(opt_text(n.valid_until))
+        .bind(n.recorded.by.map(|a| a.to_string()))
+        .bind(n.recorded.label.clone())
+        .bind(n.recorded.at)
+}
+
 pub async fn insert_mdph(conn: &mut Conn, n: &MdphNotification) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO mdph_notification (id, organisation_id, person_id, decision, decision_number, valid_from, \
+    bind_mdph(
+        sqlx::query(
+            "INSERT INTO mdph_notification (id, organisation_id, person_id, decision, decision_number, valid_from, \
          valid_until, recorded_by, recorded_label, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        ),
+        n,
     )
-    .bind(n.id.to_string())
-    .bind(n.organisation_id.to_string())
-    .bind(n.person_id.to_string())
-    .bind(n.decision.code())
-    .bind(n.number.clone())
-    .bind(n.valid_from.to_string())
-    .bind(opt_text(n.valid_until))
-    .bind(n.recorded.by.map(|a| a.to_string()))
-    .bind(n.recorded.label.clone())
-    .bind(n.recorded.at)
     .execute(conn)
     .await?;
     Ok(())

@@ -69,30 +69,57 @@ fn from_row(r: &AnyRow) -> Result<AdmissionRequest> {
     })
 }
 
+pub(crate) const REQUEST_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "establishment_id",
+    "unit_id",
+    "mode",
+    "source",
+    "source_reference",
+    "source_valid_until",
+    "received_on",
+    "priority",
+    "documents",
+    "status",
+    "created_by",
+    "created_label",
+    "created_at",
+    "updated_at",
+];
+
+/// Binds the values of one row of `admission_request`, in the order of `REQUEST_INSERT_COLUMNS`.
+pub(crate) fn bind_request<'q>(q: crate::bulk::AnyQuery<'q>, r: &AdmissionRequest) -> crate::bulk::AnyQuery<'q> {
+    q.bind(r.id.to_string())
+        .bind(r.organisation_id.to_string())
+        .bind(r.person_id.to_string())
+        .bind(r.establishment_id.to_string())
+        .bind(r.unit_id.map(|u| u.to_string()))
+        .bind(r.mode.code())
+        .bind(r.source.code())
+        .bind(r.source.reference().map(str::to_string))
+        .bind(r.source.valid_until().map(|d| d.to_string()))
+        .bind(r.received_on.to_string())
+        .bind(r.priority.code())
+        .bind(r.documents.clone())
+        .bind(r.status.code())
+        .bind(r.created_by.map(|a| a.to_string()))
+        .bind(r.created_label.clone())
+        .bind(r.created_at)
+        .bind(r.updated_at)
+}
+
 /// Inserts a new request and its receipt in the history.
 pub async fn insert(conn: &mut Conn, r: &AdmissionRequest, comment: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO admission_request (id, organisation_id, person_id, establishment_id, unit_id, mode, source, \
+    bind_request(
+        sqlx::query(
+            "INSERT INTO admission_request (id, organisation_id, person_id, establishment_id, unit_id, mode, source, \
          source_reference, source_valid_until, received_on, priority, documents, status, created_by, created_label, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        ),
+        r,
     )
-    .bind(r.id.to_string())
-    .bind(r.organisation_id.to_string())
-    .bind(r.person_id.to_string())
-    .bind(r.establishment_id.to_string())
-    .bind(r.unit_id.map(|u| u.to_string()))
-    .bind(r.mode.code())
-    .bind(r.source.code())
-    .bind(r.source.reference().map(str::to_string))
-    .bind(r.source.valid_until().map(|d| d.to_string()))
-    .bind(r.received_on.to_string())
-    .bind(r.priority.code())
-    .bind(r.documents.clone())
-    .bind(r.status.code())
-    .bind(r.created_by.map(|a| a.to_string()))
-    .bind(r.created_label.clone())
-    .bind(r.created_at)
-    .bind(r.updated_at)
     .execute(&mut *conn)
     .await?;
     let receipt = StatusChange {

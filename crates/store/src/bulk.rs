@@ -3,13 +3,18 @@
 //! The data generator uses this; the audit trail uses `multi_insert` for group commits.
 
 use crate::activities::Activity;
+use crate::adminfile::{self, Benefit, Coverage, MdphNotification};
+use crate::admissions::{self, AdmissionRequest, StatusChange};
 use crate::notes::Note;
 use crate::observations::Observation;
 use crate::persons::{Person, Stay};
+use crate::relatives::{self, Consent, Protection, Relative};
+use crate::support_plans::{self, SupportPlan};
 use crate::{Conn, Engine, Result};
 use relais_domain::activity::Attendance;
 use relais_domain::ids::*;
 use relais_domain::note::Mention;
+use relais_domain::support_plan::{PlanContent, PlanStatus};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -410,4 +415,162 @@ mod tests {
         );
         assert_eq!(super::multi_insert(Sqlite, "t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
     }
+}
+
+/// Inserts `rows` into `table`, many per statement; `bind` binds one row's values in the order
+/// of `columns`.
+async fn insert_rows<T>(
+    conn: &mut Conn,
+    engine: Engine,
+    table: &str,
+    columns: &[&str],
+    rows: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
+) -> Result<()> {
+    // At most ~8,000 parameters a statement: well under both engines' limits.
+    let per = (8_000 / columns.len()).clamp(1, 400);
+    for chunk in rows.chunks(per) {
+        let sql = multi_insert(engine, table, columns, chunk.len());
+        let mut q: AnyQuery = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = bind(q, r);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn contacts(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Relative]) -> Result<()> {
+    insert_rows(conn, engine, "person_contact", relatives::CONTACT_INSERT_COLUMNS, rows, |q, c| {
+        relatives::bind_contact(q, org, c)
+    })
+    .await
+}
+
+pub async fn protections(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Protection]) -> Result<()> {
+    insert_rows(conn, engine, "legal_protection", relatives::PROTECTION_INSERT_COLUMNS, rows, |q, p| {
+        relatives::bind_protection(q, org, p)
+    })
+    .await
+}
+
+pub async fn consents(conn: &mut Conn, engine: Engine, org: OrganisationId, rows: &[Consent]) -> Result<()> {
+    insert_rows(conn, engine, "person_consent", relatives::CONSENT_INSERT_COLUMNS, rows, |q, k| {
+        relatives::bind_consent(q, org, k)
+    })
+    .await
+}
+
+pub async fn coverages(conn: &mut Conn, engine: Engine, rows: &[Coverage]) -> Result<()> {
+    insert_rows(conn, engine, "social_coverage", adminfile::COVERAGE_INSERT_COLUMNS, rows, adminfile::bind_coverage)
+        .await
+}
+
+pub async fn benefits(conn: &mut Conn, engine: Engine, rows: &[Benefit]) -> Result<()> {
+    insert_rows(conn, engine, "social_benefit", adminfile::BENEFIT_INSERT_COLUMNS, rows, adminfile::bind_benefit).await
+}
+
+pub async fn mdph_notifications(conn: &mut Conn, engine: Engine, rows: &[MdphNotification]) -> Result<()> {
+    insert_rows(conn, engine, "mdph_notification", adminfile::MDPH_INSERT_COLUMNS, rows, adminfile::bind_mdph).await
+}
+
+/// An admission request with its history (the receipt first), each change with its id.
+#[derive(Debug, Clone)]
+pub struct AdmissionRow {
+    pub request: AdmissionRequest,
+    pub changes: Vec<(uuid::Uuid, StatusChange)>,
+}
+
+pub async fn admission_requests(conn: &mut Conn, engine: Engine, rows: &[AdmissionRow]) -> Result<()> {
+    insert_rows(conn, engine, "admission_request", admissions::REQUEST_INSERT_COLUMNS, rows, |q, r| {
+        admissions::bind_request(q, &r.request)
+    })
+    .await?;
+    let changes: Vec<(AdmissionRequestId, &(uuid::Uuid, StatusChange))> =
+        rows.iter().flat_map(|r| r.changes.iter().map(move |c| (r.request.id, c))).collect();
+    let columns =
+        &["id", "request_id", "from_status", "to_status", "comment", "author_id", "author_label", "changed_at"];
+    insert_rows(conn, engine, "admission_status_change", columns, &changes, |q, (request, (id, c))| {
+        q.bind(id.to_string())
+            .bind(request.to_string())
+            .bind(c.from.map(|s| s.code()))
+            .bind(c.to.code())
+            .bind(c.comment.clone())
+            .bind(c.author_id.map(|a| a.to_string()))
+            .bind(c.author_label.clone())
+            .bind(c.changed_at)
+    })
+    .await
+}
+
+/// A projet personnalisé with its one version (validated or not), its status history and the
+/// ids of its objectives (taken from the content).
+#[derive(Debug, Clone)]
+pub struct PlanRow {
+    pub plan: SupportPlan,
+    pub content: PlanContent,
+    pub version_id: uuid::Uuid,
+    /// Who validated the version, and when.
+    pub validated: Option<(String, i64)>,
+    /// Each change, the creation first.
+    pub changes: Vec<PlanChange>,
+}
+
+/// One change of a plan's status: (id, from, to, at).
+pub type PlanChange = (uuid::Uuid, Option<PlanStatus>, PlanStatus, i64);
+
+pub async fn support_plans(conn: &mut Conn, engine: Engine, rows: &[PlanRow]) -> Result<()> {
+    insert_rows(conn, engine, "support_plan", support_plans::PLAN_INSERT_COLUMNS, rows, |q, r| {
+        support_plans::bind_plan(q, &r.plan, &r.content)
+    })
+    .await?;
+    let versions = rows
+        .iter()
+        .map(|r| support_plans::encode(&r.content).map(|content| (r, content)))
+        .collect::<Result<Vec<_>>>()?;
+    let columns = &[
+        "id",
+        "plan_id",
+        "person_id",
+        "version",
+        "content",
+        "created_by",
+        "created_label",
+        "created_at",
+        "validated_label",
+        "validated_at",
+    ];
+    insert_rows(conn, engine, "support_plan_version", columns, &versions, |q, (r, content)| {
+        q.bind(r.version_id.to_string())
+            .bind(r.plan.id.to_string())
+            .bind(r.plan.person_id.to_string())
+            .bind(r.plan.current_version)
+            .bind(content.clone())
+            .bind(r.plan.created_by.map(|a| a.to_string()))
+            .bind(r.plan.created_label.clone())
+            .bind(r.plan.created_at)
+            .bind(r.validated.as_ref().map(|(label, _)| label.clone()))
+            .bind(r.validated.as_ref().map(|(_, at)| *at))
+    })
+    .await?;
+    let changes: Vec<(&PlanRow, &PlanChange)> =
+        rows.iter().flat_map(|r| r.changes.iter().map(move |c| (r, c))).collect();
+    let columns = &["id", "plan_id", "version", "from_status", "to_status", "author_label", "changed_at"];
+    insert_rows(conn, engine, "support_plan_status_change", columns, &changes, |q, (r, (id, from, to, at))| {
+        q.bind(id.to_string())
+            .bind(r.plan.id.to_string())
+            .bind(r.plan.current_version)
+            .bind(from.map(|s| s.code()))
+            .bind(to.code())
+            .bind(r.plan.created_label.clone())
+            .bind(*at)
+    })
+    .await?;
+    let objectives: Vec<(&PlanRow, ObjectiveId)> =
+        rows.iter().flat_map(|r| r.content.objectives.iter().map(move |o| (r, o.id))).collect();
+    let columns = &["objective_id", "plan_id", "person_id", "created_at"];
+    insert_rows(conn, engine, "support_plan_objective", columns, &objectives, |q, (r, o)| {
+        q.bind(o.to_string()).bind(r.plan.id.to_string()).bind(r.plan.person_id.to_string()).bind(r.plan.created_at)
+    })
+    .await
 }

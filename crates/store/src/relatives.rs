@@ -92,35 +92,72 @@ fn contact_from_row(r: &AnyRow) -> Result<Relative> {
     })
 }
 
+pub(crate) const CONTACT_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "lineage_id",
+    "version",
+    "is_current",
+    "organisation_id",
+    "person_id",
+    "family_name",
+    "given_name",
+    "relationship",
+    "roles",
+    "sharing",
+    "phone",
+    "phone2",
+    "email",
+    "address",
+    "organisation_name",
+    "trusted_since",
+    "trusted_until",
+    "comment",
+    "change_reason",
+    "author_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `person_contact`, in the order of `CONTACT_INSERT_COLUMNS`.
+pub(crate) fn bind_contact<'q>(
+    q: crate::bulk::AnyQuery<'q>,
+    org: OrganisationId,
+    c: &Relative,
+) -> crate::bulk::AnyQuery<'q> {
+    q.bind(c.id.to_string())
+        .bind(c.lineage_id.to_string())
+        .bind(c.version)
+        .bind(i16::from(c.is_current))
+        .bind(org.to_string())
+        .bind(c.person_id.to_string())
+        .bind(c.family_name.clone())
+        .bind(c.given_name.clone())
+        .bind(c.relationship.code())
+        .bind(codes(&c.roles, RelationKind::code))
+        .bind(codes(&c.sharing, Sharing::code))
+        .bind(c.phone.clone())
+        .bind(c.phone2.clone())
+        .bind(c.email.clone())
+        .bind(c.address.clone())
+        .bind(c.organisation_name.clone())
+        .bind(date_text(c.trusted_since))
+        .bind(date_text(c.trusted_until))
+        .bind(c.comment.clone())
+        .bind(c.change_reason.clone())
+        .bind(c.author_label.clone())
+        .bind(c.recorded_at)
+}
+
 pub async fn insert_contact(conn: &mut Conn, org: OrganisationId, c: &Relative) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO person_contact (id, lineage_id, version, is_current, organisation_id, person_id, family_name, \
+    bind_contact(
+        sqlx::query(
+            "INSERT INTO person_contact (id, lineage_id, version, is_current, organisation_id, person_id, family_name, \
          given_name, relationship, roles, sharing, phone, phone2, email, address, organisation_name, trusted_since, \
          trusted_until, comment, change_reason, author_label, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+        ),
+        org,
+        c,
     )
-    .bind(c.id.to_string())
-    .bind(c.lineage_id.to_string())
-    .bind(c.version)
-    .bind(i16::from(c.is_current))
-    .bind(org.to_string())
-    .bind(c.person_id.to_string())
-    .bind(c.family_name.clone())
-    .bind(c.given_name.clone())
-    .bind(c.relationship.code())
-    .bind(codes(&c.roles, RelationKind::code))
-    .bind(codes(&c.sharing, Sharing::code))
-    .bind(c.phone.clone())
-    .bind(c.phone2.clone())
-    .bind(c.email.clone())
-    .bind(c.address.clone())
-    .bind(c.organisation_name.clone())
-    .bind(date_text(c.trusted_since))
-    .bind(date_text(c.trusted_until))
-    .bind(c.comment.clone())
-    .bind(c.change_reason.clone())
-    .bind(c.author_label.clone())
-    .bind(c.recorded_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -214,26 +251,51 @@ fn protection_from_row(r: &AnyRow) -> Result<Protection> {
     })
 }
 
+pub(crate) const PROTECTION_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "measure",
+    "scope",
+    "start_on",
+    "end_on",
+    "review_on",
+    "protector_contact",
+    "mandatary_name",
+    "mandatary_organisation",
+    "court_reference",
+    "author_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `legal_protection`, in the order of `PROTECTION_INSERT_COLUMNS`.
+pub(crate) fn bind_protection<'q>(
+    q: crate::bulk::AnyQuery<'q>,
+    org: OrganisationId,
+    p: &Protection,
+) -> crate::bulk::AnyQuery<'q> {
+    q.bind(p.id.to_string())
+        .bind(org.to_string())
+        .bind(p.person_id.to_string())
+        .bind(p.measure.code())
+        .bind(p.scope.code())
+        .bind(p.start_on.to_string())
+        .bind(date_text(p.end_on))
+        .bind(date_text(p.review_on))
+        .bind(p.protector_contact.map(|c| c.to_string()).unwrap_or_default())
+        .bind(p.mandatary_name.clone())
+        .bind(p.mandatary_organisation.clone())
+        .bind(p.court_reference.clone())
+        .bind(p.author_label.clone())
+        .bind(p.recorded_at)
+}
+
 pub async fn insert_protection(conn: &mut Conn, org: OrganisationId, p: &Protection) -> Result<()> {
-    sqlx::query(
+    bind_protection(sqlx::query(
         "INSERT INTO legal_protection (id, organisation_id, person_id, measure, scope, start_on, end_on, review_on, \
          protector_contact, mandatary_name, mandatary_organisation, court_reference, author_label, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(p.id.to_string())
-    .bind(org.to_string())
-    .bind(p.person_id.to_string())
-    .bind(p.measure.code())
-    .bind(p.scope.code())
-    .bind(p.start_on.to_string())
-    .bind(date_text(p.end_on))
-    .bind(date_text(p.review_on))
-    .bind(p.protector_contact.map(|c| c.to_string()).unwrap_or_default())
-    .bind(p.mandatary_name.clone())
-    .bind(p.mandatary_organisation.clone())
-    .bind(p.court_reference.clone())
-    .bind(p.author_label.clone())
-    .bind(p.recorded_at)
+    ), org, p)
     .execute(conn)
     .await?;
     Ok(())
@@ -289,25 +351,53 @@ fn consent_from_row(r: &AnyRow) -> Result<Consent> {
     })
 }
 
+pub(crate) const CONSENT_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "purpose",
+    "purpose_text",
+    "status",
+    "decided_on",
+    "by_contact",
+    "needs_review",
+    "document_id",
+    "comment",
+    "author_label",
+    "recorded_at",
+];
+
+/// Binds the values of one row of `person_consent`, in the order of `CONSENT_INSERT_COLUMNS`.
+pub(crate) fn bind_consent<'q>(
+    q: crate::bulk::AnyQuery<'q>,
+    org: OrganisationId,
+    k: &Consent,
+) -> crate::bulk::AnyQuery<'q> {
+    q.bind(k.id.to_string())
+        .bind(org.to_string())
+        .bind(k.person_id.to_string())
+        .bind(k.purpose.code())
+        .bind(k.purpose_text.clone())
+        .bind(k.status.code())
+        .bind(k.decided_on.to_string())
+        .bind(k.by_contact.map(|c| c.to_string()).unwrap_or_default())
+        .bind(i16::from(k.needs_review))
+        .bind(k.document_id.map(|d| d.to_string()).unwrap_or_default())
+        .bind(k.comment.clone())
+        .bind(k.author_label.clone())
+        .bind(k.recorded_at)
+}
+
 pub async fn insert_consent(conn: &mut Conn, org: OrganisationId, k: &Consent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO person_consent (id, organisation_id, person_id, purpose, purpose_text, status, decided_on, \
+    bind_consent(
+        sqlx::query(
+            "INSERT INTO person_consent (id, organisation_id, person_id, purpose, purpose_text, status, decided_on, \
          by_contact, needs_review, document_id, comment, author_label, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        ),
+        org,
+        k,
     )
-    .bind(k.id.to_string())
-    .bind(org.to_string())
-    .bind(k.person_id.to_string())
-    .bind(k.purpose.code())
-    .bind(k.purpose_text.clone())
-    .bind(k.status.code())
-    .bind(k.decided_on.to_string())
-    .bind(k.by_contact.map(|c| c.to_string()).unwrap_or_default())
-    .bind(i16::from(k.needs_review))
-    .bind(k.document_id.map(|d| d.to_string()).unwrap_or_default())
-    .bind(k.comment.clone())
-    .bind(k.author_label.clone())
-    .bind(k.recorded_at)
     .execute(conn)
     .await?;
     Ok(())

@@ -62,28 +62,54 @@ fn from_row(r: &AnyRow) -> Result<SupportPlan> {
     })
 }
 
-fn encode(c: &PlanContent) -> Result<String> {
+pub(crate) fn encode(c: &PlanContent) -> Result<String> {
     serde_json::to_string(c).map_err(|e| StoreError::Corrupt(format!("support plan content: {e}")))
+}
+
+pub(crate) const PLAN_INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "person_id",
+    "establishment_id",
+    "status",
+    "current_version",
+    "review_due",
+    "created_by",
+    "created_label",
+    "created_at",
+    "updated_at",
+];
+
+/// Binds the values of one row of `support_plan`, in the order of `PLAN_INSERT_COLUMNS`.
+pub(crate) fn bind_plan<'q>(
+    q: crate::bulk::AnyQuery<'q>,
+    p: &SupportPlan,
+    content: &PlanContent,
+) -> crate::bulk::AnyQuery<'q> {
+    q.bind(p.id.to_string())
+        .bind(p.organisation_id.to_string())
+        .bind(p.person_id.to_string())
+        .bind(p.establishment_id.map(|e| e.to_string()))
+        .bind(p.status.code())
+        .bind(p.current_version)
+        .bind(content.review_due.map(|d| d.to_string()))
+        .bind(p.created_by.map(|a| a.to_string()))
+        .bind(p.created_label.clone())
+        .bind(p.created_at)
+        .bind(p.updated_at)
 }
 
 /// Inserts a new plan with its first (working) version.
 pub async fn insert(conn: &mut Conn, p: &SupportPlan, content: &PlanContent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO support_plan (id, organisation_id, person_id, establishment_id, status, current_version, \
+    bind_plan(
+        sqlx::query(
+            "INSERT INTO support_plan (id, organisation_id, person_id, establishment_id, status, current_version, \
          review_due, created_by, created_label, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        ),
+        p,
+        content,
     )
-    .bind(p.id.to_string())
-    .bind(p.organisation_id.to_string())
-    .bind(p.person_id.to_string())
-    .bind(p.establishment_id.map(|e| e.to_string()))
-    .bind(p.status.code())
-    .bind(p.current_version)
-    .bind(content.review_due.map(|d| d.to_string()))
-    .bind(p.created_by.map(|a| a.to_string()))
-    .bind(p.created_label.clone())
-    .bind(p.created_at)
-    .bind(p.updated_at)
     .execute(&mut *conn)
     .await?;
     insert_version(conn, p, p.current_version, content, p.created_by, &p.created_label, p.created_at).await?;

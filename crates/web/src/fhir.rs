@@ -47,20 +47,20 @@ pub fn routes() -> Router<AppState> {
         .route("/fhir/Binary/{id}", get(record::read_binary))
         .route("/fhir/Communication", get(record::search_communications))
         .route("/fhir/Communication/{id}", get(record::read_communication))
-        .route("/fhir/Encounter", get(encounter::search_encounters))
+        .route("/fhir/Encounter", get(encounter::search_encounters).post(encounter::create_encounter))
         .route("/fhir/Encounter/{id}", get(encounter::read_encounter))
         .route(
             "/fhir/QuestionnaireResponse",
             get(questionnaire::search_questionnaire_responses).post(questionnaire::create_questionnaire_response),
         )
         .route("/fhir/QuestionnaireResponse/{id}", get(questionnaire::read_questionnaire_response))
-        .route("/fhir/CarePlan", get(care_plan::search_care_plans))
+        .route("/fhir/CarePlan", get(care_plan::search_care_plans).post(care_plan::create_care_plan))
         .route("/fhir/CarePlan/{id}", get(care_plan::read_care_plan))
-        .route("/fhir/Goal", get(care_plan::search_goals))
+        .route("/fhir/Goal", get(care_plan::search_goals).post(care_plan::create_goal))
         .route("/fhir/Goal/{id}", get(care_plan::read_goal))
         .route("/fhir/RelatedPerson", get(relatives::search_related_persons).post(relatives::create_related_person))
         .route("/fhir/RelatedPerson/{id}", get(relatives::read_related_person))
-        .route("/fhir/Consent", get(relatives::search_consents))
+        .route("/fhir/Consent", get(relatives::search_consents).post(relatives::create_consent))
         .route("/fhir/Consent/{id}", get(relatives::read_consent))
         .route("/oauth/token", post(token))
 }
@@ -125,6 +125,52 @@ impl From<AppError> for Outcome {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "exception", "internal error; nothing was written")
             }
         }
+    }
+}
+
+/// An application error of a create, with the FHIRPath of the element at fault named by `path`
+/// from the use case's field (the same validation as the form's, which speaks of fields).
+fn create_error(e: AppError, path: impl Fn(&str) -> &'static str) -> Outcome {
+    match e {
+        AppError::Invalid(errors) => {
+            let first = errors.first();
+            Outcome {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: if first.is_some_and(|e| e.code == "required") { "required" } else { "value" },
+                diagnostics: errors
+                    .iter()
+                    .map(|e| format!("{} [{}]: {}", e.field, e.code, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                expression: first.map(|e| path(e.field).to_string()),
+            }
+        }
+        other => other.into(),
+    }
+}
+
+/// The answer to a create: 201 with the resource as read back (or, for a token that may not
+/// read it, an informational OperationOutcome) and its Location.
+fn created(location: String, read_back: Result<Value, AppError>) -> Result<Response, Outcome> {
+    let body = match read_back {
+        Ok(v) => v,
+        Err(AppError::Forbidden) => {
+            operation_outcome("information", "informational", "created; this token may not read it back", None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut res = fhir_response(StatusCode::CREATED, body);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// The 422 of a reference to a resource that does not exist (or that the token may not see).
+fn missing_reference(expression: &str, what: &str) -> Outcome {
+    Outcome {
+        expression: Some(expression.into()),
+        ..Outcome::new(StatusCode::UNPROCESSABLE_ENTITY, "not-found", format!("the {what} does not exist"))
     }
 }
 
@@ -289,7 +335,8 @@ async fn metadata() -> Response {
                     ],
                 }, {
                     "type": "Encounter",
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "documentation": "create: an absence during a stay only (partOf the stay's Encounter); stays are opened by admission in Relais.",
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": [
                         { "name": "patient", "type": "reference" },
                         { "name": "subject", "type": "reference" },
@@ -302,7 +349,7 @@ async fn metadata() -> Response {
                     "searchParam": [{ "name": "patient", "type": "reference" }],
                 }, {
                     "type": "Consent",
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": [{ "name": "patient", "type": "reference" }],
                 }, {
                     "type": "Communication",
@@ -311,7 +358,8 @@ async fn metadata() -> Response {
                 }, {
                     "type": "CarePlan",
                     "supportedProfile": ["https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-careplan-projet-perso"],
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "documentation": "create: a draft projet personnalisé, its expectations as contained Goals (category attente).",
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": [{ "name": "patient", "type": "reference" }, { "name": "subject", "type": "reference" }],
                 }, {
                     "type": "Goal",
@@ -319,7 +367,8 @@ async fn metadata() -> Response {
                         "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-goal-attente",
                         "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-goal-objectif"
                     ],
-                    "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "documentation": "create: an objective of the plan named by the tddui-careplan-reference extension, to the working version: while the plan is a draft or under review.",
+                    "interaction": [{ "code": "read" }, { "code": "create" }, { "code": "search-type" }],
                     "searchParam": [{ "name": "patient", "type": "reference" }, { "name": "subject", "type": "reference" }],
                 }],
             }],

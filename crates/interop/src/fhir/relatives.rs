@@ -1,6 +1,6 @@
-//! FHIR RelatedPerson (FR Core profile) in and out, and Consent out: a person's contacts with
+//! FHIR RelatedPerson (FR Core profile) and Consent, in and out: a person's contacts with
 //! their roles (HL7 v3 RoleClass as TRE_R260), their link (RoleCode as TRE_R216) and what they may
-//! be told; consent decisions with their purpose, status, performer and provision.
+//! be told; consent decisions with their purpose, status, performer and provision, in and out.
 
 use super::FhirError;
 use relais_domain::relative::{
@@ -414,6 +414,272 @@ pub fn consent_to_json(v: &ConsentView) -> Value {
     out
 }
 
+/// A consent decision as sent, in Relais' codes; the use case checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsentInput {
+    pub patient: String,
+    pub purpose: String,
+    pub purpose_text: String,
+    /// given, refused or withdrawn.
+    pub status: String,
+    pub decided_on: String,
+    /// `person`, or the representative's RelatedPerson id.
+    pub decided_by: String,
+    pub document: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConsentJson {
+    #[allow(dead_code)]
+    resource_type: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    meta: Option<Value>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    text: Option<Value>,
+    #[serde(default)]
+    extension: Vec<ConsentExtensionJson>,
+    status: Option<String>,
+    scope: Option<ConceptJson>,
+    #[serde(default)]
+    category: Vec<ConceptJson>,
+    patient: Option<RefJson>,
+    date_time: Option<String>,
+    #[serde(default)]
+    performer: Vec<RefJson>,
+    source_reference: Option<RefJson>,
+    provision: Option<ProvisionJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConsentExtensionJson {
+    url: String,
+    #[allow(dead_code)]
+    value_boolean: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvisionJson {
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    period: Option<PeriodJson>,
+    #[serde(default)]
+    code: Vec<ConceptJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodJson {
+    start: Option<String>,
+    end: Option<String>,
+}
+
+/// The text of an « other » purpose, as `consent_to_json` writes it.
+fn other_purpose_text(display: &str) -> &str {
+    display.strip_prefix("Autre : ").unwrap_or(display).trim()
+}
+
+/// Reads a Consent to create, shaped as `consent_to_json` writes one: `status` active (given),
+/// rejected (refused) or inactive (withdrawn) with the matching `provision.type`; the purpose
+/// in `category` (Relais' purpose system) and/or `provision.code`; `dateTime` the day of the
+/// decision; `performer` the Patient or the representative's RelatedPerson; `sourceReference`
+/// the signed form filed as a DocumentReference. Anything else is refused by name.
+pub fn parse_consent(body: &[u8]) -> Result<ConsentInput, FhirError> {
+    let c: ConsentJson = super::read_resource(body, "Consent")?;
+    for e in &c.extension {
+        // The review flag is the server's conclusion (a protected person deciding alone): it is
+        // accepted as read back and computed again.
+        if e.url != REVIEW_EXTENSION {
+            return Err(FhirError::invalid(
+                "not-supported",
+                format!("extension not supported: {}", e.url.chars().take(100).collect::<String>()),
+                "Consent.extension",
+            ));
+        }
+    }
+    let patient = c
+        .patient
+        .and_then(|p| p.reference)
+        .and_then(|p| p.strip_prefix("Patient/").map(str::to_string))
+        .ok_or_else(|| FhirError::invalid("required", "patient (Patient/id) is required", "Consent.patient"))?;
+    let status = match c.status.as_deref() {
+        Some("active") => ConsentStatus::Given,
+        Some("rejected") => ConsentStatus::Refused,
+        Some("inactive") => ConsentStatus::Withdrawn,
+        Some(_) => {
+            return Err(FhirError::invalid(
+                "value",
+                "status must be active (consent given), rejected (refused) or inactive (withdrawn)",
+                "Consent.status",
+            ));
+        }
+        None => return Err(FhirError::invalid("required", "status is required", "Consent.status")),
+    };
+    let provision = c.provision;
+    let expected = if status == ConsentStatus::Given { "permit" } else { "deny" };
+    if let Some(t) = provision.as_ref().and_then(|p| p.type_.as_deref())
+        && t != expected
+    {
+        return Err(FhirError::invalid(
+            "value",
+            format!("provision.type must be {expected} for a {} consent", c.status.as_deref().unwrap_or_default()),
+            "Consent.provision.type",
+        ));
+    }
+    // The purpose, from the category and the provision code: both may name it, never differently.
+    let mut purpose: Option<(String, String)> = None;
+    let mut name_purpose = |code: &str, text: &str, path: &str| -> Result<(), FhirError> {
+        let text = if code == ConsentPurpose::Other.code() { other_purpose_text(text) } else { "" };
+        if let Some((known, known_text)) = &purpose {
+            if known != code || (!text.is_empty() && !known_text.is_empty() && known_text != text) {
+                return Err(FhirError::invalid("value", "category and provision.code name different purposes", path));
+            }
+            if !known_text.is_empty() {
+                return Ok(());
+            }
+        }
+        purpose = Some((code.to_string(), text.to_string()));
+        Ok(())
+    };
+    for concept in &c.category {
+        for coding in &concept.coding {
+            match (coding.system.as_deref(), coding.code.as_deref()) {
+                (Some("http://loinc.org"), Some("59284-0")) => {}
+                (Some(PURPOSE_SYSTEM), Some(code)) => {
+                    let text = concept.text.as_deref().or(coding.display.as_deref()).unwrap_or_default();
+                    name_purpose(code, text, "Consent.category")?;
+                }
+                (system, _) => {
+                    return Err(FhirError::invalid(
+                        "not-supported",
+                        format!(
+                            "category must be LOINC 59284-0 or a code of {PURPOSE_SYSTEM}, not {}",
+                            system.unwrap_or("(no system)").chars().take(100).collect::<String>()
+                        ),
+                        "Consent.category",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(p) = &provision {
+        for concept in &p.code {
+            for coding in &concept.coding {
+                match (coding.system.as_deref(), coding.code.as_deref()) {
+                    (Some(PURPOSE_SYSTEM), Some(code)) => {
+                        let text = concept.text.as_deref().or(coding.display.as_deref()).unwrap_or_default();
+                        name_purpose(code, text, "Consent.provision.code")?;
+                    }
+                    _ => {
+                        return Err(FhirError::invalid(
+                            "not-supported",
+                            format!("provision.code must be a code of {PURPOSE_SYSTEM}"),
+                            "Consent.provision.code",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let (purpose, purpose_text) = purpose.ok_or_else(|| {
+        FhirError::invalid(
+            "required",
+            format!("the purpose (a code of {PURPOSE_SYSTEM}) is required"),
+            "Consent.category",
+        )
+    })?;
+    if let Some(scope) = &c.scope {
+        let known = ConsentPurpose::from_code(&purpose).map(|p| p.fhir_scope());
+        for coding in &scope.coding {
+            let ok = coding.system.as_deref() == Some(CONSENT_SCOPE_SYSTEM)
+                && known.is_none_or(|k| coding.code.as_deref() == Some(k));
+            if !ok {
+                return Err(FhirError::invalid(
+                    "value",
+                    format!(
+                        "scope must be {} of {CONSENT_SCOPE_SYSTEM} for this purpose",
+                        known.unwrap_or("the consent scope")
+                    ),
+                    "Consent.scope",
+                ));
+            }
+        }
+    }
+    let decided_on = c.date_time.ok_or_else(|| {
+        FhirError::invalid("required", "dateTime (the day of the decision) is required", "Consent.dateTime")
+    })?;
+    if decided_on.len() != 10 || decided_on.parse::<jiff::civil::Date>().is_err() {
+        return Err(FhirError::invalid(
+            "value",
+            "dateTime must be the day of the decision, YYYY-MM-DD: Relais records the day, not the hour",
+            "Consent.dateTime",
+        ));
+    }
+    if let Some(period) = provision.as_ref().and_then(|p| p.period.as_ref()) {
+        if period.start.as_deref().is_some_and(|s| s != decided_on) {
+            return Err(FhirError::invalid(
+                "value",
+                "provision.period.start must be the day of the decision (dateTime)",
+                "Consent.provision.period",
+            ));
+        }
+        if period.end.is_some() {
+            return Err(FhirError::invalid(
+                "not-supported",
+                "a decision holds until the next one: provision.period.end is not kept",
+                "Consent.provision.period",
+            ));
+        }
+    }
+    if c.performer.len() > 1 {
+        return Err(FhirError::invalid("value", "one performer at most", "Consent.performer"));
+    }
+    let decided_by = match c.performer.into_iter().next().and_then(|r| r.reference) {
+        None => "person".to_string(),
+        Some(r) if r == format!("Patient/{patient}") => "person".to_string(),
+        Some(r) => match r.strip_prefix("RelatedPerson/") {
+            Some(id) if !id.is_empty() => id.to_string(),
+            _ => {
+                return Err(FhirError::invalid(
+                    "value",
+                    "performer must be the Patient or a RelatedPerson (legal representative)",
+                    "Consent.performer",
+                ));
+            }
+        },
+    };
+    let document = match c.source_reference.and_then(|r| r.reference) {
+        None => String::new(),
+        Some(r) => r
+            .strip_prefix("DocumentReference/")
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| {
+                FhirError::invalid(
+                    "value",
+                    "sourceReference must be a DocumentReference of the record",
+                    "Consent.sourceReference",
+                )
+            })?
+            .to_string(),
+    };
+    Ok(ConsentInput {
+        patient,
+        purpose,
+        purpose_text,
+        status: status.code().to_string(),
+        decided_on,
+        decided_by,
+        document,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +727,57 @@ mod tests {
         assert_eq!(parse_related_person(body).unwrap_err().code, "not-supported");
         let body = br#"{"resourceType":"RelatedPerson","name":[{"family":"X"}]}"#;
         assert_eq!(parse_related_person(body).unwrap_err().code, "required");
+    }
+
+    #[test]
+    fn a_consent_reads_back_as_sent() {
+        let v = ConsentView {
+            id: "k".into(),
+            patient_id: "p".into(),
+            purpose: ConsentPurpose::Other,
+            purpose_text: "Sorties au marché",
+            status: ConsentStatus::Withdrawn,
+            in_force: true,
+            decided_on: "2026-11-02".into(),
+            by_contact: Some("c".into()),
+            needs_review: false,
+            document_id: Some("d".into()),
+            last_updated: String::new(),
+        };
+        let back = parse_consent(consent_to_json(&v).to_string().as_bytes()).unwrap();
+        assert_eq!(
+            back,
+            ConsentInput {
+                patient: "p".into(),
+                purpose: "other".into(),
+                purpose_text: "Sorties au marché".into(),
+                status: "withdrawn".into(),
+                decided_on: "2026-11-02".into(),
+                decided_by: "c".into(),
+                document: "d".into(),
+            }
+        );
+        let mut j = consent_to_json(&v);
+        j["provision"]["type"] = json!("permit");
+        assert_eq!(
+            parse_consent(j.to_string().as_bytes()).unwrap_err().expression.as_deref(),
+            Some("Consent.provision.type")
+        );
+        let mut j = consent_to_json(&v);
+        j["dateTime"] = json!("2026-11-02T10:00:00+01:00");
+        assert_eq!(
+            parse_consent(j.to_string().as_bytes()).unwrap_err().expression.as_deref(),
+            Some("Consent.dateTime")
+        );
+        let mut j = consent_to_json(&v);
+        j["category"][1]["coding"][0]["code"] = json!("dmp");
+        assert_eq!(
+            parse_consent(j.to_string().as_bytes()).unwrap_err().expression.as_deref(),
+            Some("Consent.provision.code")
+        );
+        let mut j = consent_to_json(&v);
+        j["policy"] = json!([]);
+        assert_eq!(parse_consent(j.to_string().as_bytes()).unwrap_err().code, "not-supported");
     }
 
     #[test]

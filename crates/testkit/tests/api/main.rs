@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod contracts;
 mod fhir;
+mod fhir_create;
 mod fhir_record;
 mod grids;
 mod identity;

@@ -1,14 +1,15 @@
-//! FHIR CarePlan and Goal (read, search by patient): the projet personnalisé, its expectations and objectives.
+//! FHIR CarePlan and Goal (read, search by patient, create): the projet personnalisé, its expectations and objectives.
 
-use super::{ApiActor, Outcome, fhir_response, form_pairs};
+use super::{ApiActor, FhirBody, Outcome, create_error, created, fhir_response, form_pairs, missing_reference};
 
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use relais_app::AppError;
-use relais_app::support_plans::FhirPlan;
+use relais_app::support_plans::{FHIR_RESOURCE, FhirPlan, ObjectiveInput, PlanDetailsInput};
 use relais_domain::ids::{ObjectiveId, PersonId, SupportPlanId};
+use relais_domain::scope::Access;
 use relais_interop::fhir::{self, care_plan};
 use serde_json::Value;
 
@@ -139,4 +140,84 @@ pub(super) async fn read_goal(
     let v = view(&p, &version.content, version.version, tz);
     let e = p.evaluation(objective);
     Ok(fhir_response(StatusCode::OK, care_plan::objective_goal(&v, o, e.map(|e| (e.outcome, e.comment.as_str())))))
+}
+
+fn care_plan_path(field: &str) -> &'static str {
+    match field {
+        "person_expectations" | "relatives_expectations" => "CarePlan.contained",
+        "needs" => "CarePlan.description",
+        "review_due" => "CarePlan.period.end",
+        "plan" => "CarePlan.subject",
+        _ => "CarePlan",
+    }
+}
+
+fn goal_path(field: &str) -> &'static str {
+    match field {
+        "objective_title" => "Goal.description",
+        "deadline" => "Goal.target.dueDate",
+        "indicators" => "Goal.target.detailString",
+        "referent" => "Goal.expressedBy",
+        "subject" => "Goal.subject",
+        "plan_status" => "Goal.extension",
+        _ => "Goal",
+    }
+}
+
+/// Starts a draft projet personnalisé through the same use case as the person's page.
+pub(super) async fn create_care_plan(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    actor.require_scope(FHIR_RESOURCE, Access::Write)?;
+    let input = care_plan::parse_care_plan(&body)?;
+    let person: PersonId = input.patient.parse().map_err(|_| missing_reference("CarePlan.subject", "Patient"))?;
+    let details = PlanDetailsInput {
+        person_expectations: input.person_expectations,
+        relatives_expectations: input.relatives_expectations,
+        needs: input.needs,
+        review_due: input.review_due,
+    };
+    let id = state.app.create_support_plan_for_api(&actor, person, &details).await.map_err(|e| match e {
+        AppError::NotFound => missing_reference("CarePlan.subject", "Patient"),
+        other => create_error(other, care_plan_path),
+    })?;
+    let tz = state.app.time_zone();
+    let read_back = state
+        .app
+        .fhir_support_plan(&actor, id, "CarePlan")
+        .await
+        .and_then(|p| care_plan_json(&p, tz).ok_or(AppError::NotFound));
+    created(format!("/fhir/CarePlan/{id}"), read_back)
+}
+
+/// Adds an objective to the working version of a plan through the same use case as the plan's page.
+pub(super) async fn create_goal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    actor.require_scope("Goal", Access::Write)?;
+    let input = care_plan::parse_goal(&body)?;
+    let plan: SupportPlanId = input.plan.parse().map_err(|_| missing_reference("Goal.extension", "CarePlan"))?;
+    let person: PersonId = input.patient.parse().map_err(|_| missing_reference("Goal.subject", "Patient"))?;
+    let objective = ObjectiveInput {
+        title: input.title,
+        referent: input.referent,
+        deadline: input.deadline,
+        indicators: input.indicators,
+    };
+    let id = state.app.add_objective_for_api(&actor, plan, person, &objective).await.map_err(|e| match e {
+        AppError::NotFound => missing_reference("Goal.extension", "CarePlan"),
+        other => create_error(other, goal_path),
+    })?;
+    let tz = state.app.time_zone();
+    let read_back = state.app.fhir_objective_plan(&actor, id).await.and_then(|p| {
+        let version = p.versions.iter().rev().find(|v| v.content.objective(id).is_some()).ok_or(AppError::NotFound)?;
+        let o = version.content.objective(id).ok_or(AppError::NotFound)?;
+        let v = view(&p, &version.content, version.version, tz);
+        Ok(care_plan::objective_goal(&v, o, None))
+    });
+    created(format!("/fhir/Goal/{id}"), read_back)
 }

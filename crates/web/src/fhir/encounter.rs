@@ -1,7 +1,7 @@
 //! FHIR Encounter: a person's stays and the absences during them (read, search by patient and
-//! date); the shape is explained in `relais_interop::fhir::encounter`.
+//! date; create for an absence only); the shape is explained in `relais_interop::fhir::encounter`.
 
-use super::{ApiActor, Outcome, fhir_response, form_pairs};
+use super::{ApiActor, FhirBody, Outcome, create_error, created, fhir_response, form_pairs, missing_reference};
 use crate::AppState;
 use crate::pages::Places;
 use axum::extract::{Path, RawQuery, State};
@@ -9,8 +9,9 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use jiff::civil::Date;
 use relais_app::AppError;
-use relais_app::adminfile::EncounterItem;
-use relais_domain::ids::PersonId;
+use relais_app::adminfile::{AbsenceInput, EncounterItem};
+use relais_domain::ids::{PersonId, StayId};
+use relais_domain::scope::Access;
 use relais_interop::fhir::{self, encounter};
 use serde_json::Value;
 
@@ -58,6 +59,47 @@ pub(super) async fn read_encounter(
     let item = state.app.encounter(&actor, &id).await?;
     let places = Places::load(&state, actor.organisation_id).await.map_err(|_| Outcome::from(AppError::NotFound))?;
     Ok(fhir_response(StatusCode::OK, encounter_json(&item, &places, state.app.today())))
+}
+
+fn absence_path(field: &str) -> &'static str {
+    match field {
+        "absence_kind" => "Encounter.type",
+        "absence_start" => "Encounter.period.start",
+        "absence_end" => "Encounter.period.end",
+        "absence_reason" => "Encounter.reasonCode",
+        "absence_class" => "Encounter.class",
+        "stay" => "Encounter.partOf",
+        _ => "Encounter",
+    }
+}
+
+/// Records an absence during a stay through the same use case as the administrative file's
+/// form. A stay itself is not created here: its admission checks places, units and modes the
+/// Encounter does not carry (see `relais_interop::fhir::encounter::parse_absence`).
+pub(super) async fn create_encounter(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    actor.require_scope("Encounter", Access::Write)?;
+    let input = encounter::parse_absence(&body)?;
+    let person: PersonId = input.patient.parse().map_err(|_| missing_reference("Encounter.subject", "Patient"))?;
+    let stay: StayId = input.stay.parse().map_err(|_| missing_reference("Encounter.partOf", "stay's Encounter"))?;
+    let absence = AbsenceInput { kind: input.kind, start: input.start, end: input.end, reason: input.reason };
+    let id =
+        state.app.record_absence_for_api(&actor, person, stay, &absence, &input.modes).await.map_err(|e| match e {
+            AppError::NotFound => missing_reference("Encounter.subject", "Patient"),
+            other => create_error(other, absence_path),
+        })?;
+    let read_back = match state.app.encounter(&actor, &id.to_string()).await {
+        Ok(item) => {
+            let places =
+                Places::load(&state, actor.organisation_id).await.map_err(|_| Outcome::from(AppError::NotFound))?;
+            Ok(encounter_json(&item, &places, state.app.today()))
+        }
+        Err(e) => Err(e),
+    };
+    created(format!("/fhir/Encounter/{id}"), read_back)
 }
 
 /// `date` on an Encounter matches its period: `ge`/`gt` bound the end, `le`/`lt` the start,

@@ -1,14 +1,15 @@
-//! FHIR RelatedPerson (read, search by patient, create) and Consent (read, search by patient).
+//! FHIR RelatedPerson and Consent (read, search by patient, create).
 
-use super::{ApiActor, FhirBody, Outcome, fhir_response, form_pairs};
+use super::{ApiActor, FhirBody, Outcome, create_error, created, fhir_response, form_pairs, missing_reference};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use relais_app::AppError;
-use relais_app::relatives::{RelativeInput, in_force};
+use relais_app::relatives::{CONSENT, ConsentInput, RelativeInput, in_force};
 use relais_app::store::relatives::{Consent, Relative};
 use relais_domain::ids::{ConsentId, PersonId, RelativeId};
+use relais_domain::scope::Access;
 use relais_interop::fhir::{self, relatives as fr};
 use serde_json::Value;
 
@@ -191,4 +192,41 @@ pub(super) async fn search_consents(
         Err(_) => vec![],
     };
     Ok(fhir_response(StatusCode::OK, fhir::searchset("/fhir", &uri.to_string(), entries)))
+}
+
+fn consent_path(field: &str) -> &'static str {
+    match field {
+        "purpose" | "purpose_text" => "Consent.category",
+        "consent_status" => "Consent.status",
+        "decided_on" => "Consent.dateTime",
+        "decided_by" => "Consent.performer",
+        "document" => "Consent.sourceReference",
+        _ => "Consent",
+    }
+}
+
+/// Records a consent decision through the same use case as the relatives page's form.
+pub(super) async fn create_consent(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    FhirBody(body): FhirBody,
+) -> Result<Response, Outcome> {
+    actor.require_scope(CONSENT, Access::Write)?;
+    let input = fr::parse_consent(&body)?;
+    let person: PersonId = input.patient.parse().map_err(|_| missing_reference("Consent.patient", "Patient"))?;
+    let decision = ConsentInput {
+        purpose: input.purpose,
+        purpose_text: input.purpose_text,
+        status: input.status,
+        decided_on: input.decided_on,
+        decided_by: input.decided_by,
+        document: input.document,
+        comment: String::new(),
+    };
+    let id = state.app.record_consent(&actor, person, &decision).await.map_err(|e| match e {
+        AppError::NotFound => missing_reference("Consent.patient", "Patient"),
+        other => create_error(other, consent_path),
+    })?;
+    let read_back = state.app.consent_for_api(&actor, id).await.map(|(k, current)| consent_json(&k, current));
+    created(format!("/fhir/Consent/{id}"), read_back)
 }
