@@ -209,8 +209,9 @@ impl App {
             .into_iter()
             .filter(|p| Some(*p) != except)
             .collect();
-        let people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
+        let mut people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
         let stays = persons::stays_of(conn, &ids).await?;
+        self.note_applications(conn, actor, &mut people, &stays).await?;
         let mut out: Vec<DuplicateCandidate> = people
             .into_iter()
             .map(|p| {

@@ -3,13 +3,16 @@
 use crate::{Actor, App, AppError, Principal, Result, Validation};
 use jiff::civil::Date;
 use relais_domain::DomainError;
-use relais_domain::access::{Category, Decision, PersonAction, decide, may_register_person};
+use relais_domain::access::{
+    Category, Decision, PersonAction, admission_offices, decide, may_register_person, unrelated_admission_offices,
+};
 use relais_domain::date::{BirthDate, parse_date};
 use relais_domain::identity::{EvidenceKind, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames, rise_refusal};
 use relais_domain::ids::*;
 use relais_domain::ins::Ins;
 use relais_domain::scope::Access;
 use relais_domain::stay::{DischargeReason, StayMode, check_admission, check_discharge};
+use relais_store::admissions;
 use relais_store::audit::{self, AuditEvent};
 use relais_store::notes::{self, Note};
 use relais_store::persons::{self, Evidence, Person, PersonQuery, Stay, scope_of};
@@ -110,8 +113,9 @@ impl App {
         let mut ids: Vec<PersonId> = items.iter().map(&person_of).collect();
         ids.sort();
         ids.dedup();
-        let people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
+        let mut people = persons::persons_by_ids(conn, actor.organisation_id, &ids).await?;
         let stays = persons::stays_of(conn, &ids).await?;
+        self.note_applications(conn, actor, &mut people, &stays).await?;
         let mut out = Vec::new();
         for item in items {
             let Some(p) = people.iter().find(|p| p.id == person_of(&item)) else { continue };
@@ -121,6 +125,44 @@ impl App {
             }
         }
         Ok(out)
+    }
+
+    /// Notes on each person the establishments they applied to (admission requests still open)
+    /// among those whose admission office the actor works without being related to the person
+    /// yet. Kept lazy on purpose: the care team and an office opening its own residents have no
+    /// such office, so the person page and unit pages, opened all day long, make no extra query;
+    /// the look-up happens only for an office that could not see the person otherwise (one query
+    /// for a whole list). The decision itself stays pure, over `PersonScope::applied_to`.
+    pub(crate) async fn note_applications(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        people: &mut [Person],
+        stays: &[Stay],
+    ) -> Result<()> {
+        let Principal::Staff { grants, .. } = &actor.principal else { return Ok(()) };
+        let today = self.today();
+        let mut offices: Vec<EstablishmentId> = Vec::new();
+        let mut asking: Vec<PersonId> = Vec::new();
+        for p in people.iter().filter(|p| p.organisation_id == actor.organisation_id) {
+            let holder = p.merged_into.unwrap_or(p.id);
+            let theirs: Vec<Stay> = stays.iter().filter(|s| s.person_id == holder).cloned().collect();
+            let unrelated = unrelated_admission_offices(grants, &scope_of(p, &theirs), today);
+            if !unrelated.is_empty() {
+                asking.push(p.id);
+                offices.extend(unrelated);
+            }
+        }
+        if asking.is_empty() {
+            return Ok(());
+        }
+        offices.sort();
+        offices.dedup();
+        let open = admissions::open_requests_to(conn, &asking, &offices).await?;
+        for p in people.iter_mut() {
+            p.applied_to = open.iter().filter(|(person, _)| *person == p.id).map(|(_, e)| *e).collect();
+        }
+        Ok(())
     }
 
     /// Loads a person for `access` to a record of type `resource` (a FHIR resource name): API
@@ -133,8 +175,9 @@ impl App {
         (resource, access): (&str, Access),
         staff_action: PersonAction,
     ) -> Result<(Person, Vec<Stay>)> {
-        let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        let mut person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         let stays = persons::stays(conn, person.merged_into.unwrap_or(id)).await?;
+        self.note_applications(conn, actor, std::slice::from_mut(&mut person), &stays).await?;
         refuse_writes_to_alias(&person, staff_action)?;
         if access == Access::Write && person.merged_into.is_some() {
             refuse_writes_to_alias(&person, PersonAction::EditIdentity)?;
@@ -176,9 +219,10 @@ impl App {
         id: PersonId,
         action: PersonAction,
     ) -> Result<(Person, Vec<Stay>)> {
-        let person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
+        let mut person = persons::person(conn, actor.organisation_id, id).await?.ok_or(AppError::NotFound)?;
         // A merged identity is seen through its survivor's stays, and takes no writes.
         let stays = persons::stays(conn, person.merged_into.unwrap_or(id)).await?;
+        self.note_applications(conn, actor, std::slice::from_mut(&mut person), &stays).await?;
         enforce(decision(self, actor, action, &person, &stays))?;
         refuse_writes_to_alias(&person, action)?;
         Ok((person, stays))
@@ -230,6 +274,7 @@ impl App {
             merged_into: None,
             created_at: now,
             updated_at: now,
+            applied_to: vec![],
         })
     }
 
@@ -359,15 +404,18 @@ impl App {
             ests.sort();
             ests.dedup();
             query.establishments = Some(ests);
+            // The office of an establishment also finds those who applied to it.
+            query.applied_to = admission_offices(grants, today);
             // Candidates are filtered again by the access rules below: fetch a margin.
             query.limit = wanted * 4;
         } else {
             query.limit = wanted;
         }
         let mut conn = self.store.read().await?;
-        let candidates = persons::search_persons(&mut conn, actor.organisation_id, &query).await?;
+        let mut candidates = persons::search_persons(&mut conn, actor.organisation_id, &query).await?;
         let ids: Vec<PersonId> = candidates.iter().map(|p| p.id).collect();
         let all_stays = persons::stays_of(&mut conn, &ids).await?;
+        self.note_applications(&mut conn, actor, &mut candidates, &all_stays).await?;
         drop(conn);
         let mut out = Vec::new();
         for p in candidates {

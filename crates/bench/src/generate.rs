@@ -604,6 +604,7 @@ fn make_person(
         merged_into: None,
         created_at: created,
         updated_at: created,
+        applied_to: vec![],
     };
     Ok((person, qualified.then_some(matricule.clone()), matricule))
 }

@@ -63,6 +63,7 @@ fn person(
         merged_into: None,
         created_at: now,
         updated_at: now,
+        applied_to: vec![],
     })
 }
 

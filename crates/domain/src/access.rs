@@ -268,6 +268,10 @@ pub struct PersonScope {
     /// The establishment that registered the identity (before any admission).
     pub registered_at: Option<EstablishmentId>,
     pub stays: Vec<StayScope>,
+    /// Establishments the person applied to, with an admission request still open (received,
+    /// under review, visit planned, accepted). Known only where it may change a decision: see
+    /// `unrelated_admission_offices`; empty elsewhere.
+    pub applied_to: Vec<EstablishmentId>,
 }
 
 /// The outcome of a decision.
@@ -299,7 +303,44 @@ fn relates(grant: &Grant, person: &PersonScope, today: Date) -> bool {
     let registered_related = grant.unit.is_none()
         && person.registered_at == Some(grant.establishment)
         && (manages_admissions(grant.profile) || keeps_archive_access(grant.profile));
-    stay_related || registered_related
+    // An applicant is known to the admission office of the establishment applied to, exactly as
+    // a registered identity is to the one that registered it: the office studies the request,
+    // and admits. Not the care team, nor a unit: the person is not theirs until the stay opens.
+    // Each profile sees then what it sees of a registered identity (a secretary the
+    // administrative file, an IDEC also the care record, which is empty until the admission).
+    let applied_related =
+        grant.unit.is_none() && manages_admissions(grant.profile) && person.applied_to.contains(&grant.establishment);
+    stay_related || registered_related || applied_related
+}
+
+/// The establishments where the actor holds an admission office grant (establishment-wide, of a
+/// profile that manages admissions, active today) that does not yet relate to the person by
+/// registration or stay: only there could an open admission request change a decision. Empty for
+/// everyone else (the care team opening its residents, the office opening its own residents),
+/// who are then spared the look-up of the person's requests.
+pub fn unrelated_admission_offices(grants: &[Grant], person: &PersonScope, today: Date) -> Vec<EstablishmentId> {
+    let mut out: Vec<EstablishmentId> = grants
+        .iter()
+        .filter(|g| g.unit.is_none() && manages_admissions(g.profile) && g.is_active(today))
+        .filter(|g| !relates(g, person, today))
+        .map(|g| g.establishment)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The establishments where the actor works admissions (establishment-wide grants of a profile
+/// that manages admissions, active today), sorted: their applicants are within the actor's reach.
+pub fn admission_offices(grants: &[Grant], today: Date) -> Vec<EstablishmentId> {
+    let mut out: Vec<EstablishmentId> = grants
+        .iter()
+        .filter(|g| g.unit.is_none() && manages_admissions(g.profile) && g.is_active(today))
+        .map(|g| g.establishment)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The decision for `action` on `person`, by an actor holding `grants`, on `today`.
@@ -445,6 +486,7 @@ pub fn matrix_markdown() -> String {
          Directeur, Secrétariat, DPO, Médecin coordonnateur et Référent identitovigilance gardent l'accès aux séjours plus anciens.\n\
          - Une habilitation d'unité donne accès aux personnes dont le séjour en cours (ou terminé depuis moins de {AFTER_DISCHARGE_DAYS} jours) est dans cette unité.\n\
          - Une identité enregistrée avant admission est visible des profils qui gèrent les admissions (Directeur, Secrétariat, IDEC, Travailleur social) dans l'établissement qui l'a enregistrée.\n\
+         - Une personne qui a une demande d'admission en cours (reçue, à l'étude, visite prévue, acceptée) dans un établissement est visible, de la même façon, des profils qui y gèrent les admissions (habilitation d'établissement, pas d'unité) ; la demande refusée ou retirée, cet accès cesse ; admise, le séjour donne l'accès.\n\
          - Hors périmètre, une personne répond « introuvable » (404), exactement comme un identifiant qui n'existe pas ; dans le périmètre, une action que le profil n'autorise pas répond 403.\n\
          - Le Référent identitovigilance (et le Directeur) traitent la file d'identitovigilance de l'établissement : identités à qualifier, discordances INSi, doublons suspectés, fusions ; le référent ne lit que l'administratif.\n\
          - L'Administrateur gère comptes, habilitations et clients d'API ; il ne voit aucun dossier.\n\
@@ -476,6 +518,7 @@ mod tests {
         PersonScope {
             registered_at: Some(est(e)),
             stays: vec![StayScope { establishment: est(e), unit: Some(unit(u)), start: date(2025, 1, 1), end: None }],
+            applied_to: vec![],
         }
     }
 
@@ -600,11 +643,59 @@ mod tests {
 
     #[test]
     fn registered_but_not_admitted() {
-        let person = PersonScope { registered_at: Some(est(1)), stays: vec![] };
+        let person = PersonScope { registered_at: Some(est(1)), ..Default::default() };
         let view = PersonAction::ViewIdentity;
         assert_eq!(decide(&[grant(Profile::Secretary, 1, None)], view, &person, TODAY), Decision::Allow);
         assert_eq!(decide(&[grant(Profile::CareAide, 1, None)], view, &person, TODAY), Decision::NotFound);
         assert_eq!(decide(&[grant(Profile::Secretary, 2, None)], view, &person, TODAY), Decision::NotFound);
+    }
+
+    /// Registered in 1 (say a home-care service), applying to 2 (a nursing home of the same
+    /// organisation): the office of 2 studies the request as the office of 1 would.
+    #[test]
+    fn an_open_admission_request_relates_the_office_applied_to() {
+        let view = PersonAction::ViewIdentity;
+        let mut person = PersonScope { registered_at: Some(est(1)), ..Default::default() };
+        let secretary = [grant(Profile::Secretary, 2, None)];
+        assert_eq!(decide(&secretary, view, &person, TODAY), Decision::NotFound, "before the request");
+        assert_eq!(unrelated_admission_offices(&secretary, &person, TODAY), vec![est(2)]);
+        person.applied_to = vec![est(2)];
+        for p in [Profile::Secretary, Profile::Director, Profile::CareCoordinator, Profile::SocialWorker] {
+            assert_eq!(decide(&[grant(p, 2, None)], view, &person, TODAY), Decision::Allow, "{p:?}");
+            assert_eq!(decide(&[grant(p, 2, None)], PersonAction::ManageStays, &person, TODAY), Decision::Allow);
+        }
+        // What registration gives, no more: the secretary's profile rules still apply.
+        assert_eq!(decide(&secretary, PersonAction::Write(Category::Administrative), &person, TODAY), Decision::Allow);
+        assert_eq!(decide(&secretary, PersonAction::Read(Category::NursingCare), &person, TODAY), Decision::Forbidden);
+        assert!(unrelated_admission_offices(&secretary, &person, TODAY).is_empty(), "already related");
+        // Not the care team, not a unit, not archives, not another establishment.
+        for p in [Profile::CareAide, Profile::Nurse, Profile::Educator, Profile::CoordinatingPhysician, Profile::Dpo] {
+            assert_eq!(decide(&[grant(p, 2, None)], view, &person, TODAY), Decision::NotFound, "{p:?}");
+        }
+        assert_eq!(decide(&[grant(Profile::Secretary, 2, Some(20))], view, &person, TODAY), Decision::NotFound);
+        assert_eq!(decide(&[grant(Profile::Secretary, 3, None)], view, &person, TODAY), Decision::NotFound);
+        let mut ended = grant(Profile::Secretary, 2, None);
+        ended.valid_until = Some(date(2026, 1, 1));
+        assert_eq!(decide(&[ended.clone()], view, &person, TODAY), Decision::NotFound, "grant ended");
+        assert!(unrelated_admission_offices(&[ended], &person, TODAY).is_empty());
+        // Closed (refused, withdrawn): the request no longer counts; the person is unknown again.
+        person.applied_to = vec![];
+        assert_eq!(decide(&secretary, view, &person, TODAY), Decision::NotFound, "after the request");
+    }
+
+    #[test]
+    fn admission_offices_are_establishment_wide_grants_that_manage_admissions() {
+        let grants = [
+            grant(Profile::Secretary, 3, None),
+            grant(Profile::CareAide, 1, None),
+            grant(Profile::Director, 2, Some(20)),
+            grant(Profile::SocialWorker, 2, None),
+            grant(Profile::CareCoordinator, 3, None),
+        ];
+        assert_eq!(admission_offices(&grants, TODAY), vec![est(2), est(3)]);
+        assert!(
+            unrelated_admission_offices(&[grant(Profile::Nurse, 2, None)], &PersonScope::default(), TODAY).is_empty()
+        );
     }
 
     #[test]

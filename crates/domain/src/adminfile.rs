@@ -501,6 +501,7 @@ mod tests {
         let person = PersonScope {
             registered_at: Some(est),
             stays: vec![StayScope { establishment: est, unit: Some(unit), start: date(2026, 1, 1), end: None }],
+            applied_to: vec![],
         };
         let grant = |profile, unit| Grant {
             profile,

@@ -282,6 +282,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
                 merged_into: None,
                 created_at: now,
                 updated_at: now,
+                applied_to: vec![],
             };
             persons::insert_person(&mut tx, &person).await?;
             let start = today.saturating_sub(jiff::Span::new().days(30 + rng.below(900) as i64));
@@ -387,6 +388,7 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<DemoLogin>> {
             merged_into: None,
             created_at: now,
             updated_at: now,
+            applied_to: vec![],
         };
         persons::insert_person(&mut tx, &person).await?;
         let stay = Stay {

@@ -292,6 +292,7 @@ async fn stored_person(
         merged_into: None,
         created_at: 0,
         updated_at: 0,
+        applied_to: vec![],
     };
     let mut tx = store.begin_write().await.unwrap();
     relais_store::persons::insert_person(&mut tx, &person).await.unwrap();

@@ -198,6 +198,42 @@ pub async fn for_person(conn: &mut Conn, person: PersonId) -> Result<Vec<Admissi
     rows.iter().map(from_row).collect()
 }
 
+/// The (person, establishment) pairs among `persons` × `establishments` with a request still
+/// open: what access control needs to relate an admission office to its applicants.
+pub async fn open_requests_to(
+    conn: &mut Conn,
+    persons: &[PersonId],
+    establishments: &[EstablishmentId],
+) -> Result<Vec<(PersonId, EstablishmentId)>> {
+    if persons.is_empty() || establishments.is_empty() {
+        return Ok(vec![]);
+    }
+    let open = AdmissionStatus::OPEN;
+    let sql = format!(
+        "SELECT DISTINCT r.person_id, r.establishment_id FROM admission_request r \
+         WHERE r.person_id IN ({}) AND r.establishment_id IN ({}) AND r.status IN ({})",
+        placeholders(1, persons.len()),
+        placeholders(1 + persons.len(), establishments.len()),
+        placeholders(1 + persons.len() + establishments.len(), open.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for p in persons {
+        q = q.bind(p.to_string());
+    }
+    for e in establishments {
+        q = q.bind(e.to_string());
+    }
+    for s in open {
+        q = q.bind(s.code());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((id(&r.try_get::<String, _>(0)?, "person id")?, id(&r.try_get::<String, _>(1)?, "establishment id")?))
+        })
+        .collect()
+}
+
 /// The waiting list of an establishment: open requests, urgent first, then the oldest received.
 pub async fn waiting_list(
     conn: &mut Conn,

@@ -5,6 +5,7 @@ use crate::codec::{corrupt, date, id, opt_date, opt_id};
 use crate::{Conn, Micros, Result, now_micros, placeholders};
 use jiff::civil::Date;
 use relais_domain::access::{PersonScope, StayScope};
+use relais_domain::admission::AdmissionStatus;
 use relais_domain::date::BirthDate;
 use relais_domain::identity::{
     EvidenceKind, IdentityAttributes, IdentityStatus, InseeCode, Sex, StrictTraits, UsedNames,
@@ -35,6 +36,10 @@ pub struct Person {
     pub merged_into: Option<PersonId>,
     pub created_at: Micros,
     pub updated_at: Micros,
+    /// Establishments the person applied to with an admission request still open. Not a column
+    /// of the person: loaded with `admissions::open_requests_to` by access control, and only
+    /// where it may change a decision; empty otherwise.
+    pub applied_to: Vec<EstablishmentId>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +65,11 @@ impl Stay {
 }
 
 pub fn scope_of(person: &Person, stays: &[Stay]) -> PersonScope {
-    PersonScope { registered_at: person.registered_at, stays: stays.iter().map(Stay::scope).collect() }
+    PersonScope {
+        registered_at: person.registered_at,
+        stays: stays.iter().map(Stay::scope).collect(),
+        applied_to: person.applied_to.clone(),
+    }
 }
 
 /// How many columns `PERSON_COLUMNS` reads: what a join reads after them starts there.
@@ -103,6 +112,7 @@ pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
         merged_into: opt_id(r.try_get(18)?, "person id")?,
         created_at: r.try_get(13)?,
         updated_at: r.try_get(14)?,
+        applied_to: vec![],
     })
 }
 
@@ -305,6 +315,8 @@ pub struct PersonQuery {
     pub ins_matricule: Option<String>,
     /// Only persons with a stay in, or registered by, one of these establishments.
     pub establishments: Option<Vec<EstablishmentId>>,
+    /// With `establishments`: also persons with an admission request still open to one of these.
+    pub applied_to: Vec<EstablishmentId>,
     pub limit: i64,
 }
 
@@ -366,8 +378,20 @@ pub async fn search_persons(conn: &mut Conn, org: OrganisationId, q: &PersonQuer
         let first = binds.len() + 1;
         let list = placeholders(first, ests.len());
         binds.extend(ests.iter().map(|e| e.to_string()));
+        let applicants = if q.applied_to.is_empty() {
+            String::new()
+        } else {
+            let offices = placeholders(binds.len() + 1, q.applied_to.len());
+            binds.extend(q.applied_to.iter().map(|e| e.to_string()));
+            let open = AdmissionStatus::OPEN;
+            let statuses = placeholders(binds.len() + 1, open.len());
+            binds.extend(open.iter().map(|s| s.code().to_string()));
+            format!(
+                " OR EXISTS (SELECT 1 FROM admission_request r WHERE r.person_id = p.id AND r.establishment_id IN ({offices}) AND r.status IN ({statuses}))"
+            )
+        };
         sql.push_str(&format!(
-            " AND (p.registered_establishment_id IN ({list}) OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.establishment_id IN ({list})))"
+            " AND (p.registered_establishment_id IN ({list}) OR EXISTS (SELECT 1 FROM stay s WHERE s.person_id = p.id AND s.establishment_id IN ({list})){applicants})"
         ));
     }
     sql.push_str(&format!(" ORDER BY p.search_birth_name, p.id LIMIT {}", q.limit.clamp(1, 1000)));

@@ -263,6 +263,7 @@ mod tests {
             merged_into: None,
             created_at: 0,
             updated_at: 0,
+            applied_to: vec![],
         }
     }
 

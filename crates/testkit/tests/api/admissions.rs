@@ -59,7 +59,8 @@ both_engines!(
     an_accepted_request_opens_the_stay,
     refusals_need_a_reason_and_invalid_moves_write_nothing,
     the_waiting_list_puts_urgent_then_oldest_first,
-    only_those_who_manage_stays_see_requests
+    only_those_who_manage_stays_see_requests,
+    the_office_applied_to_sees_the_applicant_while_the_request_is_open
 );
 
 async fn an_accepted_request_opens_the_stay(t: TestApp) {
@@ -260,4 +261,74 @@ async fn only_those_who_manage_stays_see_requests(t: TestApp) {
 
     let actions = t.audit_actions(&id).await;
     assert!(actions.iter().any(|a| a == "admission.create"), "{actions:?}");
+}
+
+/// Known in the IME, applying to the EHPAD of the same organisation: the EHPAD's office sees the
+/// applicant while a request is open, takes it to the admission, and not before nor after a
+/// withdrawal; its care team does not.
+async fn the_office_applied_to_sees_the_applicant_while_the_request_is_open(t: TestApp) {
+    let ime_office = t.login("secretariat.ime").await;
+    let id = register(&ime_office, &t.fixture.ime.to_string(), "CANDIDATE", "Yvette", "09/09/1939").await;
+    let ehpad = t.fixture.ehpad.to_string();
+    let sec = t.login("secretariat").await;
+    let nurse = t.login("infirmier").await;
+    let aide = t.login("aide.nord").await;
+    let person = format!("/persons/{id}");
+    let waiting = format!("/establishments/{ehpad}/admissions");
+    assert_eq!(sec.get(&person).await.status(), 404, "before any request");
+    let (_, found) = sec.text("/persons?q=candidate").await;
+    assert!(!found.contains(&id), "not found by name before the request");
+
+    // The director works both offices and records the request to the EHPAD's north unit.
+    let director = t.login("directrice").await;
+    let target = format!("{ehpad}:{}", t.fixture.north);
+    let first = request(&director, &id, &target, &today(), "normal").await;
+    let (status, list) = sec.text(&waiting).await;
+    assert_eq!(status, 200);
+    assert!(list.contains("CANDIDATE"), "on the waiting list: {list}");
+    let (status, page) = sec.text(&person).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("CANDIDATE") && page.contains(&format!("/admissions/{first}")), "{page}");
+    let (_, found) = sec.text("/persons?q=candidate").await;
+    assert!(found.contains(&id), "found by name: {found}");
+    let (status, page) = sec.text(&format!("/admissions/{first}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Reçue"));
+    // The care team of the EHPAD does not know the applicant.
+    for b in [&nurse, &aide] {
+        assert_eq!(b.get(&person).await.status(), 404);
+        assert_eq!(b.get(&format!("/admissions/{first}")).await.status(), 404);
+    }
+
+    // Withdrawn: the person is unknown to the EHPAD's office again.
+    assert_eq!(move_to(&sec, &first, "withdrawn", "La famille renonce").await.status(), 303);
+    assert_eq!(status_of(&t, &first).await.0, "withdrawn");
+    assert_eq!(sec.get(&person).await.status(), 404, "after the withdrawal");
+    assert_eq!(sec.get(&format!("/admissions/{first}")).await.status(), 404);
+    let (_, list) = sec.text(&waiting).await;
+    assert!(!list.contains("CANDIDATE"));
+    let (_, found) = sec.text("/persons?q=candidate").await;
+    assert!(!found.contains(&id), "not found by name after the withdrawal");
+    assert_eq!(ime_office.get(&person).await.status(), 200, "the registering office keeps it");
+
+    // A new request, taken by the EHPAD's office to the admission.
+    let second = request(&director, &id, &target, &today(), "urgent").await;
+    let (_, list) = sec.text(&waiting).await;
+    assert!(list.contains("CANDIDATE"));
+    for to in ["under_review", "accepted"] {
+        let res = move_to(&sec, &second, to, "").await;
+        assert_eq!(res.status(), 303, "{to}: {}", res.text().await.unwrap_or_default());
+    }
+    assert_eq!(nurse.get(&person).await.status(), 404, "accepted is not admitted");
+    let res = sec.post(&format!("/admissions/{second}/admit"), &[("start", &today())]).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (status, stay, _) = status_of(&t, &second).await;
+    assert_eq!(status, "admitted");
+    assert!(stay.is_some());
+    // The stay gives access now: the office, the nurse and the north unit's care aide.
+    for b in [&sec, &nurse, &aide] {
+        assert_eq!(b.get(&person).await.status(), 200);
+    }
+    let actions = t.audit_actions(&id).await;
+    assert!(actions.iter().any(|a| a == "stay.admit") && actions.iter().any(|a| a == "admission.read"));
 }
