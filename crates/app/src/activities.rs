@@ -285,13 +285,14 @@ impl App {
         let registered = activities::participants(&mut tx, &[id]).await?;
         let mut checked = Vec::new();
         for (person, code) in marks.iter().filter(|(_, c)| !c.trim().is_empty()) {
+            // Only for persons the actor may see, as the session's page lists them; checked
+            // before the mark, so that nothing is learnt from its validation about the others.
+            self.load_for(&mut tx, actor, *person, PersonAction::ViewIdentity).await?;
             let attendance = Attendance::from_code(code.trim())
                 .ok_or_else(|| DomainError::new("attendance", "attendance-invalid", "présence inconnue"))?;
             if !registered.iter().any(|p| p.person_id == *person) {
                 return Err(AppError::NotFound);
             }
-            // Only for persons the actor may see, as the session's page lists them.
-            self.load_for(&mut tx, actor, *person, PersonAction::ViewIdentity).await?;
             checked.push((*person, attendance));
         }
         let label = actor.label();

@@ -74,6 +74,19 @@ impl App {
     ) -> Result<PlannedAppointments> {
         // An API client books under its own name.
         let account = actor.account_id();
+        // Access first: a reader or a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let needed = ("Appointment", Access::Write);
+        let (p, stays) = self.load_for_resource(&mut tx, actor, person, needed, PersonAction::ViewIdentity).await?;
+        let today = self.today();
+        let stay = match &actor.principal {
+            crate::Principal::Staff { .. } => {
+                crate::persons::enforce(may_plan(self, actor, &p, &stays))?;
+                actor.filing_stay(&stays, today)
+            }
+            // A client has no unit of its own: the person's open stay says whose agenda it joins.
+            crate::Principal::ApiClient { .. } => stays.iter().find(|s| s.is_open()),
+        };
         let mut v = Validation::default();
         let details = match AppointmentDetails::new(
             &input.title,
@@ -132,18 +145,6 @@ impl App {
                 }
             }
         }
-        let mut tx = self.store.begin_write().await?;
-        let needed = ("Appointment", Access::Write);
-        let (p, stays) = self.load_for_resource(&mut tx, actor, person, needed, PersonAction::ViewIdentity).await?;
-        let today = self.today();
-        let stay = match &actor.principal {
-            crate::Principal::Staff { .. } => {
-                crate::persons::enforce(may_plan(self, actor, &p, &stays))?;
-                actor.filing_stay(&stays, today)
-            }
-            // A client has no unit of its own: the person's open stay says whose agenda it joins.
-            crate::Principal::ApiClient { .. } => stays.iter().find(|s| s.is_open()),
-        };
         let first = AppointmentId::generate();
         let series = (repeat != Repeat::Once).then_some(Series { id: first, repeat });
         let now = self.now_micros();

@@ -1,10 +1,10 @@
 //! Documents of a person's record: filed with their type, category and date, checked to be what
 //! they say, versioned, and every download or preview audited.
 
-use crate::persons::{decision, enforce};
+use crate::persons::{decision, enforce, refuse_writes_to_alias};
 use crate::{Actor, App, AppError, Result};
 use relais_domain::DomainError;
-use relais_domain::access::{Category, PersonAction};
+use relais_domain::access::{Category, Decision, PersonAction};
 use relais_domain::document::{MediaType, check_file, check_title, type_label};
 use relais_domain::ids::*;
 use relais_domain::scope::Access;
@@ -46,6 +46,22 @@ impl App {
     pub async fn file_document(&self, actor: &Actor, person: PersonId, input: &DocumentInput) -> Result<DocumentId> {
         // An API client files under its own name.
         let account = actor.account_id();
+        // Access first: a reader or a stranger learns nothing from the validation of what they
+        // typed. The category asked for, when it is one, must be writable; otherwise at least one.
+        let mut tx = self.store.begin_write().await?;
+        let needed = ("DocumentReference", Access::Write);
+        let (p, stays) = self.load_for_resource(&mut tx, actor, person, needed, PersonAction::ViewIdentity).await?;
+        let may_write = |c| decision(self, actor, PersonAction::Write(c), &p, &stays) == Decision::Allow;
+        if let crate::Principal::Staff { .. } = actor.principal {
+            let allowed = match Category::from_code(&input.category) {
+                Some(c) => may_write(c),
+                None => Category::ALL.into_iter().any(may_write),
+            };
+            if !allowed {
+                return Err(AppError::Forbidden);
+            }
+        }
+        refuse_writes_to_alias(&p, PersonAction::Write(Category::Administrative))?;
         let mut v = crate::Validation::default();
         let media = v.check(check_file(&input.declared_type, &input.bytes));
         let title = v.check(check_title(&input.title));
@@ -66,9 +82,9 @@ impl App {
         let (Some(media), Some(title), Some(category), Some(date)) = (media, title, category, date) else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        let needed = ("DocumentReference", Access::Write);
-        let (p, stays) = self.load_for_resource(&mut tx, actor, person, needed, PersonAction::Write(category)).await?;
+        if let crate::Principal::Staff { .. } = actor.principal {
+            enforce(decision(self, actor, PersonAction::Write(category), &p, &stays))?;
+        }
         let (lineage, version) = match input.replaces {
             None => (None, 1),
             Some(old_id) => {

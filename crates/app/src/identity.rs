@@ -577,11 +577,12 @@ impl App {
         reason: &str,
     ) -> Result<IdentityStatus> {
         Self::account(actor)?;
+        // Access first: a reader or a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (mut person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
         let attribute = IdentityAttribute::from_code(attribute)
             .ok_or_else(|| DomainError::new("attribute", "attribute-unknown", "attribut d'identité inconnu"))?;
         let reason = reason_required(reason)?;
-        let mut tx = self.store.begin_write().await?;
-        let (mut person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
         if person.attributes.contains(attribute) == on {
             return Ok(person.status);
         }

@@ -442,6 +442,9 @@ impl App {
         expires_on: &str,
     ) -> Result<IdentityStatus> {
         let account = actor.account_id().ok_or(AppError::Forbidden)?;
+        // Access first: a reader or a stranger learns nothing from the validation of what they typed.
+        let mut tx = self.store.begin_write().await?;
+        let (person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
         let mut v = Validation::default();
         let kind = v.check(EvidenceKind::from_code(kind));
         let number = crate::identity::evidence_number(number, &mut v);
@@ -459,8 +462,6 @@ impl App {
         let Some(kind) = kind else {
             return Err(AppError::Internal("validation".into()));
         };
-        let mut tx = self.store.begin_write().await?;
-        let (person, _) = self.load_for(&mut tx, actor, id, PersonAction::EditIdentity).await?;
         let is_minor = person.traits.birth_date.earliest() > self.today().saturating_sub(jiff::Span::new().years(18));
         // A doubtful, fictitious or possibly duplicated identity keeps its status: the document is
         // recorded, the rise waits until the attribute is lifted.

@@ -107,6 +107,22 @@ async fn activities_repeat_register_and_take_attendance(t: TestApp) {
     let wrong = [(format!("attendance_{y}"), "present".to_string())];
     let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(nurse.post(&format!("/activities/{session}/attendance"), &wrong).await.status(), 404, "not registered");
+    // A resident of the south unit, unknown to the north unit's care aide, put on the list by
+    // the nurse: the aide's mark for her, valid or not, answers as for an unknown person (access
+    // is checked before the mark), and nothing is written.
+    let sec = t.login("secretariat").await;
+    let z = crate::register(&sec, &t.fixture.ehpad.to_string(), "MIDI", "Zoé", "05/05/1945").await;
+    crate::admit(&sec, &z, &format!("{}:{}", t.fixture.ehpad, t.fixture.south)).await;
+    assert_eq!(nurse.post(&format!("/activities/{session}/participants"), &[("person", &z)]).await.status(), 303);
+    let aide = t.login("aide.nord").await;
+    let key = format!("attendance_{z}");
+    for mark in ["present", "peut-être"] {
+        let res = aide.post(&format!("/activities/{session}/attendance"), &[(key.as_str(), mark)]).await;
+        assert_eq!(res.status(), 404, "{mark}");
+        assert!(!res.text().await.unwrap().contains("présence inconnue"));
+    }
+    let (_, page) = nurse.text(&format!("/activities/{session}")).await;
+    assert!(!page.contains(&format!("name=\"attendance_{z}\" value=\"present\" checked")), "{page}");
 
     // Others: the IME's educator does not find the establishment's activities; the DPO reads, does not plan.
     let edu = t.login("educateur").await;

@@ -435,9 +435,57 @@ async fn forms_check_access_before_validating(t: TestApp) {
     }
     let (_, page) = aide.text(&format!("/persons/{id}/relatives")).await;
     assert!(page.contains("Consentements"), "the care aide reads the consents: {page}");
+    // Identity forms: the stranger, and the care aide who sees the identity but may not edit it.
+    let identity: Vec<(String, Form, Form)> = vec![
+        (
+            format!("/persons/{id}/evidence"),
+            vec![("kind", "CNI"), ("number", "X4RTBPFW4"), ("expires_on", "01/01/2031")],
+            vec![("kind", "nonsense"), ("number", "?"), ("expires_on", "hier")],
+        ),
+        (
+            format!("/persons/{id}/identity/attributes"),
+            vec![("attribute", "DOUT"), ("set", "on"), ("reason", "deux dates de naissance déclarées")],
+            vec![("attribute", "nonsense"), ("set", "on"), ("reason", "")],
+        ),
+    ];
+    for (path, valid, invalid) in &identity {
+        refused_alike(&stranger, path, valid, invalid).await;
+        refused_alike(&aide, path, valid, invalid).await;
+    }
+    // An appointment and a document: the stranger, and the identity referent who reads the
+    // administrative file but writes nothing of the record.
+    let referent = t.login("referent").await;
+    let plan = format!("/persons/{id}/appointments");
+    let valid: Form = vec![
+        ("title", "Dentiste"),
+        ("date", "15/03/2027"),
+        ("start", "10:00"),
+        ("end", "10:45"),
+        ("transport", "none"),
+        ("repeat", "once"),
+    ];
+    let invalid: Form = vec![("title", ""), ("date", "31/02/2027"), ("start", "25:00"), ("repeat", "nonsense")];
+    for b in [&stranger, &referent] {
+        refused_alike(b, &plan, &valid, &invalid).await;
+    }
+    let documents = format!("/persons/{id}/documents");
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let valid =
+        [("doc_title", "Lettre"), ("type_code", "88348-8"), ("date", "02/11/2026"), ("category", "administrative")];
+    let invalid = [("doc_title", ""), ("type_code", "nonsense"), ("date", "hier"), ("category", "nonsense")];
+    for b in [&stranger, &referent] {
+        let answer = b.post_file(&documents, &valid, ("l.pdf", "application/pdf", pdf.clone())).await.status();
+        assert!(answer == 403 || answer == 404, "a valid document is refused ({answer})");
+        let res = b.post_file(&documents, &invalid, ("virus.pdf", "application/pdf", b"MZ\x90\x00".to_vec())).await;
+        assert_eq!(res.status(), answer, "an invalid document answers as a valid one");
+        let body = res.text().await.unwrap_or_default();
+        assert!(!body.contains("obligatoire") && !body.contains("inconnu"), "{body}");
+    }
     let actions = t.audit_actions(&id).await;
     for written in
         ["consent.create", "relatives.protection.create", "adminfile.benefit", "absence.create", "support_plan.create"]
+            .into_iter()
+            .chain(["person.identity.evidence", "person.identity.attribute", "appointment.create", "document.create"])
     {
         assert_eq!(count(&actions, written), 0, "{written}: {actions:?}");
     }
