@@ -19,6 +19,10 @@ pub const ACCOUNT_SYSTEM: &str = "urn:relais:account";
 pub const CAREPLAN_REFERENCE_EXTENSION: &str =
     "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-careplan-reference";
 
+/// The extension on a `CarePlan.supportingInfo` reference that names the objective (Goal) an
+/// evaluation was added under; without it, the evaluation is an assessed need of the person.
+pub const SUPPORTING_GOAL_EXTENSION: &str = "urn:relais:fhir:careplan-supporting-goal";
+
 /// A plan as exposed: its current version.
 pub struct CarePlanView<'a> {
     pub id: String,
@@ -209,6 +213,27 @@ pub fn care_plan_to_json(v: &CarePlanView) -> Value {
     if !c.needs.is_empty() {
         plan["description"] = json!(c.needs);
     }
+    // The grid evaluations added to the plan, each as the QuestionnaireResponse it is, with the
+    // summary the plan kept (part of the plan's text: the printout shows it too). Goal has no
+    // element that may reference a QuestionnaireResponse, so the objective an evaluation was
+    // added under is named here, by an extension on the reference.
+    let supporting: Vec<Value> = c
+        .assessments
+        .iter()
+        .map(|l| {
+            let mut r = json!({ "reference": format!("QuestionnaireResponse/{}", l.assessment), "display": l.summary });
+            if let Some(o) = l.objective {
+                r["extension"] = json!([{
+                    "url": SUPPORTING_GOAL_EXTENSION,
+                    "valueReference": { "reference": format!("Goal/{o}") },
+                }]);
+            }
+            r
+        })
+        .collect();
+    if !supporting.is_empty() {
+        plan["supportingInfo"] = json!(supporting);
+    }
     if let Some(a) = &c.agreement {
         plan["note"] = json!([{ "text": format!("{} le {}", a.kind.label(), a.given_on.strftime("%d/%m/%Y")) }]);
     }
@@ -342,6 +367,8 @@ struct CarePlanJson {
     activity: Vec<Value>,
     #[serde(default)]
     note: Vec<Value>,
+    #[serde(default)]
+    supporting_info: Vec<Value>,
 }
 
 /// A new plan as sent: its expectations and needs, still to be checked by the use case.
@@ -447,6 +474,13 @@ pub fn parse_care_plan(body: &[u8]) -> Result<CarePlanInput, FhirError> {
             "not-supported",
             "the person's agreement is recorded in Relais once the plan is written",
             "CarePlan.note",
+        ));
+    }
+    if !c.supporting_info.is_empty() {
+        return Err(FhirError::invalid(
+            "not-supported",
+            "evaluations are added to the plan from their grid in Relais, not with the plan",
+            "CarePlan.supportingInfo",
         ));
     }
     let patient = patient_of(c.subject, "CarePlan.subject")?;
@@ -627,7 +661,8 @@ pub fn parse_goal(body: &[u8]) -> Result<GoalInput, FhirError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use relais_domain::support_plan::{Performer, check_action, check_objective};
+    use relais_domain::ids::AssessmentId;
+    use relais_domain::support_plan::{AssessmentLink, Performer, check_action, check_objective};
 
     #[test]
     fn a_plan_and_its_goals_name_each_other() {
@@ -646,6 +681,7 @@ mod tests {
             last_updated: String::new(),
         };
         let cp = care_plan_to_json(&v);
+        assert!(cp.get("supportingInfo").is_none(), "no evaluation linked: {cp}");
         assert_eq!(cp["status"], "active");
         assert_eq!(cp["meta"]["versionId"], "3");
         assert_eq!(cp["goal"].as_array().unwrap().len(), 2);
@@ -668,6 +704,48 @@ mod tests {
         goal["category"] = category("attente", "Attente");
         assert_eq!(parse_goal(goal.to_string().as_bytes()).unwrap_err().expression.as_deref(), Some("Goal.category"));
         assert_eq!(parse_goal(goals[1].to_string().as_bytes()).unwrap_err().code, "not-supported");
+    }
+
+    #[test]
+    fn linked_evaluations_are_supporting_info() {
+        let o = check_objective("Prévenir les escarres", "", "", None).unwrap();
+        let link = |n: u128, objective| AssessmentLink {
+            assessment: AssessmentId(uuid::Uuid::from_u128(n)),
+            objective,
+            instrument: "braden".into(),
+            summary: format!("Braden {n}/23"),
+            assessed_on: jiff::civil::date(2026, 11, 2),
+            linked_by: "Infirmier".into(),
+            linked_at: 0,
+        };
+        let content = PlanContent {
+            objectives: vec![o.clone()],
+            assessments: vec![link(12, None), link(14, Some(o.id))],
+            ..Default::default()
+        };
+        let v = CarePlanView {
+            id: "p1".into(),
+            patient_id: "x".into(),
+            status: PlanStatus::Draft,
+            version: 1,
+            content: &content,
+            start: jiff::civil::date(2026, 1, 2),
+            last_updated: String::new(),
+        };
+        let cp = care_plan_to_json(&v);
+        let info = cp["supportingInfo"].as_array().unwrap();
+        assert_eq!(info.len(), 2);
+        assert_eq!(info[0]["reference"], format!("QuestionnaireResponse/{}", uuid::Uuid::from_u128(12)));
+        assert_eq!(info[0]["display"], "Braden 12/23");
+        assert!(info[0].get("extension").is_none(), "an assessed need names no objective");
+        assert_eq!(info[1]["extension"][0]["url"], SUPPORTING_GOAL_EXTENSION);
+        assert_eq!(info[1]["extension"][0]["valueReference"]["reference"], format!("Goal/{}", o.id));
+        // Sent back to create a plan: refused by name, not dropped.
+        let mut body = cp.clone();
+        body["goal"] = json!([]);
+        body["activity"] = json!([]);
+        let err = parse_care_plan(body.to_string().as_bytes()).unwrap_err();
+        assert_eq!(err.expression.as_deref(), Some("CarePlan.supportingInfo"), "{err:?}");
     }
 
     #[test]

@@ -325,6 +325,34 @@ async fn an_evaluation_is_added_to_the_plan_and_follows_its_review(t: TestApp) {
     let text = crate::contracts::pdf_text(&res.bytes().await.unwrap());
     let line = format!("Braden 12/23 — risque élevé (évaluation du {})", crate::today());
     assert_eq!(text.matches(&line).count(), 2, "as a need and under the objective: {text}");
+
+    // FHIR: the plan reads back with the evaluations as supporting information, the one under
+    // the objective naming its Goal; each reference resolves to the evaluation.
+    let token = t.api_token("system/CarePlan.read system/QuestionnaireResponse.read").await;
+    let c = reqwest::Client::new();
+    let get = |path: String| {
+        let (c, token, url) = (c.clone(), token.clone(), t.url(&path));
+        async move {
+            let r = c.get(url).bearer_auth(token).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, cp) = get(format!("/fhir/CarePlan/{plan}")).await;
+    assert_eq!(s, 200, "{cp}");
+    let info = cp["supportingInfo"].as_array().unwrap_or_else(|| panic!("supportingInfo: {cp}"));
+    assert_eq!(info.len(), 2, "{cp}");
+    for i in info {
+        assert_eq!(i["reference"], format!("QuestionnaireResponse/{aid}"));
+        assert_eq!(i["display"], "Braden 12/23 — risque élevé");
+    }
+    let under: Vec<&Value> = info.iter().filter(|i| i.get("extension").is_some()).collect();
+    assert_eq!(under.len(), 1, "one as a need, one under the objective: {cp}");
+    assert_eq!(under[0]["extension"][0]["valueReference"]["reference"], format!("Goal/{objective}"));
+    assert!(cp["goal"].as_array().unwrap().iter().any(|g| g["reference"] == format!("Goal/{objective}")));
+    let (s, qr) = get(format!("/fhir/QuestionnaireResponse/{aid}")).await;
+    assert_eq!((s, qr["id"].as_str()), (200, Some(aid.as_str())));
+    let (_, bundle) = get(format!("/fhir/CarePlan?patient={id}")).await;
+    assert_eq!(bundle["entry"][0]["resource"]["supportingInfo"], cp["supportingInfo"], "search agrees with read");
 }
 
 async fn questionnaire_responses_are_created_through_fhir(t: TestApp) {
