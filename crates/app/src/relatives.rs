@@ -92,6 +92,9 @@ pub struct RelativesFile {
 #[derive(Debug, Clone, Default)]
 pub struct RelativesSummary {
     pub trusted: Option<Relative>,
+    /// Contacts designated personne de confiance: more than one happens only when two records
+    /// were merged, and the page asks to settle it.
+    pub trusted_count: usize,
     /// Measures in force, each with its protector's name.
     pub protections: Vec<(Protection, String)>,
     pub contacts: usize,
@@ -347,6 +350,7 @@ impl App {
                 })
                 .collect();
             s.trusted = contacts.iter().find(|c| c.has_role(RelationKind::Trusted)).cloned();
+            s.trusted_count = contacts.iter().filter(|c| c.has_role(RelationKind::Trusted)).count();
             s.contacts = contacts.len();
         }
         if may_read_consents {

@@ -81,6 +81,9 @@ pub struct PlanSummary {
     pub may_write: bool,
     /// Objectives of a running plan a note may be tied to: (id, title).
     pub objectives: Vec<(ObjectiveId, String)>,
+    /// Other plans not closed: one plan at a time is the rule, so this happens only when two
+    /// records were merged, and the page asks to close one.
+    pub others_open: Vec<SupportPlan>,
 }
 
 /// A printed plan.
@@ -524,10 +527,14 @@ impl App {
             return Ok(None);
         }
         let writer = may_write(self, actor, &p, &stays);
-        let plans = support_plans::for_person(&mut conn, person).await?;
-        let Some(plan) = plans.into_iter().next() else {
-            return Ok(Some(PlanSummary { plan: None, may_write: writer, objectives: vec![] }));
-        };
+        // The running plan if there is one (newest first), else the latest closed one.
+        let mut plans = support_plans::for_person(&mut conn, person).await?;
+        let shown = plans.iter().position(|p| p.status != PlanStatus::Closed).unwrap_or(0);
+        if plans.is_empty() {
+            return Ok(Some(PlanSummary { plan: None, may_write: writer, objectives: vec![], others_open: vec![] }));
+        }
+        let plan = plans.remove(shown);
+        let others_open: Vec<SupportPlan> = plans.into_iter().filter(|p| p.status != PlanStatus::Closed).collect();
         let versions = support_plans::versions(&mut conn, plan.id).await?;
         drop(conn);
         let current = versions.last().map(|v| v.content.clone()).unwrap_or_default();
@@ -542,7 +549,7 @@ impl App {
         ev.detail = Some("summary on the person's page".into());
         self.audit(ev).await?;
         let overdue = current.is_overdue(plan.status, self.today());
-        Ok(Some(PlanSummary { plan: Some((plan, overdue)), may_write: writer, objectives }))
+        Ok(Some(PlanSummary { plan: Some((plan, overdue)), may_write: writer, objectives, others_open }))
     }
 
     /// Changes the expectations, needs and review date of the working version.

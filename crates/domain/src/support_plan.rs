@@ -90,7 +90,8 @@ impl PlanStatus {
     pub fn next(self) -> &'static [PlanStatus] {
         use PlanStatus::*;
         match self {
-            Draft => &[Validated],
+            // A draft started by mistake, or left by a merge beside another plan, may be closed.
+            Draft => &[Validated, Closed],
             Validated => &[InProgress, UnderReview, Closed],
             InProgress => &[UnderReview, Closed],
             UnderReview => &[Validated],
@@ -540,6 +541,7 @@ mod tests {
     fn the_workflow_allows_only_its_own_moves() {
         let allowed = [
             (Draft, Validated),
+            (Draft, Closed),
             (Validated, InProgress),
             (Validated, UnderReview),
             (Validated, Closed),

@@ -164,6 +164,8 @@ struct RelativesPage {
     may_read_consents: bool,
     may_write: bool,
     contacts: Vec<RelativeView>,
+    /// More than one personne de confiance (after a merge of two records).
+    several_trusted: bool,
     protections: Vec<ProtectionView>,
     consents_in_force: Vec<ConsentView>,
     consent_history: Vec<ConsentView>,
@@ -222,6 +224,7 @@ async fn render_page(
             may_read_consents: file.may_read_consents,
             may_write: file.may_write,
             contacts: file.contacts.iter().map(|c| RelativeView::of(c, tz)).collect(),
+            several_trusted: file.contacts.iter().filter(|c| c.has_role(RelationKind::Trusted)).count() > 1,
             protections: file.protections.iter().map(|p| ProtectionView::of(p, &file.contacts, file.today)).collect(),
             consents_in_force: file
                 .consents
@@ -462,6 +465,8 @@ pub struct SummaryView {
     pub may_read_contacts: bool,
     pub may_read_consents: bool,
     pub trusted: Option<String>,
+    /// More than one personne de confiance (after a merge of two records).
+    pub several_trusted: bool,
     pub protections: Vec<String>,
     pub contacts: usize,
     /// (purpose, « Donné le 12/11/2026 », to review)
@@ -477,6 +482,7 @@ impl SummaryView {
                 let phone = if c.phone.is_empty() { String::new() } else { format!(" — {}", format_phone(&c.phone)) };
                 format!("{} ({}){phone}", c.display_name(), c.relationship.label().to_lowercase())
             }),
+            several_trusted: s.trusted_count > 1,
             protections: s
                 .protections
                 .iter()

@@ -45,6 +45,8 @@ pub(crate) struct PlanCard {
     pub(crate) may_start: bool,
     /// Objectives a note may be tied to: (id, title).
     pub(crate) objectives: Vec<(String, String)>,
+    /// Other plans not closed, after a merge of two records: (id, « En cours — version 2 »).
+    pub(crate) others_open: Vec<(String, String)>,
 }
 
 impl PlanCard {
@@ -58,6 +60,11 @@ impl PlanCard {
             overdue: s.plan.as_ref().is_some_and(|(_, o)| *o),
             may_start: s.may_write && !running,
             objectives: s.objectives.into_iter().map(|(id, t)| (id.to_string(), t)).collect(),
+            others_open: s
+                .others_open
+                .iter()
+                .map(|p| (p.id.to_string(), format!("{} — version {}", p.status.label(), p.current_version)))
+                .collect(),
         }
     }
 }

@@ -390,6 +390,7 @@ async fn relatives_follow_a_merge_and_the_archival_rule(t: TestApp) {
     let alias = resident(&t, "DOUBLON").await;
     let sec = t.login("secretariat").await;
     assert_eq!(add(&sec, &alias, &contact("DUPRE", &["trusted"], "0612345678")).await.status(), 303);
+    assert_eq!(add(&sec, &kept, &contact("LEBRUN", &["trusted"], "0698765432")).await.status(), 303);
     let consent = [("purpose", "image_rights"), ("consent_status", "refused"), ("decided_on", "02/11/2026")];
     assert_eq!(sec.post(&format!("/persons/{alias}/relatives/consents"), &consent).await.status(), 303);
 
@@ -400,10 +401,15 @@ async fn relatives_follow_a_merge_and_the_archival_rule(t: TestApp) {
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
     let (_, page) = sec.text(&format!("/persons/{kept}/relatives")).await;
     assert!(page.contains("aria-label=\"Marie DUPRE\"") && page.contains("Droit à l&#39;image"), "moved: {page}");
+    // Each record had its personne de confiance: the merged one has two, and says so.
+    assert!(page.contains("Plusieurs personnes de confiance sont désignées"), "{page}");
+    let (_, summary) = sec.text(&format!("/persons/{kept}")).await;
+    assert!(summary.contains("Plusieurs personnes de confiance désignées"), "{summary}");
     let res = referent.post(&format!("/persons/{alias}/unmerge"), &[("reason", "deux personnes")]).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
     let (_, page) = sec.text(&format!("/persons/{kept}/relatives")).await;
     assert!(!page.contains("Marie DUPRE"), "back with the alias: {page}");
+    assert!(!page.contains("Plusieurs personnes de confiance"), "one again after the unmerge: {page}");
     let (_, page) = sec.text(&format!("/persons/{alias}/relatives")).await;
     assert!(page.contains("aria-label=\"Marie DUPRE\""), "{page}");
 

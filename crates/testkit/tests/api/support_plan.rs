@@ -130,7 +130,8 @@ both_engines!(
     notes_tied_to_an_objective_show_on_it,
     access_and_audit_of_plans,
     fhir_care_plan_and_goals,
-    a_reviewed_plan_is_printed
+    a_reviewed_plan_is_printed,
+    two_open_plans_after_a_merge_are_flagged
 );
 
 async fn a_plan_is_reviewed_into_a_new_version(t: TestApp) {
@@ -550,4 +551,30 @@ async fn a_reviewed_plan_is_printed(t: TestApp) {
     let dir = t.login("directrice").await;
     let (_, log) = dir.text(&format!("/persons/{id}/access-log")).await;
     assert!(log.contains("Impression du projet personnalisé"), "{log}");
+}
+
+async fn two_open_plans_after_a_merge_are_flagged(t: TestApp) {
+    let kept = resident(&t, "PLANGARDE").await;
+    let alias = resident(&t, "PLANDOUBLE").await;
+    let nurse = t.login("infirmier").await;
+    let first = start(&nurse, &kept).await;
+    let second = start(&nurse, &alias).await;
+    let (_, page) = nurse.text(&format!("/persons/{kept}")).await;
+    assert!(!page.contains("Un seul projet personnalisé peut être en cours"), "{page}");
+
+    let referent = t.login("referent").await;
+    let res = referent
+        .post(&format!("/persons/{kept}/merge"), &[("merged", alias.as_str()), ("reason", "même personne, CNI vue")])
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (_, page) = nurse.text(&format!("/persons/{kept}")).await;
+    assert!(page.contains("Un seul projet personnalisé peut être en cours"), "{page}");
+    let shown = [&first, &second].iter().filter(|p| page.contains(&format!("href=\"/support-plans/{p}\""))).count();
+    assert_eq!(shown, 2, "both plans reachable from the page: {page}");
+
+    // Closing one settles it.
+    ok(&nurse, &format!("/support-plans/{second}/status"), &[("to", "closed")]).await;
+    let (_, page) = nurse.text(&format!("/persons/{kept}")).await;
+    assert!(!page.contains("Un seul projet personnalisé peut être en cours"), "{page}");
+    assert!(page.contains(&format!("href=\"/support-plans/{first}\"")), "the running plan is the one shown: {page}");
 }
