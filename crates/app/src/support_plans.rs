@@ -515,8 +515,8 @@ impl App {
         ev.resource = Some(format!("support-plan/{id}"));
         ev.detail = Some(format!("version {version}{}", if easy { ", easy-to-read" } else { "" }));
         self.audit(ev).await?;
-        let name = file.person.traits.birth_name.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-        Ok(PlanPrint { pdf, file_name: format!("projet-personnalise-{name}-v{version}.pdf") })
+        // No name in the file name: downloads lists of shared tablets are seen by everyone.
+        Ok(PlanPrint { pdf, file_name: format!("projet-personnalise-{id}-v{version}.pdf") })
     }
 
     /// The summary of the person page: `None` when the actor may not read plans.

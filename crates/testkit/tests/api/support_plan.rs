@@ -475,6 +475,7 @@ async fn printed(b: &Browser, path: &str) -> (u16, String) {
     assert_eq!(h.get("cache-control").unwrap(), "no-store");
     let disposition = h.get("content-disposition").unwrap().to_str().unwrap().to_string();
     assert!(disposition.starts_with("inline; filename=\"projet-personnalise-"), "{disposition}");
+    assert!(!disposition.to_lowercase().contains("impression"), "no name in the file name: {disposition}");
     (status, crate::contracts::pdf_text(&res.bytes().await.unwrap()))
 }
 
