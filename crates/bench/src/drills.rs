@@ -524,7 +524,7 @@ pub async fn bad_input(o: &Options) -> anyhow::Result<()> {
             .post(format!("{base}/persons/{person}/documents"))
             .multipart(upload(b"MZ\x90\x00".to_vec(), "application/pdf")?)
     );
-    html!(
+    oversized!(
         Case { name: "document of 11 MB", status: &[413], says: "10 Mo au plus" },
         nurse
             .client
